@@ -1,0 +1,66 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { CommandFailedError, EXIT_FAILED, EXIT_USAGE, UsageError } from "./errors.js";
+import { type CliContext, type CliIO, processIO } from "./io.js";
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** Builds the command tree. Each capability registers its own commands. */
+export function buildProgram(ctx: CliContext): Command {
+  const { io } = ctx;
+  const program = new Command("imagectl")
+    .description("Image update automation for GitOps: Flux's image automation without a cluster.")
+    .version(packageVersion(), "-v, --version")
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s, write) => write(s),
+    })
+    .exitOverride();
+  // Command modules register here, e.g. registerPolicyTest(program, ctx).
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code; never throws for user error. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let exitCode = 0;
+  const ctx: CliContext = {
+    io,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+export function reportError(err: unknown, io: CliIO): number {
+  if (err instanceof CommanderError) {
+    // help and version exit through here with code 0
+    if (err.exitCode === 0) return 0;
+    return EXIT_USAGE;
+  }
+  if (err instanceof UsageError) {
+    io.err(`✗ ${err.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof CommandFailedError) {
+    io.err(`✗ ${err.message}\n`);
+    return EXIT_FAILED;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.err(`✗ ${message}\n`);
+  if (io.env.IMAGECTL_DEBUG && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
+  return EXIT_FAILED;
+}

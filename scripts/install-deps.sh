@@ -17,6 +17,7 @@ have ssh || need+=(openssh-client)
 have ssh-keygen || need+=(openssh-client)
 have gpg || need+=(gnupg)
 have hyperfine || need+=(hyperfine)
+[ -x /usr/bin/time ] || need+=(time)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   SUDO=""

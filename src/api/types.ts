@@ -11,7 +11,12 @@ export const SOURCE_API_V1 = `${SOURCE_GROUP}/v1`;
 export const DEFAULT_NAMESPACE = "flux-system";
 
 export type Kind = "ImageRepository" | "ImagePolicy" | "ImageUpdateAutomation" | "GitRepository";
-export const KINDS: readonly Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "GitRepository"];
+export const KINDS: readonly Kind[] = [
+  "ImageRepository",
+  "ImagePolicy",
+  "ImageUpdateAutomation",
+  "GitRepository",
+];
 
 export interface ObjectMeta {
   name: string;
@@ -140,15 +145,37 @@ export interface GitRepositoryRef {
   commit?: string;
 }
 
+export interface GitRepositoryVerification {
+  /** `HEAD` (default) | `Tag` | `TagAndHEAD`. */
+  mode?: "HEAD" | "Tag" | "TagAndHEAD";
+  secretRef: LocalObjectReference;
+}
+
+export interface GitRepositoryInclude {
+  repository: LocalObjectReference;
+  fromPath?: string;
+  toPath?: string;
+}
+
 export interface GitRepositorySpec {
   url: string;
   interval: string;
+  /** CRD default `60s`. */
   timeout?: string;
+  /** Default `{branch: master}` when no ref is given. */
   ref?: GitRepositoryRef;
   secretRef?: LocalObjectReference;
   proxySecretRef?: LocalObjectReference;
+  /** `generic` (default) | `azure` | `github`. */
   provider?: string;
   suspend?: boolean;
+  // Accepted so that existing source-controller manifests read and export unchanged; not acted on.
+  serviceAccountName?: string;
+  verify?: GitRepositoryVerification;
+  ignore?: string;
+  recurseSubmodules?: boolean;
+  include?: GitRepositoryInclude[];
+  sparseCheckout?: string[];
 }
 
 export interface GitRepositoryStatus extends CommonStatus {

@@ -1,7 +1,17 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerApply } from "./apply.js";
+import { registerCreateImageUpdate, registerCreateSource } from "./create-git.js";
+import { registerCreateImage } from "./create-image.js";
+import { registerCreateSecret } from "./create-secret.js";
 import { CommandFailedError, EXIT_FAILED, EXIT_USAGE, UsageError } from "./errors.js";
+import { registerExport } from "./export.js";
+import { registerGet } from "./get.js";
+import { addGlobalOptions } from "./globals.js";
 import { type CliContext, type CliIO, processIO } from "./io.js";
+import { registerLifecycle } from "./lifecycle.js";
+import { registerPolicyTest } from "./policy-test.js";
+import { registerRun } from "./run.js";
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -23,6 +33,17 @@ export function buildProgram(ctx: CliContext): Command {
       outputError: (s, write) => write(s),
     })
     .exitOverride();
+  addGlobalOptions(program);
+  const create = program.command("create").description("create or update objects (Flux's grammar)");
+  registerCreateImageUpdate(registerCreateImage(create, ctx), ctx);
+  registerCreateSource(create, ctx);
+  registerCreateSecret(create, ctx);
+  registerGet(program, ctx);
+  registerExport(program, ctx);
+  registerApply(program, ctx);
+  registerLifecycle(program, ctx);
+  registerRun(program, ctx);
+  registerPolicyTest(program, ctx);
   // Command modules register here, e.g. registerPolicyTest(program, ctx).
   return program;
 }

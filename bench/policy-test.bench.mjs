@@ -1,0 +1,142 @@
+// `imagectl policy test` vs a grep|sed|sort|tail pipeline doing the same selection:
+// numerical asc over the timestamp extracted from main-<sha>-<ts> tags.
+// Times whole processes (median of several runs, side by side) on 100k and 1M tags,
+// and peak RSS via Debian's /usr/bin/time. Target: imagectl <= 0.5x the pipeline.
+// Exits non-zero only when it cannot run (missing build, tool, or disagreeing answers).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = join(root, "bin", "imagectl.js");
+if (!existsSync(join(root, "dist", "cli", "main.js"))) {
+  console.error("dist/ is missing: run `npm run build` first");
+  process.exit(2);
+}
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SIZES = [100_000, 1_000_000];
+const PATTERN = "^main-[a-f0-9]+-(?P<ts>[0-9]+)";
+
+/** Deterministic tag list like deps-node20.md §1: 80% main-<7hex>-<ts>, 10% vX.Y.Z, 10% feature-…. */
+function generate(n) {
+  let seed = 42;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const hex = () =>
+    Math.floor(rnd() * 0x10000000)
+      .toString(16)
+      .padStart(7, "0");
+  const lines = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rnd();
+    if (r < 0.8) lines[i] = `main-${hex()}-${1600000000 + Math.floor(rnd() * 200000000)}`;
+    else if (r < 0.9)
+      lines[i] = `v${Math.floor(rnd() * 10)}.${Math.floor(rnd() * 50)}.${Math.floor(rnd() * 100)}`;
+    else lines[i] = `feature-${hex()}-${Math.floor(rnd() * 1000)}`;
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function run(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    env: { ...process.env, LC_ALL: "C" },
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) {
+    console.error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+    process.exit(2);
+  }
+  return { ms, stdout: r.stdout, stderr: r.stderr };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function peakRssKiB(cmd, args) {
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) return NaN;
+  const lines = r.stderr.trim().split("\n");
+  return Number(lines[lines.length - 1]);
+}
+
+for (const tool of ["grep", "sed", "sort", "tail", "sh"]) {
+  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
+    console.error(`reference tool ${tool} is missing`);
+    process.exit(2);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "imagectl-bench-policy-"));
+// Informational: the same command through the minimal entry (src/cli/policy-test-main.ts),
+// i.e. what bin/imagectl.js would cost if it routed `policy test` there.
+const fastEntry = join(root, "dist", "cli", "policy-test-main.js");
+const launcher = join(dir, "launcher.mjs");
+writeFileSync(
+  launcher,
+  `import { main } from ${JSON.stringify(fastEntry)};\nprocess.exitCode = await main(process.argv);\n`,
+);
+try {
+  for (const n of SIZES) {
+    const file = join(dir, `tags-${n}.txt`);
+    writeFileSync(file, generate(n));
+    const imagectl = [
+      bin,
+      "policy",
+      "test",
+      "--tags-file",
+      file,
+      "--select-numeric",
+      "asc",
+      "--filter-regex",
+      PATTERN,
+      "--filter-extract",
+      "$ts",
+      "-o",
+      "json",
+    ];
+    const pipeline = `grep -E '^main-[a-f0-9]+-[0-9]+' '${file}' | sed -E 's/^main-[a-f0-9]+-([0-9]+).*/\\1 &/' | sort -n | tail -1`;
+
+    // Warm the page cache and check both answer the same.
+    const ours = JSON.parse(run(process.execPath, imagectl).stdout).latest;
+    const theirs = run("sh", ["-c", pipeline]).stdout.trim().split(" ")[1];
+    if (ours !== theirs) {
+      console.error(`answers differ: imagectl ${ours}, pipeline ${theirs}`);
+      process.exit(2);
+    }
+    const a = [];
+    const b = [];
+    const c = [];
+    const fast = existsSync(fastEntry) ? [launcher, ...imagectl.slice(1)] : undefined;
+    for (let i = 0; i < RUNS; i++) {
+      a.push(run(process.execPath, imagectl).ms);
+      b.push(run("sh", ["-c", pipeline]).ms);
+      if (fast) c.push(run(process.execPath, fast).ms);
+    }
+    const ma = median(a);
+    const mb = median(b);
+    const rssA = peakRssKiB(process.execPath, imagectl);
+    const rssB = peakRssKiB("sh", ["-c", pipeline]);
+    console.log(`${n.toLocaleString("en")} tags (selected ${ours}), median of ${RUNS}:`);
+    console.log(
+      `  imagectl policy test   ${ma.toFixed(0).padStart(6)} ms   peak RSS ${(rssA / 1024).toFixed(0)} MiB`,
+    );
+    console.log(
+      `  grep|sed|sort|tail     ${mb.toFixed(0).padStart(6)} ms   peak RSS ${(rssB / 1024).toFixed(0)} MiB (largest process)`,
+    );
+    if (fast)
+      console.log(
+        `  (minimal entry)        ${median(c).toFixed(0).padStart(6)} ms   ratio ${(median(c) / mb).toFixed(2)}`,
+      );
+    console.log(
+      `  ratio imagectl/pipeline ${(ma / mb).toFixed(2)} (target <= 0.50: ${ma / mb <= 0.5 ? "met" : "missed"})`,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

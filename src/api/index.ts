@@ -1,0 +1,18 @@
+/** The resource model: Flux kinds, defaults, validation, manifests in and out. */
+export * from "./defaults.js";
+export * from "./duration.js";
+export * from "./export.js";
+export * from "./issues.js";
+export { type ParsedDocument, type ParseOptions, parseManifests } from "./manifest.js";
+export * from "./names.js";
+export * from "./object-id.js";
+export {
+  LabelSelectorError,
+  matchesLabelSelector,
+  parseLabelSelector,
+  SELECTOR_OPERATORS,
+  type SelectorProblem,
+  validateLabelSelector,
+} from "./selector.js";
+export * from "./types.js";
+export { assertValid, checkGitRefName, describeObject, validateObject } from "./validate.js";

@@ -1,0 +1,159 @@
+import type { Command } from "commander";
+import { type GitRepository, IMAGE_API_V1, type ImageUpdateAutomation, SOURCE_API_V1 } from "../api/types.js";
+import { validateCommitTemplate } from "../update/index.js";
+import { createOrExport } from "./apply-object.js";
+import { durationFlag } from "./create-image.js";
+import { UsageError } from "./errors.js";
+import { collect, globalsOf, openEnv, parseLabels } from "./globals.js";
+import type { CliContext } from "./io.js";
+
+interface SourceFlags {
+  url?: string;
+  branch?: string;
+  secretRef?: string;
+  interval: string;
+  timeout?: string;
+  label?: string[];
+  export?: boolean;
+}
+
+interface UpdateFlags {
+  gitRepoRef?: string;
+  gitRepoNamespace?: string;
+  gitRepoPath?: string;
+  checkoutBranch?: string;
+  pushBranch?: string;
+  pushRefspec?: string;
+  pushOption?: string[];
+  authorName?: string;
+  authorEmail?: string;
+  commitTemplate?: string;
+  signingKeySecret?: string;
+  signingKeyType?: string;
+  interval: string;
+  label?: string[];
+  export?: boolean;
+}
+
+export function buildGitRepository(name: string, namespace: string, f: SourceFlags): GitRepository {
+  if (!f.url) throw new UsageError("--url: required, the Git repository URL");
+  const labels = parseLabels(f.label);
+  const obj: GitRepository = {
+    apiVersion: SOURCE_API_V1,
+    kind: "GitRepository",
+    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    spec: {
+      interval: durationFlag("--interval", f.interval),
+      url: f.url,
+      ref: { branch: f.branch ?? "master" },
+    },
+  };
+  if (f.secretRef) obj.spec.secretRef = { name: f.secretRef };
+  if (f.timeout) obj.spec.timeout = durationFlag("--timeout", f.timeout, { noHours: true });
+  return obj;
+}
+
+export function buildImageUpdate(name: string, namespace: string, f: UpdateFlags): ImageUpdateAutomation {
+  if (!f.gitRepoRef) throw new UsageError("--git-repo-ref: required, the GitRepository to update");
+  if (!f.checkoutBranch) throw new UsageError("--checkout-branch: required");
+  if (!f.authorName) throw new UsageError("--author-name: required");
+  if (!f.authorEmail) throw new UsageError("--author-email: required");
+  if (f.signingKeyType && !f.signingKeySecret)
+    throw new UsageError("--signing-key-type: requires --signing-key-secret");
+  if (f.signingKeyType && f.signingKeyType !== "gpg" && f.signingKeyType !== "ssh")
+    throw new UsageError(`--signing-key-type: invalid type '${f.signingKeyType}', must be gpg or ssh`);
+  if (f.commitTemplate !== undefined) {
+    try {
+      validateCommitTemplate(f.commitTemplate);
+    } catch (err) {
+      throw new UsageError(`--commit-template: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const labels = parseLabels(f.label);
+  const obj: ImageUpdateAutomation = {
+    apiVersion: IMAGE_API_V1,
+    kind: "ImageUpdateAutomation",
+    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    spec: {
+      git: {
+        checkout: { ref: { branch: f.checkoutBranch } },
+        commit: { author: { email: f.authorEmail, name: f.authorName } },
+      },
+      interval: durationFlag("--interval", f.interval),
+      sourceRef: {
+        kind: "GitRepository",
+        name: f.gitRepoRef,
+        ...(f.gitRepoNamespace ? { namespace: f.gitRepoNamespace } : {}),
+      },
+    },
+  };
+  const git = obj.spec.git!;
+  if (f.commitTemplate !== undefined) git.commit.messageTemplate = f.commitTemplate;
+  if (f.signingKeySecret)
+    git.commit.signingKey = {
+      secretRef: { name: f.signingKeySecret },
+      ...(f.signingKeyType ? { type: f.signingKeyType as "gpg" | "ssh" } : {}),
+    };
+  if (f.pushBranch || f.pushRefspec || f.pushOption?.length) {
+    git.push = {};
+    if (f.pushBranch) git.push.branch = f.pushBranch;
+    if (f.pushRefspec) git.push.refspec = f.pushRefspec;
+    if (f.pushOption?.length) {
+      git.push.options = {};
+      for (const o of f.pushOption) {
+        const i = o.indexOf("=");
+        git.push.options[i < 0 ? o : o.slice(0, i)] = i < 0 ? "" : o.slice(i + 1);
+      }
+    }
+  }
+  if (f.gitRepoPath) obj.spec.update = { path: f.gitRepoPath, strategy: "Setters" };
+  return obj;
+}
+
+export function registerCreateSource(create: Command, ctx: CliContext): void {
+  create
+    .command("source")
+    .description("create or update sources")
+    .command("git")
+    .description("create or update a GitRepository: the repository automations write to")
+    .argument("<name>")
+    .option("--url <url>", "Git URL: https://, http://, ssh://, file:// or git@host:path")
+    .option("--branch <branch>", "the branch to check out", "master")
+    .option("--secret-ref <name>", "git secret with the credentials (imagectl create secret git)")
+    .option("--interval <duration>", "source interval", "1m0s")
+    .option("--timeout <duration>", "timeout for each Git network operation (default 60s)")
+    .option("--label <key=value>", "label to set (repeatable)", collect)
+    .option("--export", "print the object as YAML instead of creating it")
+    .action(async (name: string, f: SourceFlags, cmd: Command) => {
+      const g = globalsOf(cmd, ctx);
+      const obj = buildGitRepository(name, g.namespace, f);
+      await createOrExport(ctx, obj, { export: f.export, timeoutMs: g.timeoutMs, env: () => openEnv(g) });
+    });
+}
+
+export function registerCreateImageUpdate(image: Command, ctx: CliContext): void {
+  image
+    .command("update")
+    .description("create or update an ImageUpdateAutomation: write selected images back to Git")
+    .argument("<name>")
+    .option("--git-repo-ref <name>", "the GitRepository to update")
+    .option("--git-repo-namespace <ns>", "the GitRepository's namespace (default: the automation's)")
+    .option("--git-repo-path <path>", "only update YAML files under this path of the repository")
+    .option("--checkout-branch <branch>", "the branch to check out")
+    .option("--push-branch <branch>", "the branch to push to (default: the checkout branch)")
+    .option("--push-refspec <refspec>", "an extra refspec to push, e.g. refs/heads/auto:refs/for/main")
+    .option("--push-option <key=value>", "git push option (repeatable)", collect)
+    .option("--author-name <name>", "commit author name")
+    .option("--author-email <email>", "commit author email")
+    .option("--commit-template <template>", "Go text/template for the commit message")
+    .option("--signing-key-secret <name>", "secret with the commit signing key (git.asc or identity)")
+    .option("--signing-key-type <type>", "gpg (default) or ssh")
+    .option("--interval <duration>", "time between runs", "1m0s")
+    .option("--label <key=value>", "label to set (repeatable)", collect)
+    .option("--export", "print the object as YAML instead of creating it")
+    .action(async (name: string, f: UpdateFlags, cmd: Command) => {
+      const g = globalsOf(cmd, ctx);
+      const obj = buildImageUpdate(name, g.namespace, f);
+      await createOrExport(ctx, obj, { export: f.export, timeoutMs: g.timeoutMs, env: () => openEnv(g) });
+    });
+}

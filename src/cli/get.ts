@@ -1,0 +1,210 @@
+import type { Command } from "commander";
+import YAML from "yaml";
+import type { AnyObject, Kind } from "../api/types.js";
+import { findCondition } from "../controller/conditions.js";
+import type { ControllerEnv } from "../controller/env.js";
+import { CommandFailedError, UsageError } from "./errors.js";
+import { globalsOf, withEnv } from "./globals.js";
+import type { CliContext } from "./io.js";
+import { renderTable } from "./table.js";
+
+type Output = "table" | "json" | "yaml";
+
+interface KindView {
+  kind: Kind;
+  /** Flux's lower-case prefix in `get all`. */
+  prefix: string;
+  header: string[];
+  row(obj: AnyObject): string[];
+}
+
+/** Go's time.RFC3339 (second precision), as Flux prints times in tables. */
+function rfc3339(iso: string | undefined): string {
+  if (!iso) return "";
+  return `${new Date(iso).toISOString().slice(0, 19)}Z`;
+}
+
+function readyCols(obj: AnyObject): [string, string] {
+  const c = findCondition(obj.status, "Ready");
+  if (!c) return ["False", "waiting to be reconciled"];
+  return [c.status, c.message];
+}
+
+const suspended = (obj: AnyObject) => (obj.spec.suspend ? "True" : "False");
+
+export const VIEWS: Record<"repository" | "policy" | "update" | "source", KindView> = {
+  repository: {
+    kind: "ImageRepository",
+    prefix: "imagerepository",
+    header: ["NAME", "LAST SCAN", "SUSPENDED", "READY", "MESSAGE"],
+    row: (o) => [
+      o.metadata.name,
+      rfc3339(o.kind === "ImageRepository" ? o.status?.lastScanResult?.scanTime : undefined),
+      suspended(o),
+      ...readyCols(o),
+    ],
+  },
+  policy: {
+    kind: "ImagePolicy",
+    prefix: "imagepolicy",
+    header: ["NAME", "IMAGE", "TAG", "READY", "MESSAGE"],
+    row: (o) => {
+      const r = o.kind === "ImagePolicy" ? o.status?.latestRef : undefined;
+      return [o.metadata.name, r?.name ?? "", r?.tag ?? "", ...readyCols(o)];
+    },
+  },
+  update: {
+    kind: "ImageUpdateAutomation",
+    prefix: "imageupdateautomation",
+    header: ["NAME", "LAST RUN", "SUSPENDED", "READY", "MESSAGE"],
+    row: (o) => [
+      o.metadata.name,
+      rfc3339(o.kind === "ImageUpdateAutomation" ? o.status?.lastAutomationRunTime : undefined),
+      suspended(o),
+      ...readyCols(o),
+    ],
+  },
+  source: {
+    kind: "GitRepository",
+    prefix: "gitrepository",
+    header: ["NAME", "URL", "BRANCH", "SUSPENDED"],
+    row: (o) =>
+      o.kind === "GitRepository" ? [o.metadata.name, o.spec.url, o.spec.ref?.branch ?? "", suspended(o)] : [],
+  },
+};
+
+/** The object as `-o json|yaml` shows it: manifest fields plus status, without store bookkeeping. */
+export function presentable(obj: AnyObject): AnyObject {
+  return JSON.parse(JSON.stringify(obj)) as AnyObject;
+}
+
+function printObjects(ctx: CliContext, objs: AnyObject[], output: Output, single: boolean): void {
+  const data = single
+    ? presentable(objs[0]!)
+    : { apiVersion: "v1", kind: "List", items: objs.map(presentable) };
+  ctx.io.out(output === "json" ? `${JSON.stringify(data, null, 2)}\n` : YAML.stringify(data));
+}
+
+interface GetFlags {
+  output: string;
+  noHeader?: boolean;
+  allNamespaces?: boolean;
+}
+
+function outputFlag(v: string): Output {
+  if (v !== "table" && v !== "json" && v !== "yaml")
+    throw new UsageError(`--output: invalid format '${v}', must be table, json or yaml`);
+  return v;
+}
+
+async function listOrGet(
+  env: ControllerEnv,
+  view: KindView,
+  ns: string | undefined,
+  name?: string,
+): Promise<AnyObject[]> {
+  if (name) {
+    const obj = await env.store.get(view.kind, ns!, name);
+    if (!obj) throw new CommandFailedError(`${view.kind} object '${name}' not found in "${ns}" namespace`);
+    return [obj];
+  }
+  return env.store.list(view.kind, ns ? { namespace: ns } : undefined);
+}
+
+function table(view: KindView, objs: AnyObject[], f: GetFlags, prefix = false): string {
+  const header = f.allNamespaces ? ["NAMESPACE", ...view.header] : view.header;
+  const rows = objs.map((o) => {
+    const r = view.row(o);
+    if (prefix) r[0] = `${view.prefix}/${r[0]}`;
+    return f.allNamespaces ? [o.metadata.namespace, ...r] : r;
+  });
+  return renderTable(header, rows, { noHeader: f.noHeader });
+}
+
+function addGetFlags(cmd: Command): Command {
+  return cmd
+    .option("-o, --output <format>", "table, json or yaml", "table")
+    .option("--no-header", "omit the table header")
+    .option("-A, --all-namespaces", "list across all namespaces");
+}
+
+export function registerGet(program: Command, ctx: CliContext): void {
+  const get = program.command("get").description("show objects and their status");
+  const image = get.command("image").alias("images").description("show image automation objects");
+  const kinds: ["repository" | "policy" | "update", string][] = [
+    ["repository", "ImageRepositories"],
+    ["policy", "ImagePolicies"],
+    ["update", "ImageUpdateAutomations"],
+  ];
+  for (const [word, plural] of kinds) {
+    addGetFlags(image.command(word).description(`show ${plural} and their status`).argument("[name]")).action(
+      async (name: string | undefined, f: GetFlags, cmd: Command) => {
+        const g = globalsOf(cmd, ctx);
+        const output = outputFlag(f.output);
+        const view = VIEWS[word];
+        await withEnv(g, async (env) => {
+          const objs = await listOrGet(env, view, f.allNamespaces ? undefined : g.namespace, name);
+          if (output !== "table") return printObjects(ctx, objs, output, !!name);
+          if (objs.length === 0) {
+            ctx.io.err(
+              `✗ no ${view.kind} objects found in ${f.allNamespaces ? "any" : `"${g.namespace}"`} namespace\n`,
+            );
+            return;
+          }
+          ctx.io.out(table(view, objs, f));
+        });
+      },
+    );
+  }
+  addGetFlags(image.command("all").description("show all image automation objects")).action(
+    async (f: GetFlags, cmd: Command) => {
+      const g = globalsOf(cmd, ctx);
+      const output = outputFlag(f.output);
+      await withEnv(g, async (env) => {
+        const all: AnyObject[] = [];
+        for (const [word] of kinds) {
+          const view = VIEWS[word];
+          const objs = await listOrGet(env, view, f.allNamespaces ? undefined : g.namespace);
+          if (output !== "table") {
+            all.push(...objs);
+            continue;
+          }
+          if (objs.length) ctx.io.out(`${table(view, objs, f, true)}\n`);
+        }
+        if (output !== "table") printObjects(ctx, all, output, false);
+      });
+    },
+  );
+  const source = get.command("source").alias("sources").description("show sources");
+  addGetFlags(source.command("git").description("show GitRepositories").argument("[name]")).action(
+    async (name: string | undefined, f: GetFlags, cmd: Command) => {
+      const g = globalsOf(cmd, ctx);
+      const output = outputFlag(f.output);
+      await withEnv(g, async (env) => {
+        const objs = await listOrGet(env, VIEWS.source, f.allNamespaces ? undefined : g.namespace, name);
+        if (output !== "table") return printObjects(ctx, objs, output, !!name);
+        if (objs.length === 0)
+          return void ctx.io.err(`✗ no GitRepository objects found in "${g.namespace}" namespace\n`);
+        ctx.io.out(table(VIEWS.source, objs, f));
+      });
+    },
+  );
+  // `imagectl get secrets`: names and types only; secret data is never printed.
+  get
+    .command("secrets")
+    .alias("secret")
+    .description("list secret names and types (never their data)")
+    .option("-A, --all-namespaces", "list across all namespaces")
+    .action(async (f: { allNamespaces?: boolean }, cmd: Command) => {
+      const g = globalsOf(cmd, ctx);
+      await withEnv(g, async (env) => {
+        const list = await env.store.listSecrets(f.allNamespaces ? undefined : g.namespace);
+        ctx.io.out(
+          renderTable(
+            ["NAMESPACE", "NAME", "TYPE"],
+            list.map((s) => [s.namespace, s.name, s.type]),
+          ),
+        );
+      });
+    });
+}

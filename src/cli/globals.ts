@@ -1,0 +1,75 @@
+import type { Command } from "commander";
+import { parseDuration } from "../api/duration.js";
+import { DEFAULT_NAMESPACE } from "../api/types.js";
+import type { ControllerEnv } from "../controller/env.js";
+import { openStore, resolveHome } from "../store/index.js";
+import { UsageError } from "./errors.js";
+import type { CliContext } from "./io.js";
+
+/** Options every command accepts, as in Flux: -n/--namespace, --timeout; plus --home for the state dir. */
+export interface GlobalOptions {
+  namespace: string;
+  home: string;
+  timeoutMs: number;
+  allNamespaces: boolean;
+}
+
+export function addGlobalOptions(program: Command): void {
+  program
+    .option("-n, --namespace <ns>", "the namespace scope for this operation", DEFAULT_NAMESPACE)
+    .option("--home <dir>", "state directory (default $IMAGECTL_HOME or ~/.imagectl)")
+    .option("--timeout <duration>", "timeout for this operation", "5m0s");
+}
+
+export function globalsOf(cmd: Command, ctx: CliContext): GlobalOptions {
+  const o = cmd.optsWithGlobals() as {
+    namespace: string;
+    home?: string;
+    timeout: string;
+    allNamespaces?: boolean;
+  };
+  let timeoutMs: number;
+  try {
+    timeoutMs = parseDuration(o.timeout);
+  } catch {
+    throw new UsageError(`--timeout: invalid duration '${o.timeout}'`);
+  }
+  return {
+    namespace: o.namespace,
+    home: resolveHome(o.home, ctx.io.env),
+    timeoutMs,
+    allNamespaces: Boolean(o.allNamespaces),
+  };
+}
+
+/** Opens the store for one command; the caller must close it. */
+export async function openEnv(g: GlobalOptions): Promise<ControllerEnv> {
+  const store = await openStore({ home: g.home });
+  return { store, home: g.home, now: () => new Date() };
+}
+
+/** Runs `fn` with an open environment and always closes the store. */
+export async function withEnv<T>(g: GlobalOptions, fn: (env: ControllerEnv) => Promise<T>): Promise<T> {
+  const env = await openEnv(g);
+  try {
+    return await fn(env);
+  } finally {
+    await env.store.close();
+  }
+}
+
+/** `--label k=v` values into a map, validated like Kubernetes labels. */
+export function parseLabels(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values?.length) return undefined;
+  const labels: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf("=");
+    if (i <= 0) throw new UsageError(`--label: invalid label '${v}', expected key=value`);
+    labels[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return labels;
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

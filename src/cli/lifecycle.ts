@@ -1,0 +1,155 @@
+import { createInterface } from "node:readline/promises";
+import type { Command } from "commander";
+import type { Kind } from "../api/types.js";
+import { CommandFailedError, UsageError } from "./errors.js";
+import { globalsOf, withEnv } from "./globals.js";
+import type { CliContext } from "./io.js";
+import { humanKind, IMAGE_WORDS } from "./kind-words.js";
+import { progress } from "./progress.js";
+import { readyText } from "./ready-text.js";
+import { reconcileAndWait } from "./wait.js";
+
+function kindCommands(parent: Command, verb: string): [Command, Kind][] {
+  const image = parent.command("image").description(`${verb} image automation objects`);
+  const out: [Command, Kind][] = Object.entries(IMAGE_WORDS).map(([word, kind]) => [
+    image.command(word).description(`${verb} a ${kind}`),
+    kind,
+  ]);
+  out.push([
+    parent
+      .command("source")
+      .description(`${verb} sources`)
+      .command("git")
+      .description(`${verb} a GitRepository`),
+    "GitRepository",
+  ]);
+  return out;
+}
+
+export function registerReconcile(program: Command, ctx: CliContext): void {
+  const reconcile = program
+    .command("reconcile")
+    .description("run an object's reconciliation now and wait for it");
+  for (const [cmd, kind] of kindCommands(reconcile, "reconcile")) {
+    cmd.argument("<name>");
+    if (kind === "ImageUpdateAutomation")
+      cmd.option("--dry-run", "print the diff and commit message the run would make; push nothing");
+    cmd.action(async (name: string, f: { dryRun?: boolean }, c: Command) => {
+      const g = globalsOf(c, ctx);
+      const p = progress(ctx.io);
+      await withEnv(g, async (env) => {
+        const obj = await env.store.get(kind, g.namespace, name);
+        if (!obj)
+          throw new CommandFailedError(`${kind} object '${name}' not found in "${g.namespace}" namespace`);
+        if (obj.spec.suspend) throw new CommandFailedError("resource is suspended");
+        if (f.dryRun) {
+          const { previewAutomationRun } = await import("../controller/image-update-automation.js");
+          if (obj.kind !== "ImageUpdateAutomation") return;
+          const preview = await previewAutomationRun(env, obj);
+          if (!preview.message) {
+            ctx.io.out("no changes: the repository is up to date\n");
+            return;
+          }
+          ctx.io.out(`commit message:\n${preview.message.replace(/^/gm, "    ")}\n\n${preview.diff}`);
+          return;
+        }
+        p.action(`annotating ${kind} ${name} in ${g.namespace} namespace`);
+        p.success(`${kind} annotated`);
+        p.waiting(`waiting for ${kind} reconciliation`);
+        const res = await reconcileAndWait(
+          env,
+          { kind, namespace: g.namespace, name },
+          { timeoutMs: g.timeoutMs, request: true },
+        );
+        if (!res.ready) {
+          p.failure(res.message || `${kind} reconciliation failed`);
+          ctx.setExitCode(1);
+          return;
+        }
+        p.success(readyText(res.object));
+      });
+    });
+  }
+}
+
+function registerSuspendResume(program: Command, ctx: CliContext, verb: "suspend" | "resume"): void {
+  const top = program
+    .command(verb)
+    .description(
+      verb === "suspend" ? "stop reconciling objects" : "start reconciling suspended objects again",
+    );
+  for (const [cmd, kind] of kindCommands(top, verb)) {
+    cmd
+      .argument("[names...]")
+      .option("--all", `${verb} every object of this kind in the namespace`)
+      .action(async (names: string[], f: { all?: boolean }, c: Command) => {
+        const g = globalsOf(c, ctx);
+        if (!names.length && !f.all) throw new UsageError("name is required, or --all");
+        const p = progress(ctx.io);
+        await withEnv(g, async (env) => {
+          const targets = f.all
+            ? (await env.store.list(kind, { namespace: g.namespace })).map((o) => o.metadata.name)
+            : names;
+          for (const name of targets) {
+            p.action(
+              `${verb === "suspend" ? "suspending" : "resuming"} ${humanKind(kind)} ${name} in ${g.namespace} namespace`,
+            );
+            const found = await env.store.setSuspended(kind, g.namespace, name, verb === "suspend");
+            if (!found)
+              throw new CommandFailedError(
+                `${kind} object '${name}' not found in "${g.namespace}" namespace`,
+              );
+            p.success(`${humanKind(kind)} ${verb === "suspend" ? "suspended" : "resumed"}`);
+            if (verb === "resume" && kind !== "GitRepository") {
+              p.waiting(`waiting for ${kind} reconciliation`);
+              const res = await reconcileAndWait(
+                env,
+                { kind, namespace: g.namespace, name },
+                { timeoutMs: g.timeoutMs, request: true },
+              );
+              if (res.ready) p.success(readyText(res.object));
+              else {
+                p.failure(res.message);
+                ctx.setExitCode(1);
+              }
+            }
+          }
+        });
+      });
+  }
+}
+
+export function registerDelete(program: Command, ctx: CliContext): void {
+  const del = program.command("delete").description("delete objects (their tags and status go with them)");
+  for (const [cmd, kind] of kindCommands(del, "delete")) {
+    cmd
+      .argument("<name>")
+      .option("-s, --silent", "delete without asking for confirmation")
+      .action(async (name: string, f: { silent?: boolean }, c: Command) => {
+        const g = globalsOf(c, ctx);
+        if (!f.silent) {
+          if (!ctx.io.isTTY)
+            throw new UsageError(
+              "refusing to delete without confirmation on a non-terminal: pass -s/--silent",
+            );
+          const rl = createInterface({ input: ctx.io.stdin, output: process.stderr });
+          const answer = await rl.question(`Are you sure you want to delete this ${humanKind(kind)}? [y/N] `);
+          rl.close();
+          if (!/^y(es)?$/i.test(answer.trim())) return;
+        }
+        const p = progress(ctx.io);
+        p.action(`deleting ${humanKind(kind)} ${name} in ${g.namespace} namespace`);
+        const found = await withEnv(g, (env) => env.store.delete(kind, g.namespace, name));
+        if (!found)
+          throw new CommandFailedError(`${kind} object '${name}' not found in "${g.namespace}" namespace`);
+        p.success(`${humanKind(kind)} deleted`);
+      });
+  }
+}
+
+export function registerLifecycle(program: Command, ctx: CliContext): void {
+  registerReconcile(program, ctx);
+  registerSuspendResume(program, ctx, "suspend");
+  registerSuspendResume(program, ctx, "resume");
+  registerDelete(program, ctx);
+}

@@ -1,0 +1,208 @@
+import type { Command } from "commander";
+import type { PolicyChoice, Selection, SelectionCounts, TagFilterSpec } from "../policy/index.js";
+import { CommandFailedError, UsageError } from "./errors.js";
+import type { CliContext } from "./io.js";
+import { readTags, type TagSource } from "./policy-test-tags.js";
+
+interface PolicyTestFlags {
+  tagsFile?: string;
+  image?: string;
+  insecure?: boolean;
+  selectSemver?: string;
+  selectNumeric?: string;
+  selectAlpha?: string;
+  filterRegex?: string;
+  filterExtract?: string;
+  exclusionList: string[];
+  top: string;
+  output: string;
+}
+
+/** Spec field of the policy engine → the flag that set it, for exit-2 messages. */
+const FLAG_OF_FIELD: [RegExp, string][] = [
+  [/^spec\.filterTags\.pattern$/, "--filter-regex"],
+  [/^spec\.filterTags\.extract$/, "--filter-extract"],
+  [/^spec\.policy\.semver/, "--select-semver"],
+  [/^spec\.policy\.numerical/, "--select-numeric"],
+  [/^spec\.policy\.alphabetical/, "--select-alpha"],
+  [/^spec\.exclusionList/, "--exclusion-list"],
+  [/^spec\.policy$/, "--select-*"],
+];
+
+/**
+ * `imagectl policy test`: runs a policy over a list of tags and explains the pick.
+ * `tagSource` is swappable so a registry-backed `--image` can reuse everything else.
+ */
+export function registerPolicyTest(
+  program: Command,
+  ctx: CliContext,
+  tagSource: TagSource = readTags,
+): Command {
+  const policy =
+    program.commands.find((c) => c.name() === "policy") ??
+    program.command("policy").description("work with image policies without a cluster");
+  return policy
+    .command("test")
+    .description("select the latest tag from a list of tags with a Flux ImagePolicy and explain why")
+    .option("--tags-file <file>", "file with one tag per line ('-' reads stdin)")
+    .option("--image <ref>", "read the tags live from this image repository, e.g. ghcr.io/org/app")
+    .option("--insecure", "with --image: allow plain HTTP to a non-loopback registry")
+    .option("--select-semver <range>", "semver range (Masterminds syntax, as Flux)")
+    .option("--select-numeric <order>", "numerical ordering: asc (largest wins) or desc")
+    .option("--select-alpha <order>", "alphabetical ordering: asc (greatest wins) or desc")
+    .option("--filter-regex <regex>", "Go RE2 pattern tags must match (unanchored)")
+    .option("--filter-extract <template>", "Go template of the value to compare, e.g. '$ts'")
+    .option(
+      "--exclusion-list <regex>",
+      "exclude tags matching this pattern (repeatable; default '^.*\\.sig$')",
+      collect,
+      [],
+    )
+    .option("--top <n>", "how many ranked candidates to show", "10")
+    .option("-o, --output <format>", "text or json", "text")
+    .action(async (flags: PolicyTestFlags) => {
+      await runPolicyTest(flags, ctx, tagSource);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseChoice(flags: PolicyTestFlags): PolicyChoice {
+  const given = [
+    flags.selectSemver !== undefined && "--select-semver",
+    flags.selectNumeric !== undefined && "--select-numeric",
+    flags.selectAlpha !== undefined && "--select-alpha",
+  ].filter((f): f is string => f !== false);
+  if (given.length !== 1) {
+    throw new UsageError(
+      given.length === 0
+        ? "one of --select-semver, --select-numeric or --select-alpha is required"
+        : `only one policy may be given, got ${given.join(" and ")}`,
+    );
+  }
+  if (flags.selectSemver !== undefined) return { semver: { range: flags.selectSemver } };
+  const [flag, order] =
+    flags.selectNumeric !== undefined
+      ? ["--select-numeric", flags.selectNumeric]
+      : ["--select-alpha", flags.selectAlpha];
+  if (order !== "asc" && order !== "desc")
+    throw new UsageError(`${flag}: invalid order '${order}', must be asc or desc`);
+  return flags.selectNumeric !== undefined ? { numerical: { order } } : { alphabetical: { order } };
+}
+
+async function runPolicyTest(flags: PolicyTestFlags, ctx: CliContext, tagSource: TagSource): Promise<void> {
+  const output = flags.output;
+  if (output !== "text" && output !== "json")
+    throw new UsageError(`--output: unknown format '${output}', use text or json`);
+  if (!/^[0-9]+$/.test(flags.top))
+    throw new UsageError(`--top: '${flags.top}' is not a non-negative integer`);
+  const top = Number(flags.top);
+  if (flags.tagsFile === undefined && flags.image === undefined) {
+    throw new UsageError("--tags-file (a file, or '-' for stdin) or --image is required");
+  }
+  if (flags.tagsFile !== undefined && flags.image !== undefined) {
+    throw new UsageError("--tags-file and --image cannot be used together");
+  }
+  const choice = parseChoice(flags);
+  if (flags.filterExtract !== undefined && flags.filterRegex === undefined) {
+    throw new UsageError("--filter-extract: needs --filter-regex to take capture groups from");
+  }
+  const filter: TagFilterSpec | undefined =
+    flags.filterRegex === undefined
+      ? undefined
+      : { pattern: flags.filterRegex, extract: flags.filterExtract ?? "" };
+
+  // Loaded lazily so that other commands do not pay for the regex/semver engines.
+  const engine = await import("../policy/index.js");
+  let policy: ReturnType<typeof engine.buildPolicy>;
+  let exclude: (tag: string) => boolean;
+  try {
+    policy = engine.buildPolicy(choice, filter);
+    exclude = compileExclusions(engine, flags.exclusionList);
+  } catch (err) {
+    if (err instanceof engine.PolicySpecError) throw new UsageError(`${flagOf(err.field)}: ${err.message}`);
+    throw err;
+  }
+  const tags =
+    flags.image !== undefined
+      ? await registryTags(flags.image, flags.insecure === true, ctx)
+      : await tagSource({ tagsFile: flags.tagsFile, stdin: ctx.io.stdin });
+
+  let selection: Selection;
+  try {
+    selection = engine.selectLatest(policy, tags, { top, exclude });
+  } catch (err) {
+    if (!(err instanceof engine.NoSelectableTagError)) throw err;
+    if (output === "json")
+      ctx.io.out(
+        `${JSON.stringify({ latest: null, candidates: [], counts: err.counts, error: err.message })}\n`,
+      );
+    else if (err.counts) ctx.io.out(`no tag selected\n\n${describeCounts(err.counts)}`);
+    throw new CommandFailedError(err.message);
+  }
+  if (output === "json") {
+    ctx.io.out(
+      `${JSON.stringify({ latest: selection.latest, candidates: selection.candidates, counts: selection.counts })}\n`,
+    );
+  } else ctx.io.out(describeSelection(selection, top));
+}
+
+/** `--image`: every tag from the registry; exclusion is left to the policy step so counts show it. */
+async function registryTags(image: string, insecure: boolean, ctx: CliContext): Promise<string[]> {
+  const registry = await import("../registry/index.js");
+  try {
+    const ref = registry.parseImageReference(image, { insecure });
+    return (await registry.listTags(ref, { insecure, exclusionList: null, env: ctx.io.env })).tags;
+  } catch (err) {
+    if (err instanceof registry.InvalidImageReferenceError) throw new UsageError(`--image: ${err.message}`);
+    // Unreachable registry, denied auth, timeouts: valid input but no result (exit 1).
+    if (err instanceof registry.RegistryError) throw new CommandFailedError(err.message);
+    throw err;
+  }
+}
+
+function compileExclusions(
+  engine: typeof import("../policy/index.js"),
+  list: string[],
+): (tag: string) => boolean {
+  // Like an ImageRepository: no flag means the default list (drop cosign `.sig` tags).
+  return engine.compileExclusionList(list.length > 0 ? list : undefined);
+}
+
+function flagOf(field: string): string {
+  const m = /^spec\.exclusionList\[(\d+)\]$/.exec(field);
+  if (m) return `--exclusion-list #${Number(m[1]) + 1}`;
+  return FLAG_OF_FIELD.find(([re]) => re.test(field))?.[1] ?? field;
+}
+
+function describeCounts(c: SelectionCounts): string {
+  const r = c.rejected;
+  const lines = [
+    `tags read:       ${c.read}`,
+    `excluded:        ${c.excluded}`,
+    `matched filter:  ${c.matched}`,
+    `candidates:      ${c.candidates} distinct values`,
+  ];
+  const why = [
+    r.notSemver && `${r.notSemver} not semver`,
+    r.outOfRange && `${r.outOfRange} out of range`,
+    r.notNumeric && `${r.notNumeric} not numeric`,
+  ].filter(Boolean);
+  lines.push(`rejected:        ${why.length > 0 ? why.join(", ") : "0"}`);
+  lines.push(`selectable:      ${c.selectable}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function describeSelection(s: Selection, top: number): string {
+  let out = `${s.latest}\n\n${describeCounts(s.counts)}`;
+  if (top > 0 && s.candidates.length > 0) {
+    const width = Math.max(...s.candidates.map((c) => c.tag.length));
+    out += `\ntop ${s.candidates.length} candidates (best first):\n`;
+    s.candidates.forEach((c, i) => {
+      out += `${String(i + 1).padStart(4)}  ${c.tag.padEnd(width)}  ${c.value}\n`;
+    });
+  }
+  return out;
+}

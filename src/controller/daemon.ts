@@ -1,0 +1,190 @@
+import type { AnyObject, Kind } from "../api/types.js";
+import type { ControllerEnv } from "./env.js";
+import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
+import { dependentsOf, keyOf, type ObjectKey, reconcileObject } from "./reconcile.js";
+
+/** Flux's per-object rate limiter: 750 ms doubling up to 15 min. */
+export const MIN_RETRY_MS = 750;
+export const MAX_RETRY_MS = 15 * 60_000;
+
+export function backoffMs(failures: number): number {
+  return Math.min(MAX_RETRY_MS, MIN_RETRY_MS * 2 ** Math.max(0, failures - 1));
+}
+
+const WATCHED: Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"];
+
+export interface DaemonOptions {
+  /** Objects reconciled at the same time. */
+  concurrency?: number;
+  /** How often the store's change feed is read (the CLI's changes show up within this). */
+  pollMs?: number;
+  onResult?: (key: ObjectKey, outcome: ReconcileOutcome) => void;
+  onError?: (key: ObjectKey, err: unknown) => void;
+}
+
+interface Entry {
+  key: ObjectKey;
+  dueAt: number;
+  failures: number;
+  /** Set while a reconcile runs; a change arriving meanwhile re-queues it afterwards. */
+  running: boolean;
+  dirty: boolean;
+}
+
+/** Needs work when its spec moved past the status, or a reconcile was requested. */
+function wantsReconcile(obj: AnyObject): boolean {
+  const st = obj.status;
+  if (!st || st.observedGeneration !== obj.metadata.generation) return true;
+  const req = obj.metadata.annotations?.[REQUEST_ANNOTATION];
+  return !!req && req !== st.lastHandledReconcileAt;
+}
+
+/**
+ * The long-running reconcile loop behind `imagectl serve`: every object on its interval,
+ * failures with backoff, changes made by the CLI picked up from the store's change feed,
+ * dependents woken when a result changes.
+ */
+export class Daemon {
+  private readonly entries = new Map<string, Entry>();
+  private inFlight = new Set<Promise<void>>();
+  private stopped = false;
+  private resourceVersion = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private lastPoll = 0;
+
+  constructor(
+    private readonly env: ControllerEnv,
+    private readonly opts: DaemonOptions = {},
+  ) {
+    this.concurrency = opts.concurrency ?? 4;
+    this.pollMs = opts.pollMs ?? 500;
+  }
+
+  async start(): Promise<void> {
+    this.resourceVersion = await this.env.store.currentResourceVersion();
+    await this.scheduleAll();
+    this.tick();
+  }
+
+  private async scheduleAll(): Promise<void> {
+    for (const kind of WATCHED) {
+      for (const obj of await this.env.store.list(kind)) {
+        this.schedule({ kind, namespace: obj.metadata.namespace, name: obj.metadata.name }, Date.now());
+      }
+    }
+  }
+
+  /** Stops scheduling, waits for running reconciles (each bounded by its own timeout). */
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const all = Promise.allSettled([...this.inFlight]);
+    await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
+  }
+
+  /** Ask for `key` to run at `at` (earlier wins). */
+  schedule(key: ObjectKey, at: number): void {
+    const k = keyOf(key);
+    const e = this.entries.get(k);
+    if (!e) {
+      this.entries.set(k, { key, dueAt: at, failures: 0, running: false, dirty: false });
+      return;
+    }
+    if (e.running) e.dirty = true;
+    e.dueAt = Math.min(e.dueAt, at);
+  }
+
+  private tick = (): void => {
+    if (this.stopped) return;
+    void this.step().finally(() => {
+      if (!this.stopped) this.timer = setTimeout(this.tick, 100);
+    });
+  };
+
+  private async step(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPoll >= this.pollMs) {
+      this.lastPoll = now;
+      await this.pollChanges().catch((err) =>
+        this.opts.onError?.({ kind: "ImageRepository", namespace: "", name: "" }, err),
+      );
+    }
+    const due = [...this.entries.values()]
+      .filter((e) => !e.running && e.dueAt <= now)
+      .sort((a, b) => a.dueAt - b.dueAt);
+    for (const e of due) {
+      if (this.inFlight.size >= this.concurrency || this.stopped) break;
+      this.launch(e);
+    }
+  }
+
+  private async pollChanges(): Promise<void> {
+    const feed = await this.env.store.changesSince(this.resourceVersion);
+    this.resourceVersion = feed.resourceVersion;
+    // Fell too far behind the feed: start over from a full listing.
+    if (feed.expired) {
+      this.resourceVersion = await this.env.store.currentResourceVersion();
+      return this.scheduleAll();
+    }
+    for (const c of feed.changed) {
+      // Our own status writes come back through the feed too; only spec/metadata changes matter.
+      if (!WATCHED.includes(c.kind) || c.type === "status") continue;
+      const key: ObjectKey = { kind: c.kind, namespace: c.namespace, name: c.name };
+      if (c.type === "deleted") {
+        this.entries.delete(keyOf(key));
+        continue;
+      }
+      const obj = await this.env.store.get(c.kind, c.namespace, c.name);
+      if (obj && wantsReconcile(obj)) this.schedule(key, Date.now());
+    }
+  }
+
+  private launch(e: Entry): void {
+    e.running = true;
+    e.dirty = false;
+    e.dueAt = Number.POSITIVE_INFINITY;
+    const p = this.run(e).finally(() => {
+      e.running = false;
+      this.inFlight.delete(p);
+      if (e.dirty) e.dueAt = Math.min(e.dueAt, Date.now());
+    });
+    this.inFlight.add(p);
+  }
+
+  private async run(e: Entry): Promise<void> {
+    let outcome: ReconcileOutcome | undefined;
+    try {
+      outcome = await reconcileObject(this.env, e.key);
+    } catch (err) {
+      this.opts.onError?.(e.key, err);
+      e.failures++;
+      e.dueAt = Date.now() + backoffMs(e.failures);
+      return;
+    }
+    if (!outcome) {
+      this.entries.delete(keyOf(e.key));
+      return;
+    }
+    this.opts.onResult?.(e.key, outcome);
+    if (outcome.failed) {
+      e.failures++;
+      e.dueAt = Date.now() + (outcome.requeueAfterMs ?? backoffMs(e.failures));
+    } else {
+      e.failures = 0;
+      // Stalled or suspended objects wait for a spec change (seen through the change feed).
+      if (!outcome.stalled && !outcome.suspended && outcome.requeueAfterMs !== undefined)
+        e.dueAt = Date.now() + outcome.requeueAfterMs;
+    }
+    if (outcome.changed || e.key.kind === "ImageRepository") {
+      for (const dep of await dependentsOf(this.env, e.key)) {
+        if (dep.kind === "ImagePolicy" && !outcome.changed) {
+          const p = await this.env.store.get("ImagePolicy", dep.namespace, dep.name);
+          if (p?.status?.latestRef && !wantsReconcile(p)) continue;
+        }
+        this.schedule(dep, Date.now());
+      }
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { parseDuration } from "../api/duration.js";
+import type { ImagePolicy, ImagePolicyStatus, ImageRef, ImageRepository } from "../api/types.js";
+import {
+  buildPolicy,
+  NoSelectableTagError,
+  PolicySpecError,
+  readyMessage,
+  selectLatest,
+} from "../policy/index.js";
+import { fetchDigest, parseImageReference, RegistryError } from "../registry/index.js";
+import { isStalled, markFailed, markReady, markStalled } from "./conditions.js";
+import { type ControllerEnv, registryOptionsFor } from "./env.js";
+import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
+
+/** Flux's --requeue-dependency: how long a policy waits for its repository. */
+export const DEPENDENCY_REQUEUE_MS = 30_000;
+const DEFAULT_DIGEST_INTERVAL_MS = 10 * 60_000;
+
+function sameRef(a: ImageRef | undefined, b: ImageRef | undefined): boolean {
+  return (
+    (a?.name ?? "") === (b?.name ?? "") &&
+    (a?.tag ?? "") === (b?.tag ?? "") &&
+    (a?.digest ?? "") === (b?.digest ?? "")
+  );
+}
+
+/**
+ * Whether the digest of the selected tag must be fetched (Flux's updateImageRefs):
+ * Always → every time; IfNotPresent → when the ref is new or has no digest yet; Never → never.
+ */
+export function needsDigest(
+  policy: ImagePolicy["spec"]["digestReflectionPolicy"],
+  previous: ImageRef | undefined,
+  name: string,
+  tag: string,
+): boolean {
+  if (policy === "Always") return true;
+  if (policy !== "IfNotPresent") return false;
+  return !previous || previous.name !== name || previous.tag !== tag || !previous.digest;
+}
+
+/** Selects the latest tag from the repository's stored tags and publishes status.latestRef. */
+export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy): Promise<ReconcileOutcome> {
+  const { namespace, name } = obj.metadata;
+  const gen = obj.metadata.generation;
+  const nowIso = env.now().toISOString();
+  const base: ImagePolicyStatus = { ...(obj.status ?? {}) };
+  const requested = obj.metadata.annotations?.[REQUEST_ANNOTATION];
+  const finish = async (status: ImagePolicyStatus, outcome: ReconcileOutcome) => {
+    if (requested) status.lastHandledReconcileAt = requested;
+    await env.store.updateStatus("ImagePolicy", namespace, name, status);
+    return outcome;
+  };
+  if (obj.spec.suspend) return { ready: false, stalled: false, suspended: true, message: "suspended" };
+
+  let policy: ReturnType<typeof buildPolicy>;
+  try {
+    policy = buildPolicy(obj.spec.policy, obj.spec.filterTags);
+  } catch (err) {
+    const message = err instanceof PolicySpecError ? `${err.field}: ${err.message}` : String(err);
+    return finish(markStalled(base, "InvalidPolicy", message, nowIso, gen), {
+      ready: false,
+      stalled: true,
+      message,
+    });
+  }
+  const always = obj.spec.digestReflectionPolicy === "Always";
+  const digestInterval = always
+    ? obj.spec.interval
+      ? parseDuration(obj.spec.interval)
+      : DEFAULT_DIGEST_INTERVAL_MS
+    : undefined;
+
+  const repoNs = obj.spec.imageRepositoryRef.namespace ?? namespace;
+  const repoName = obj.spec.imageRepositoryRef.name;
+  const repo = await env.store.get("ImageRepository", repoNs, repoName);
+  if (!repo) {
+    const message = `referenced ImageRepository '${repoNs}/${repoName}' not found`;
+    return finish(markFailed(base, "DependencyNotReady", message, nowIso, gen), {
+      ready: false,
+      stalled: false,
+      failed: true,
+      requeueAfterMs: DEPENDENCY_REQUEUE_MS,
+      message,
+    });
+  }
+  if (repoNs !== namespace && !crossNamespaceAllowed(repo)) {
+    const message = `cannot access ImageRepository '${repoNs}/${repoName}': its spec.accessFrom does not allow namespace '${namespace}'`;
+    return finish(markFailed(base, "AccessDenied", message, nowIso, gen), {
+      ready: false,
+      stalled: false,
+      failed: true,
+      message,
+    });
+  }
+  if (isStalled(repo.status) && repo.status?.conditions?.some((c) => c.reason === "ImageURLInvalid")) {
+    const message = `referenced ImageRepository '${repoNs}/${repoName}' has an invalid image`;
+    return finish(markStalled(base, "ImageURLInvalid", message, nowIso, gen), {
+      ready: false,
+      stalled: true,
+      message,
+    });
+  }
+  const stored = await env.store.getTags(repoNs, repoName);
+  if (!stored || stored.tags.length === 0) {
+    const message = "retrying in 30s error: no tags in database";
+    return finish(markFailed(base, "DependencyNotReady", message, nowIso, gen), {
+      ready: false,
+      stalled: false,
+      failed: true,
+      requeueAfterMs: DEPENDENCY_REQUEUE_MS,
+      message,
+    });
+  }
+
+  let tag: string;
+  try {
+    tag = selectLatest(policy, stored.tags).latest;
+  } catch (err) {
+    const message =
+      err instanceof NoSelectableTagError ? err.message : err instanceof Error ? err.message : String(err);
+    return finish(markFailed(base, "Failure", message, nowIso, gen), {
+      ready: false,
+      stalled: false,
+      failed: true,
+      message,
+    });
+  }
+
+  const previous = obj.status?.latestRef;
+  const latest: ImageRef = { name: repo.spec.image, tag };
+  if (needsDigest(obj.spec.digestReflectionPolicy, previous, latest.name, tag)) {
+    try {
+      const ref = parseImageReference(repo.spec.image, { insecure: repo.spec.insecure });
+      const regOpts = await registryOptionsFor(env, repo);
+      const timeoutMs = repo.spec.timeout
+        ? parseDuration(repo.spec.timeout)
+        : parseDuration(repo.spec.interval);
+      latest.digest = await fetchDigest(ref, tag, { ...regOpts, timeoutMs });
+    } catch (err) {
+      const message = `failed to fetch digest of ${repo.spec.image}:${tag}: ${err instanceof RegistryError || err instanceof Error ? err.message : String(err)}`;
+      return finish(markFailed(base, "DigestLookupFailed", message, nowIso, gen), {
+        ready: false,
+        stalled: false,
+        failed: true,
+        message,
+      });
+    }
+  } else if (obj.spec.digestReflectionPolicy === "IfNotPresent" && previous?.digest) {
+    latest.digest = previous.digest;
+  }
+
+  const changed = !sameRef(previous, latest);
+  const status: ImagePolicyStatus = { ...base, latestRef: latest };
+  if (changed && previous) status.observedPreviousRef = previous;
+  const message = readyMessage(latest, status.observedPreviousRef);
+  const outcome: ReconcileOutcome = { ready: true, stalled: false, message, changed };
+  if (digestInterval !== undefined) outcome.requeueAfterMs = digestInterval;
+  if (changed) {
+    await env.store.recordEvent({
+      kind: "ImagePolicy",
+      namespace,
+      name,
+      type: "Normal",
+      reason: "Succeeded",
+      message,
+      at: nowIso,
+    });
+  }
+  return finish(markReady(status, "Succeeded", message, nowIso, gen), outcome);
+}
+
+/** Namespaces carry no labels here, so only an empty matchLabels ("any namespace") admits others. */
+function crossNamespaceAllowed(repo: ImageRepository): boolean {
+  return (repo.spec.accessFrom?.namespaceSelectors ?? []).some(
+    (s) => Object.keys(s.matchLabels ?? {}).length === 0,
+  );
+}

@@ -1,0 +1,97 @@
+import type { AnyObject, Kind } from "../api/types.js";
+import type { ControllerEnv } from "./env.js";
+import { reconcileImagePolicy } from "./image-policy.js";
+import { reconcileImageRepository } from "./image-repository.js";
+import type { ReconcileOutcome } from "./outcome.js";
+
+export interface ObjectKey {
+  kind: Kind;
+  namespace: string;
+  name: string;
+}
+
+export function keyOf(o: ObjectKey): string {
+  return `${o.kind}/${o.namespace}/${o.name}`;
+}
+
+export function objectKey(obj: AnyObject): ObjectKey {
+  return { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
+}
+
+/** Reconciles one object by kind, reading it fresh from the store. Undefined when it no longer exists. */
+export async function reconcileObject(
+  env: ControllerEnv,
+  key: ObjectKey,
+  opts: { force?: boolean } = {},
+): Promise<ReconcileOutcome | undefined> {
+  switch (key.kind) {
+    case "ImageRepository": {
+      const obj = await env.store.get("ImageRepository", key.namespace, key.name);
+      return obj && reconcileImageRepository(env, obj, opts);
+    }
+    case "ImagePolicy": {
+      const obj = await env.store.get("ImagePolicy", key.namespace, key.name);
+      return obj && reconcileImagePolicy(env, obj);
+    }
+    case "ImageUpdateAutomation": {
+      const { reconcileImageUpdateAutomation } = await import("./image-update-automation.js");
+      const obj = await env.store.get("ImageUpdateAutomation", key.namespace, key.name);
+      return obj && reconcileImageUpdateAutomation(env, obj);
+    }
+    case "GitRepository":
+      // GitRepository is a source definition only: automations clone it themselves.
+      return { ready: true, stalled: false, message: "source definition" };
+  }
+}
+
+/** Objects whose result depends on `key`'s result: policies of a repository, automations of a policy. */
+export async function dependentsOf(env: ControllerEnv, key: ObjectKey): Promise<ObjectKey[]> {
+  if (key.kind === "ImageRepository") {
+    const policies = await env.store.list("ImagePolicy");
+    return policies
+      .filter(
+        (p) =>
+          p.spec.imageRepositoryRef.name === key.name &&
+          (p.spec.imageRepositoryRef.namespace ?? p.metadata.namespace) === key.namespace,
+      )
+      .map((p) => ({ kind: "ImagePolicy", namespace: p.metadata.namespace, name: p.metadata.name }));
+  }
+  if (key.kind === "ImagePolicy") {
+    const { policyMatchesAutomation } = await import("./image-update-automation.js");
+    const policy = await env.store.get("ImagePolicy", key.namespace, key.name);
+    if (!policy) return [];
+    const autos = await env.store.list("ImageUpdateAutomation", { namespace: key.namespace });
+    return autos
+      .filter((a) => policyMatchesAutomation(a, policy))
+      .map((a) => ({
+        kind: "ImageUpdateAutomation",
+        namespace: a.metadata.namespace,
+        name: a.metadata.name,
+      }));
+  }
+  return [];
+}
+
+/**
+ * Reconciles an object and, when its result changed, everything that depends on it
+ * (repository → policies → automations). Used by the CLI when no daemon is running.
+ */
+export async function reconcileWithDependents(
+  env: ControllerEnv,
+  key: ObjectKey,
+  opts: { force?: boolean; onResult?: (key: ObjectKey, outcome: ReconcileOutcome) => void } = {},
+): Promise<ReconcileOutcome | undefined> {
+  const outcome = await reconcileObject(env, key, { force: opts.force });
+  if (outcome) opts.onResult?.(key, outcome);
+  if (outcome?.changed || key.kind === "ImageRepository") {
+    // A policy whose previous evaluation failed must also be re-evaluated when tags did not change.
+    for (const dep of await dependentsOf(env, key)) {
+      if (dep.kind === "ImagePolicy" && !outcome?.changed) {
+        const p = await env.store.get("ImagePolicy", dep.namespace, dep.name);
+        if (p?.status?.latestRef && p.status.observedGeneration === p.metadata.generation) continue;
+      }
+      await reconcileWithDependents(env, dep, { onResult: opts.onResult });
+    }
+  }
+  return outcome;
+}

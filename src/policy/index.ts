@@ -1,0 +1,27 @@
+/** The policy engine: pure functions from tags and a Flux ImagePolicy spec to the latest tag. */
+export {
+  buildPolicy,
+  type CompiledFilter,
+  type Order,
+  type Policy,
+  type PolicyChoice,
+  type TagFilterSpec,
+} from "./build.js";
+export { compareBytes } from "./byte-order.js";
+export {
+  NoSelectableTagError,
+  PolicySpecError,
+  RegexSyntaxError,
+  type RejectedCounts,
+  type SelectionCounts,
+} from "./errors.js";
+export { compileExclusionList, DEFAULT_EXCLUSION_LIST, latestTags } from "./exclusion.js";
+export { parseGoFloat } from "./numeric/go-float.js";
+export { readyMessage } from "./ready-message.js";
+export { type CompiledTemplate, compileTemplate } from "./regex/go-expand.js";
+export { compileGoRegex, type GoMatch, type GoRegex } from "./regex/go-regex.js";
+export { type Selection, type SelectOptions, selectLatest } from "./select.js";
+export { ConstraintSyntaxError, type Constraints, parseConstraints } from "./semver/constraint.js";
+export { sortVersions } from "./semver/sort.js";
+export { compareVersions, parseFluxVersion, parseLooseVersion, type Version } from "./semver/version.js";
+export type { Candidate } from "./top-n.js";

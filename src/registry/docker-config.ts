@@ -1,0 +1,199 @@
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { CredentialsError } from "./errors.js";
+import { DOCKER_HUB_REGISTRY } from "./reference.js";
+
+/** Credentials for one registry, already resolved (from a secret or a Docker config). */
+export type RegistryCredentials =
+  | { username: string; password: string }
+  /** An OAuth2 refresh token (`identitytoken`): exchanged at the token realm by POST. */
+  | { identityToken: string; username?: string }
+  /** A bearer token sent as is (`registrytoken`). */
+  | { registryToken: string };
+
+export interface DockerAuthEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+  email?: string;
+}
+
+/** The parts of `config.json` (or a `.dockerconfigjson` secret) that carry credentials. */
+export interface DockerConfigJson {
+  auths?: Record<string, DockerAuthEntry>;
+  credHelpers?: Record<string, string>;
+  credsStore?: string;
+}
+
+const DOCKER_HUB_KEYS = new Set([
+  "index.docker.io",
+  "docker.io",
+  "registry-1.docker.io",
+  "registry.hub.docker.com",
+]);
+
+/**
+ * Reduces an `auths` key to the registry host Docker would match it against:
+ * `https://index.docker.io/v1/` → `index.docker.io`, `https://host:5000/` → `host:5000`.
+ */
+export function normaliseRegistryKey(key: string): string {
+  let host = key.trim().replace(/^[a-z]+:\/\//i, "");
+  const slash = host.indexOf("/");
+  if (slash !== -1) host = host.slice(0, slash);
+  host = host.toLowerCase();
+  return DOCKER_HUB_KEYS.has(host) ? DOCKER_HUB_REGISTRY : host;
+}
+
+/** The server URL Docker passes to credential helpers: Docker Hub keeps its legacy v1 URL. */
+function helperServerUrl(registry: string): string {
+  return registry === DOCKER_HUB_REGISTRY ? "https://index.docker.io/v1/" : registry;
+}
+
+/** `$DOCKER_CONFIG`, else `~/.docker`. */
+export function defaultDockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_CONFIG || join(homedir(), ".docker");
+}
+
+/** Reads `<dir>/config.json`; a missing file means "no configuration", a broken one is an error. */
+export async function loadDockerConfig(dir: string, image: string): Promise<DockerConfigJson | undefined> {
+  const path = join(dir, "config.json");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new CredentialsError(
+      image,
+      `${image}: cannot read Docker config ${path}: ${(err as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text) as DockerConfigJson;
+  } catch {
+    // The parser's message may quote file content, i.e. a secret: keep only the path.
+    throw new CredentialsError(image, `${image}: Docker config ${path} is not valid JSON`);
+  }
+}
+
+/** Turns one `auths` entry into credentials; `where` names the entry in errors. */
+export function credentialsFromAuthEntry(
+  entry: DockerAuthEntry,
+  image: string,
+  where: string,
+): RegistryCredentials | undefined {
+  if (entry.registrytoken) return { registryToken: entry.registrytoken };
+  let username = entry.username;
+  let password = entry.password;
+  if (entry.auth) {
+    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon === -1) {
+      throw new CredentialsError(image, `${image}: ${where}: "auth" is not base64 of "username:password"`);
+    }
+    username = decoded.slice(0, colon);
+    password = decoded.slice(colon + 1);
+  }
+  if (entry.identitytoken) {
+    return username
+      ? { identityToken: entry.identitytoken, username }
+      : { identityToken: entry.identitytoken };
+  }
+  if (username !== undefined && password !== undefined && (username !== "" || password !== "")) {
+    return { username, password };
+  }
+  return undefined;
+}
+
+/** Looks `registry` up in `auths` after normalising every key like Docker does. */
+export function lookupAuths(
+  config: DockerConfigJson,
+  registry: string,
+  image: string,
+  source: string,
+): RegistryCredentials | undefined {
+  for (const [key, entry] of Object.entries(config.auths ?? {})) {
+    if (normaliseRegistryKey(key) === registry) {
+      return credentialsFromAuthEntry(entry, image, `${source} auths["${key}"]`);
+    }
+  }
+  return undefined;
+}
+
+interface HelperOutput {
+  Username?: string;
+  Secret?: string;
+}
+
+/**
+ * Runs `docker-credential-<helper> get` with the server URL on stdin. "credentials not found"
+ * means no credentials (Docker falls through to anonymous); any other failure of a configured
+ * helper is an error, as in Docker. Helper output is never put into messages.
+ */
+export async function runCredentialHelper(
+  helper: string,
+  registry: string,
+  image: string,
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<RegistryCredentials | undefined> {
+  const bin = `docker-credential-${helper}`;
+  const result = await execa(bin, ["get"], {
+    input: helperServerUrl(registry),
+    timeout: opts.timeoutMs ?? 10_000,
+    reject: false,
+    env: opts.env,
+    extendEnv: opts.env === undefined,
+    stripFinalNewline: true,
+  });
+  if (result.failed || result.exitCode !== 0) {
+    if (/credentials not found/i.test(result.stdout) || /credentials not found/i.test(result.stderr)) {
+      return undefined;
+    }
+    const why =
+      (result as { code?: string }).code === "ENOENT"
+        ? "not found on PATH"
+        : result.timedOut
+          ? "timed out"
+          : `exited with code ${result.exitCode ?? "?"}`;
+    throw new CredentialsError(image, `${image}: credential helper ${bin} for ${registry} ${why}`);
+  }
+  let out: HelperOutput;
+  try {
+    out = JSON.parse(result.stdout) as HelperOutput;
+  } catch {
+    throw new CredentialsError(image, `${image}: credential helper ${bin} printed invalid JSON`);
+  }
+  if (!out.Secret) return undefined;
+  // Docker's convention: the user name "<token>" marks an identity (refresh) token.
+  if (out.Username === "<token>") return { identityToken: out.Secret };
+  return { username: out.Username ?? "", password: out.Secret };
+}
+
+/**
+ * Resolves credentials from a Docker config the way the docker CLI does: a per-registry
+ * `credHelpers` entry wins, else `credsStore` holds everything, else the `auths` entry.
+ */
+export async function credentialsFromDockerConfig(
+  config: DockerConfigJson,
+  registry: string,
+  image: string,
+  opts: { helperTimeoutMs?: number; env?: NodeJS.ProcessEnv; source?: string } = {},
+): Promise<RegistryCredentials | undefined> {
+  const source = opts.source ?? "Docker config";
+  for (const [key, helper] of Object.entries(config.credHelpers ?? {})) {
+    if (normaliseRegistryKey(key) === registry) {
+      return runCredentialHelper(helper, registry, image, { timeoutMs: opts.helperTimeoutMs, env: opts.env });
+    }
+  }
+  if (config.credsStore) {
+    const fromStore = await runCredentialHelper(config.credsStore, registry, image, {
+      timeoutMs: opts.helperTimeoutMs,
+      env: opts.env,
+    });
+    if (fromStore) return fromStore;
+  }
+  return lookupAuths(config, registry, image, source);
+}

@@ -1,0 +1,128 @@
+import { compileExclusionList } from "../policy/index.js";
+import { nextLink } from "./link-header.js";
+import { DEFAULT_PAGE_SIZE, type ScanOptions } from "./options.js";
+import type { ImageReference } from "./reference.js";
+import { type RegistryResponse, RegistrySession, registryErrorSummary } from "./session.js";
+
+export interface ListTagsResult {
+  /** Tags after exclusion, deduplicated, in the registry's order. */
+  tags: string[];
+  /** How many distinct tags the exclusion list removed. */
+  excluded: number;
+  /** HTTP requests made (including auth and retries). */
+  requests: number;
+}
+
+// Quay rejects n > 100; when the first page is refused we try these in turn (undefined = no `n`).
+const FALLBACK_PAGE_SIZES = [100, undefined] as const;
+
+function tagsUrl(base: string, repository: string, n: number | undefined, last?: string): string {
+  const url = new URL(`${base}/v2/${repository}/tags/list`);
+  if (n !== undefined) url.searchParams.set("n", String(n));
+  if (last !== undefined) url.searchParams.set("last", last);
+  return url.href;
+}
+
+function parseTagsBody(session: RegistrySession, res: RegistryResponse): string[] {
+  let parsed: { tags?: unknown };
+  try {
+    parsed = JSON.parse(res.body.toString("utf8")) as { tags?: unknown };
+  } catch {
+    throw session.fail("bad-response", `tags/list answer from ${new URL(res.url).host} is not JSON`);
+  }
+  // Distribution answers `"tags": null` for a repository whose tags were all deleted.
+  if (parsed.tags === null || parsed.tags === undefined) return [];
+  if (!Array.isArray(parsed.tags) || !parsed.tags.every((t) => typeof t === "string")) {
+    throw session.fail("bad-response", "tags/list answer has no string array `tags`");
+  }
+  return parsed.tags as string[];
+}
+
+function statusError(session: RegistrySession, res: RegistryResponse): Error {
+  const summary = registryErrorSummary(res.body);
+  const detail = summary ? ` (${summary})` : "";
+  if (res.status === 404) return session.fail("not-found", `repository not found${detail}`, { status: 404 });
+  if (res.status === 429) {
+    return session.fail("rate-limited", `rate limited by the registry (HTTP 429)${detail}`, { status: 429 });
+  }
+  if (res.status === 502 || res.status === 503 || res.status === 504) {
+    return session.fail("unreachable", `registry unavailable (HTTP ${res.status})${detail}`, {
+      status: res.status,
+    });
+  }
+  return session.fail("bad-response", `unexpected HTTP ${res.status} from tags/list${detail}`, {
+    status: res.status,
+  });
+}
+
+/** Is this a "page size not accepted" answer (Quay: 400 for n > 100; ECR: 400 for n > 1000)? */
+function rejectsPageSize(res: RegistryResponse): boolean {
+  if (res.status !== 400 && res.status !== 422) return false;
+  return true;
+}
+
+/**
+ * Reads every tag of `ref`: follows `Link: <…>; rel="next"` (same origin only), resumes with
+ * `last=` when a registry returns exactly a full page without a Link (Nexus), retries smaller
+ * pages when the page size is refused (Quay), and never caps the count.
+ */
+export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Promise<ListTagsResult> {
+  // Flux's ImageRepository treats an empty list like an unset one: the default `^.*\.sig$`.
+  const isExcluded =
+    opts.exclusionList === null
+      ? () => false
+      : compileExclusionList(opts.exclusionList?.length ? opts.exclusionList : undefined);
+  const session = new RegistrySession(ref, opts);
+  const base = await session.baseUrl();
+  const origin = new URL(base).origin;
+  const seen = new Set<string>();
+  const visited = new Set<string>();
+
+  const sizes: Array<number | undefined> = [opts.pageSize ?? DEFAULT_PAGE_SIZE];
+  for (const s of FALLBACK_PAGE_SIZES) if (s === undefined || s < (sizes[0] ?? 0)) sizes.push(s);
+
+  let n: number | undefined;
+  let res: RegistryResponse | undefined;
+  for (const size of sizes) {
+    n = size;
+    res = await session.send("GET", tagsUrl(base, ref.repository, n));
+    if (!rejectsPageSize(res)) break;
+  }
+  if (!res) throw session.fail("bad-response", "no tags/list request was made");
+
+  for (;;) {
+    visited.add(res.url);
+    if (res.status !== 200) throw statusError(session, res);
+    const page = parseTagsBody(session, res);
+    let fresh = 0;
+    for (const t of page) {
+      if (!seen.has(t)) {
+        seen.add(t);
+        fresh++;
+      }
+    }
+    const link = nextLink(res.headers.link);
+    let next: string | undefined;
+    if (link !== undefined) {
+      const target = new URL(link, res.url);
+      if (target.origin !== origin) {
+        throw session.fail("bad-response", `pagination Link points to another origin (${target.origin})`);
+      }
+      next = target.href;
+    } else if (n !== undefined && page.length === n && fresh > 0) {
+      // A full page and no Link: the registry may paginate without telling (Nexus). A
+      // registry that ignores `n` returns more than n tags, so it never gets here.
+      next = tagsUrl(base, ref.repository, n, page[page.length - 1]);
+    }
+    if (next === undefined || visited.has(next) || fresh === 0) break;
+    res = await session.send("GET", next);
+  }
+
+  const tags: string[] = [];
+  let excluded = 0;
+  for (const t of seen) {
+    if (isExcluded(t)) excluded++;
+    else tags.push(t);
+  }
+  return { tags, excluded, requests: session.requests };
+}

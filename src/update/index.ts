@@ -1,0 +1,23 @@
+export { applySetters } from "./apply-setters.js";
+export {
+  commitTemplateData,
+  DEFAULT_COMMIT_MESSAGE,
+  RemovedTemplateFieldError,
+  renderCommitMessage,
+  validateCommitTemplate,
+} from "./commit-message.js";
+export { imageRefString, parseMarker, resolveSetter } from "./marker.js";
+export { PushSummaryError, pushSummary } from "./push-summary.js";
+export type {
+  Change,
+  FileSetterResult,
+  LatestRef,
+  ObjectChanges,
+  ObjectId,
+  PolicyRefs,
+  Problem,
+  ProblemKind,
+  UpdateResult,
+} from "./types.js";
+export { UpdatePathError } from "./update-path.js";
+export { type UpdateOptions, updateWithSetters } from "./update-with-setters.js";

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -174,6 +174,11 @@ for (const size of SIZES) {
   rows.push(row);
 }
 
+// Node's own start-up on this machine, for reading the figures under load.
+const nodeStart = Math.round(
+  median(Array.from({ length: RUNS }, () => timed(process.execPath, ["-e", "0"]).ms)),
+);
+console.log(`\nbare \`node -e 0\`: ${nodeStart} ms (median); load average ${loadavg()[0].toFixed(1)}`);
 console.log(
   `\nimagectl policy test --image (node ${process.version}) vs skopeo list-tags; median of ${RUNS} runs each`,
 );

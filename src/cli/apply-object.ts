@@ -1,14 +1,13 @@
-import { exportManifests, validateObject, withDefaults } from "../api/index.js";
 import type { AnyObject } from "../api/types.js";
 import type { ControllerEnv } from "../controller/env.js";
 import { UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 import { progress } from "./progress.js";
 import { readyText } from "./ready-text.js";
-import { reconcileAndWait } from "./wait.js";
 
 /** Validates an object built from flags; a problem is a usage error naming the flag's field. */
-export function checkObject(obj: AnyObject): void {
+export async function checkObject(obj: AnyObject): Promise<void> {
+  const { validateObject, withDefaults } = await import("../api/index.js");
   const issues = validateObject(withDefaults(obj));
   if (issues.length)
     throw new UsageError(issues.map((i) => `${i.object}: ${i.field}: ${i.message}`).join("\n"));
@@ -23,8 +22,9 @@ export async function createOrExport(
   obj: AnyObject,
   opts: { export?: boolean; timeoutMs: number; env: () => Promise<ControllerEnv> },
 ): Promise<void> {
-  checkObject(obj);
+  await checkObject(obj);
   if (opts.export) {
+    const { exportManifests } = await import("../api/index.js");
     ctx.io.out(exportManifests([obj]));
     return;
   }
@@ -38,7 +38,12 @@ export async function createOrExport(
     p.success(`${kind} ${result?.action === "created" ? "created" : "updated"}`);
     p.waiting(`waiting for ${kind} reconciliation`);
     const key = { kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
-    const res = await reconcileAndWait(env, key, { timeoutMs: opts.timeoutMs, request: false });
+    const { reconcileAndWait } = await import("./wait.js");
+    const res = await reconcileAndWait(env, key, {
+      timeoutMs: opts.timeoutMs,
+      request: false,
+      onDependent: (k, o) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${o.message}`),
+    });
     if (!res.ready) {
       p.failure(res.message || `${kind} reconciliation failed`);
       ctx.setExitCode(1);

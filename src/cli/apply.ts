@@ -1,10 +1,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { parseManifests, validateObject, withDefaults } from "../api/index.js";
 import type { AnyObject, Kind } from "../api/types.js";
 import { runningDaemon } from "../controller/daemon-info.js";
-import { reconcileWithDependents } from "../controller/reconcile.js";
 import { readStdin } from "./create-secret.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
@@ -52,6 +50,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .action(async (f: { filename?: string[]; wait: boolean }, cmd: Command) => {
       const g = globalsOf(cmd, ctx);
       if (!f.filename?.length) throw new UsageError("-f/--filename: required");
+      const { parseManifests, validateObject, withDefaults } = await import("../api/index.js");
       const sources = await readSources(ctx, f.filename);
       const objects: AnyObject[] = [];
       const problems: string[] = [];
@@ -80,6 +79,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
           ctx.io.out(`${o.kind}/${o.metadata.namespace}/${o.metadata.name} ${r.action}\n`);
         });
         if (!f.wait || runningDaemon(env.home)) return;
+        const { reconcileWithDependents } = await import("../controller/reconcile.js");
         for (const [i, o] of objects.entries()) {
           if (results[i]?.action === "unchanged") continue;
           if (o.kind === "GitRepository") continue;

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { type GitRepository, IMAGE_API_V1, type ImageUpdateAutomation, SOURCE_API_V1 } from "../api/types.js";
-import { validateCommitTemplate } from "../update/index.js";
 import { createOrExport } from "./apply-object.js";
 import { durationFlag } from "./create-image.js";
 import { UsageError } from "./errors.js";
@@ -62,13 +61,6 @@ export function buildImageUpdate(name: string, namespace: string, f: UpdateFlags
     throw new UsageError("--signing-key-type: requires --signing-key-secret");
   if (f.signingKeyType && f.signingKeyType !== "gpg" && f.signingKeyType !== "ssh")
     throw new UsageError(`--signing-key-type: invalid type '${f.signingKeyType}', must be gpg or ssh`);
-  if (f.commitTemplate !== undefined) {
-    try {
-      validateCommitTemplate(f.commitTemplate);
-    } catch (err) {
-      throw new UsageError(`--commit-template: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
   const labels = parseLabels(f.label);
   const obj: ImageUpdateAutomation = {
     apiVersion: IMAGE_API_V1,
@@ -154,6 +146,14 @@ export function registerCreateImageUpdate(image: Command, ctx: CliContext): void
     .action(async (name: string, f: UpdateFlags, cmd: Command) => {
       const g = globalsOf(cmd, ctx);
       const obj = buildImageUpdate(name, g.namespace, f);
+      if (f.commitTemplate !== undefined) {
+        const { validateCommitTemplate } = await import("../update/index.js");
+        try {
+          validateCommitTemplate(f.commitTemplate);
+        } catch (err) {
+          throw new UsageError(`--commit-template: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       await createOrExport(ctx, obj, { export: f.export, timeoutMs: g.timeoutMs, env: () => openEnv(g) });
     });
 }

@@ -97,7 +97,9 @@ export function registerCreateSecret(create: Command, ctx: CliContext): Command 
         if (f.caCrtFile) data["ca.crt"] = readFileFlag("--ca-crt-file", f.caCrtFile);
         if (f.tlsCrtFile) data["tls.crt"] = readFileFlag("--tls-crt-file", f.tlsCrtFile);
         if (f.tlsKeyFile) data["tls.key"] = readFileFlag("--tls-key-file", f.tlsKeyFile);
-        await withEnv(g, (env) => env.store.putSecret(g.namespace, name, { type: "kubernetes.io/tls", data }));
+        await withEnv(g, (env) =>
+          env.store.putSecret(g.namespace, name, { type: "kubernetes.io/tls", data }),
+        );
         progress(ctx.io).success(`secret '${g.namespace}/${name}' saved`);
       },
     );

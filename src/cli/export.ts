@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { exportManifests } from "../api/index.js";
 import type { AnyObject, Kind } from "../api/types.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
@@ -26,6 +25,7 @@ async function exportKind(
     } else {
       objs = await env.store.list(kind, { namespace: g.namespace });
     }
+    const { exportManifests } = await import("../api/index.js");
     ctx.io.out(exportManifests(objs));
   });
 }

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import YAML from "yaml";
 import type { AnyObject, Kind } from "../api/types.js";
 import { findCondition } from "../controller/conditions.js";
 import type { ControllerEnv } from "../controller/env.js";
@@ -78,11 +77,18 @@ export function presentable(obj: AnyObject): AnyObject {
   return JSON.parse(JSON.stringify(obj)) as AnyObject;
 }
 
-function printObjects(ctx: CliContext, objs: AnyObject[], output: Output, single: boolean): void {
+async function printObjects(
+  ctx: CliContext,
+  objs: AnyObject[],
+  output: Output,
+  single: boolean,
+): Promise<void> {
   const data = single
     ? presentable(objs[0]!)
     : { apiVersion: "v1", kind: "List", items: objs.map(presentable) };
-  ctx.io.out(output === "json" ? `${JSON.stringify(data, null, 2)}\n` : YAML.stringify(data));
+  if (output === "json") return ctx.io.out(`${JSON.stringify(data, null, 2)}\n`);
+  const { default: YAML } = await import("yaml");
+  ctx.io.out(YAML.stringify(data));
 }
 
 interface GetFlags {
@@ -171,7 +177,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
           }
           if (objs.length) ctx.io.out(`${table(view, objs, f, true)}\n`);
         }
-        if (output !== "table") printObjects(ctx, all, output, false);
+        if (output !== "table") await printObjects(ctx, all, output, false);
       });
     },
   );

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { parseDuration } from "../api/duration.js";
 import { DEFAULT_NAMESPACE } from "../api/types.js";
 import type { ControllerEnv } from "../controller/env.js";
-import { openStore, resolveHome } from "../store/index.js";
+import { resolveHome } from "../store/home.js";
 import { UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 
@@ -44,6 +44,8 @@ export function globalsOf(cmd: Command, ctx: CliContext): GlobalOptions {
 
 /** Opens the store for one command; the caller must close it. */
 export async function openEnv(g: GlobalOptions): Promise<ControllerEnv> {
+  // Loaded on demand: the native SQLite binding is not needed by --help or `policy test`.
+  const { openStore } = await import("../store/index.js");
   const store = await openStore({ home: g.home });
   return { store, home: g.home, now: () => new Date() };
 }

@@ -7,7 +7,6 @@ import type { CliContext } from "./io.js";
 import { humanKind, IMAGE_WORDS } from "./kind-words.js";
 import { progress } from "./progress.js";
 import { readyText } from "./ready-text.js";
-import { reconcileAndWait } from "./wait.js";
 
 function kindCommands(parent: Command, verb: string): [Command, Kind][] {
   const image = parent.command("image").description(`${verb} image automation objects`);
@@ -53,13 +52,18 @@ export function registerReconcile(program: Command, ctx: CliContext): void {
           ctx.io.out(`commit message:\n${preview.message.replace(/^/gm, "    ")}\n\n${preview.diff}`);
           return;
         }
+        const { reconcileAndWait } = await import("./wait.js");
         p.action(`annotating ${kind} ${name} in ${g.namespace} namespace`);
         p.success(`${kind} annotated`);
         p.waiting(`waiting for ${kind} reconciliation`);
         const res = await reconcileAndWait(
           env,
           { kind, namespace: g.namespace, name },
-          { timeoutMs: g.timeoutMs, request: true },
+          {
+            timeoutMs: g.timeoutMs,
+            request: true,
+            onDependent: (k, o) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${o.message}`),
+          },
         );
         if (!res.ready) {
           p.failure(res.message || `${kind} reconciliation failed`);
@@ -101,11 +105,16 @@ function registerSuspendResume(program: Command, ctx: CliContext, verb: "suspend
               );
             p.success(`${humanKind(kind)} ${verb === "suspend" ? "suspended" : "resumed"}`);
             if (verb === "resume" && kind !== "GitRepository") {
+              const { reconcileAndWait } = await import("./wait.js");
               p.waiting(`waiting for ${kind} reconciliation`);
               const res = await reconcileAndWait(
                 env,
                 { kind, namespace: g.namespace, name },
-                { timeoutMs: g.timeoutMs, request: true },
+                {
+                  timeoutMs: g.timeoutMs,
+                  request: true,
+                  onDependent: (k, o) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${o.message}`),
+                },
               );
               if (res.ready) p.success(readyText(res.object));
               else {

@@ -1,6 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { UsageError } from "./errors.js";
+import { TagLineDecoder } from "./policy-test-lines.js";
 
 /** Where `policy test` gets its tags; `--image` (registry) plugs in here as another source. */
 export interface TagSourceOptions {
@@ -8,43 +9,48 @@ export interface TagSourceOptions {
   stdin: Readable;
 }
 
-export type TagSource = (opts: TagSourceOptions) => Promise<string[]>;
+/**
+ * Feeds every tag, in order, to `add` (with ascii = true when the source knows the tag
+ * is ASCII-only); resolves once the last one is fed.
+ */
+export type TagSource = (
+  opts: TagSourceOptions,
+  add: (tag: string, ascii?: boolean) => void,
+) => Promise<void>;
 
-/** Reads tags one per line from `--tags-file FILE` or `--tags-file -` (stdin). */
-export const readTags: TagSource = async ({ tagsFile, stdin }) => {
+/** Reads tags one per line from `--tags-file FILE` or `--tags-file -` (stdin), streaming. */
+export const readTags: TagSource = async ({ tagsFile, stdin }, add) => {
   if (tagsFile === undefined) throw new UsageError("--tags-file is required");
-  let text: string;
-  if (tagsFile === "-") text = await readAll(stdin);
-  else {
+  const lines = new TagLineDecoder(add);
+  if (tagsFile === "-") {
+    for await (const chunk of stdin)
+      lines.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  } else {
     try {
-      text = await readFile(tagsFile, "utf8");
+      readFileInto(tagsFile, lines);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "read error";
+      const code = (err as NodeJS.ErrnoException).code;
+      if (typeof code !== "string") throw err; // not a file system error
       throw new UsageError(`--tags-file: cannot read '${tagsFile}': ${code}`);
     }
   }
-  return splitTagLines(text);
+  lines.end();
 };
 
-async function readAll(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream)
-    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** One tag per line; blank lines are skipped and a trailing \r (CRLF files) removed. */
-export function splitTagLines(text: string): string[] {
-  const lines = text.split("\n");
-  let n = 0;
-  for (let line of lines) {
-    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    if (line.length === 0) continue;
-    // Whitespace-only lines count as blank; only lines starting with whitespace can be.
-    const c = line.charCodeAt(0);
-    if ((c === 32 || c === 9) && line.trim() === "") continue;
-    lines[n++] = line;
+/**
+ * Synchronous reads straight into the decoder's reusable buffer: the whole file never
+ * sits in memory, and a CLI has nothing else to do meanwhile.
+ */
+function readFileInto(file: string, lines: TagLineDecoder): void {
+  const fd = openSync(file, "r");
+  try {
+    for (;;) {
+      const room = lines.space();
+      const n = readSync(fd, room, 0, room.length, null);
+      if (n === 0) return;
+      lines.commit(n);
+    }
+  } finally {
+    closeSync(fd);
   }
-  lines.length = n;
-  return lines;
 }

@@ -1,5 +1,11 @@
 import type { Command } from "commander";
-import type { PolicyChoice, Selection, SelectionCounts, TagFilterSpec } from "../policy/index.js";
+import type {
+  ExclusionPredicate,
+  PolicyChoice,
+  Selection,
+  SelectionCounts,
+  TagFilterSpec,
+} from "../policy/index.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 import { readTags, type TagSource } from "./policy-test-tags.js";
@@ -117,7 +123,7 @@ async function runPolicyTest(flags: PolicyTestFlags, ctx: CliContext, tagSource:
   // Loaded lazily so that other commands do not pay for the regex/semver engines.
   const engine = await import("../policy/index.js");
   let policy: ReturnType<typeof engine.buildPolicy>;
-  let exclude: (tag: string) => boolean;
+  let exclude: ExclusionPredicate;
   try {
     policy = engine.buildPolicy(choice, filter);
     exclude = compileExclusions(engine, flags.exclusionList);
@@ -125,14 +131,14 @@ async function runPolicyTest(flags: PolicyTestFlags, ctx: CliContext, tagSource:
     if (err instanceof engine.PolicySpecError) throw new UsageError(`${flagOf(err.field)}: ${err.message}`);
     throw err;
   }
-  const tags =
-    flags.image !== undefined
-      ? await registryTags(flags.image, flags.insecure === true, ctx)
-      : await tagSource({ tagsFile: flags.tagsFile, stdin: ctx.io.stdin });
-
   let selection: Selection;
   try {
-    selection = engine.selectLatest(policy, tags, { top, exclude });
+    const selector = engine.createTagSelector(policy, { top, exclude });
+    const add = selector.add;
+    if (flags.image !== undefined) {
+      for (const tag of await registryTags(flags.image, flags.insecure === true, ctx)) add(tag);
+    } else await tagSource({ tagsFile: flags.tagsFile, stdin: ctx.io.stdin }, add);
+    selection = selector.finish();
   } catch (err) {
     if (!(err instanceof engine.NoSelectableTagError)) throw err;
     if (output === "json")
@@ -163,10 +169,7 @@ async function registryTags(image: string, insecure: boolean, ctx: CliContext): 
   }
 }
 
-function compileExclusions(
-  engine: typeof import("../policy/index.js"),
-  list: string[],
-): (tag: string) => boolean {
+function compileExclusions(engine: typeof import("../policy/index.js"), list: string[]): ExclusionPredicate {
   // Like an ImageRepository: no flag means the default list (drop cosign `.sig` tags).
   return engine.compileExclusionList(list.length > 0 ? list : undefined);
 }

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { Daemon } from "../controller/daemon.js";
 import { announceDaemon, runningDaemon } from "../controller/daemon-info.js";
-import { runOnce } from "../controller/run-once.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, openEnv, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -28,6 +26,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       await withEnv(g, async (env) => {
         if (runningDaemon(env.home))
           ctx.io.err("⚠️ a daemon is running for this home; reconciling once anyway\n");
+        const { runOnce } = await import("../controller/run-once.js");
         const summary = await runOnce(env, { concurrency });
         const rows = summary.entries.map((e) => [
           e.key.kind,
@@ -59,6 +58,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         await env.store.close();
         throw new CommandFailedError(`a daemon is already running for ${env.home}`);
       }
+      const { Daemon } = await import("../controller/daemon.js");
       const withdraw = announceDaemon(env.home);
       const log = (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}\n`);
       const daemon = new Daemon(env, {

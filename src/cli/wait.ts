@@ -23,16 +23,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function reconcileAndWait(
   env: ControllerEnv,
   key: ObjectKey,
-  opts: { timeoutMs: number; request?: boolean },
+  opts: {
+    timeoutMs: number;
+    request?: boolean;
+    /** Told about each dependent reconciled in-process (policies of a repository, automations of a policy). */
+    onDependent?: (key: ObjectKey, outcome: ReconcileOutcome) => void;
+  },
 ): Promise<WaitResult> {
   const requestedAt = new Date().toISOString();
   if (opts.request) await env.store.requestReconcile(key.kind, key.namespace, key.name, requestedAt);
   if (runningDaemon(env.home))
     return waitForDaemon(env, key, opts.timeoutMs, opts.request ? requestedAt : undefined);
 
-  const work = reconcileWithDependents(env, key, { force: opts.request });
-  const timeout = sleep(opts.timeoutMs).then(() => "timeout" as const);
-  const res = await Promise.race([work, timeout]);
+  const work = reconcileWithDependents(env, key, {
+    force: opts.request,
+    onResult: (k, o) => {
+      if (k.kind !== key.kind || k.namespace !== key.namespace || k.name !== key.name)
+        opts.onDependent?.(k, o);
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), opts.timeoutMs);
+  });
+  const res = await Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   if (res === "timeout")
     throw new CommandFailedError(
       `timeout waiting for ${key.kind} '${key.namespace}/${key.name}' reconciliation`,

@@ -13,9 +13,12 @@ export const DEFAULT_EXCLUSION_LIST: readonly string[] = ["^.*\\.sig$"];
  * controller's "empty means default" pass undefined for an empty field).
  * @throws PolicySpecError with field `spec.exclusionList[i]`.
  */
-export function compileExclusionList(patterns: readonly string[] | undefined): (tag: string) => boolean {
+export function compileExclusionList(patterns: readonly string[] | undefined): ExclusionPredicate {
   const list = patterns ?? DEFAULT_EXCLUSION_LIST;
   if (list.length === 0) return () => false;
+  // The default list runs on every scanned tag; `^.*\.sig$` (`.` is anything but
+  // "\n", `$` the end of the text) means exactly: ends with ".sig", no newline.
+  if (list.length === 1 && list[0] === DEFAULT_EXCLUSION_LIST[0]) return isSignatureTag;
   const compiled: GoRegex[] = list.map((pattern, i) => {
     try {
       return compileGoRegex(pattern);
@@ -31,9 +34,16 @@ export function compileExclusionList(patterns: readonly string[] | undefined): (
   });
   if (compiled.length === 1) {
     const only = compiled[0] as GoRegex;
-    return (tag) => only.test(tag);
+    return (tag, ascii) => only.test(tag, ascii);
   }
-  return (tag) => compiled.some((re) => re.test(tag));
+  return (tag, ascii) => compiled.some((re) => re.test(tag, ascii));
+}
+
+/** True = excluded; `ascii`: the caller knows the tag is ASCII-only (see GoRegex). */
+export type ExclusionPredicate = (tag: string, ascii?: boolean) => boolean;
+
+function isSignatureTag(tag: string): boolean {
+  return tag.endsWith(".sig") && !tag.includes("\n");
 }
 
 /** `status.lastScanResult.latestTags`: descending byte order (stable), first `n`. */

@@ -15,12 +15,23 @@ export {
   type RejectedCounts,
   type SelectionCounts,
 } from "./errors.js";
-export { compileExclusionList, DEFAULT_EXCLUSION_LIST, latestTags } from "./exclusion.js";
+export {
+  compileExclusionList,
+  DEFAULT_EXCLUSION_LIST,
+  type ExclusionPredicate,
+  latestTags,
+} from "./exclusion.js";
 export { parseGoFloat } from "./numeric/go-float.js";
 export { readyMessage } from "./ready-message.js";
 export { type CompiledTemplate, compileTemplate } from "./regex/go-expand.js";
 export { compileGoRegex, type GoMatch, type GoRegex } from "./regex/go-regex.js";
-export { type Selection, type SelectOptions, selectLatest } from "./select.js";
+export {
+  createTagSelector,
+  type Selection,
+  type SelectOptions,
+  selectLatest,
+  type TagSelector,
+} from "./select.js";
 export { ConstraintSyntaxError, type Constraints, parseConstraints } from "./semver/constraint.js";
 export { sortVersions } from "./semver/sort.js";
 export { compareVersions, parseFluxVersion, parseLooseVersion, type Version } from "./semver/version.js";

@@ -1,6 +1,7 @@
 import type { Policy } from "./build.js";
 import { compareBytes } from "./byte-order.js";
 import { NoSelectableTagError, type RejectedCounts, type SelectionCounts } from "./errors.js";
+import type { ExclusionPredicate } from "./exclusion.js";
 import { parseGoFloat } from "./numeric/go-float.js";
 import { compareVersions, parseFluxVersion, type Version } from "./semver/version.js";
 import { type Candidate, TopN } from "./top-n.js";
@@ -9,7 +10,7 @@ export interface SelectOptions {
   /** How many ranked candidates to return (default 10). */
   top?: number;
   /** ImageRepository exclusion predicate (compileExclusionList), applied first. */
-  exclude?: (tag: string) => boolean;
+  exclude?: ExclusionPredicate;
 }
 
 export interface Selection {
@@ -24,7 +25,17 @@ export interface Selection {
   rejected: RejectedCounts;
 }
 
-type Visit = (value: string, tag: string) => void;
+/**
+ * Tag selection fed one tag at a time, in list order, so a caller reading a million
+ * tags never has to hold them all (on this kind of machine, touching fresh memory
+ * costs more than the matching itself).
+ */
+export interface TagSelector {
+  /** `ascii`: the caller knows the tag is ASCII-only, which spares a check per regex. */
+  add(tag: string, ascii?: boolean): void;
+  /** The selection over every tag added so far. @throws NoSelectableTagError */
+  finish(): Selection;
+}
 
 /**
  * Flux's tag selection: exclusion list → filterTags (first match, Go expand) →
@@ -33,92 +44,135 @@ type Visit = (value: string, tag: string) => void;
  * @throws NoSelectableTagError (Flux wording) with the counts so far.
  */
 export function selectLatest(policy: Policy, tags: readonly string[], opts: SelectOptions = {}): Selection {
+  const selector = createTagSelector(policy, opts);
+  for (const tag of tags) selector.add(tag);
+  return selector.finish();
+}
+
+/**
+ * The streaming form of selectLatest: same result, same errors, for the same tags
+ * added in the same order.
+ */
+export function createTagSelector(policy: Policy, opts: SelectOptions = {}): TagSelector {
   const top = opts.top ?? 10;
   const rejected: RejectedCounts = { notSemver: 0, outOfRange: 0, notNumeric: 0 };
   const counts: SelectionCounts = {
-    read: tags.length,
+    read: 0,
     excluded: 0,
     matched: 0,
     candidates: 0,
     selectable: 0,
     rejected,
   };
-  const forEach = candidateSource(policy, tags, opts.exclude, counts);
-  const ranked = rank(policy, forEach, Math.max(top, 1), counts);
-  const best = ranked[0];
-  if (!best) throw new NoSelectableTagError("unable to determine latest version from provided list", counts);
-  return { latest: best.tag, value: best.value, candidates: ranked.slice(0, top), counts, rejected };
-}
-
-/** Runs the exclusion list and filter once and returns a replayable candidate iterator. */
-function candidateSource(
-  policy: Policy,
-  tags: readonly string[],
-  exclude: ((tag: string) => boolean) | undefined,
-  counts: SelectionCounts,
-): (visit: Visit) => void {
-  const filter = policy.filter;
-  if (!filter) {
-    const kept = exclude ? tags.filter((t) => !exclude(t)) : tags;
-    counts.excluded = tags.length - kept.length;
-    counts.matched = counts.candidates = kept.length;
-    return (visit) => {
-      for (const t of kept) visit(t, t);
-    };
-  }
-  const byValue = new Map<string, string>();
-  const { regex, template } = filter;
-  let excluded = 0;
-  let matched = 0;
-  for (const tag of tags) {
-    if (exclude?.(tag)) {
-      excluded++;
-      continue;
-    }
-    const m = regex.exec(tag);
-    if (m === null) continue;
-    matched++;
-    byValue.set(template ? template.expand(m) : tag, tag);
-  }
-  counts.excluded = excluded;
-  counts.matched = matched;
-  counts.candidates = byValue.size;
-  return (visit) => {
-    for (const [value, tag] of byValue) visit(value, tag);
+  const ranker = createRanker(policy, Math.max(top, 1), counts);
+  const add = filterStage(policy, opts.exclude, counts, ranker);
+  return {
+    add,
+    finish() {
+      const ranked = ranker.finish();
+      const best = ranked[0];
+      if (!best)
+        throw new NoSelectableTagError("unable to determine latest version from provided list", counts);
+      return { latest: best.tag, value: best.value, candidates: ranked.slice(0, top), counts, rejected };
+    },
   };
 }
 
-function rank(
+/** Exclusion list and filter for one tag, passing each candidate on to the ranker. */
+function filterStage(
   policy: Policy,
-  forEach: (visit: Visit) => void,
-  cap: number,
+  exclude: ExclusionPredicate | undefined,
   counts: SelectionCounts,
-): Candidate[] {
-  if (counts.candidates === 0)
-    throw new NoSelectableTagError("version list argument cannot be empty", counts);
+  ranker: Ranker,
+): (tag: string, ascii?: boolean) => void {
+  const filter = policy.filter;
+  if (!filter) {
+    // No filter: every kept tag is a candidate, duplicates included.
+    return (tag, ascii) => {
+      counts.read++;
+      if (exclude?.(tag, ascii)) {
+        counts.excluded++;
+        return;
+      }
+      counts.matched++;
+      counts.candidates++;
+      ranker.consider(tag, tag);
+    };
+  }
+  // Flux collects values in a Go map (value → tag): a repeated value keeps its first
+  // place in line and takes the later tag. The set only holds distinct values, and
+  // the ranker re-tags the value if it is still among the best.
+  const seen = new Set<string>();
+  const { regex, template } = filter;
+  return (tag, ascii) => {
+    counts.read++;
+    if (exclude?.(tag, ascii)) {
+      counts.excluded++;
+      return;
+    }
+    const m = regex.exec(tag, ascii);
+    if (m === null) return;
+    counts.matched++;
+    const value = template ? template.expand(m) : tag;
+    if (seen.has(value)) {
+      ranker.retag(value, tag);
+      return;
+    }
+    seen.add(value);
+    counts.candidates++;
+    ranker.consider(value, tag);
+  };
+}
+
+interface Ranker {
+  /** A new candidate value (distinct from earlier ones when a filter is set). */
+  consider(value: string, tag: string): void;
+  /** A later tag for a value already considered. */
+  retag(value: string, tag: string): void;
+  /** Ranked candidates, best first; sets counts.selectable. @throws NoSelectableTagError */
+  finish(): Candidate[];
+}
+
+function createRanker(policy: Policy, cap: number, counts: SelectionCounts): Ranker {
   const { rejected } = counts;
+  const nonEmpty = (): void => {
+    if (counts.candidates === 0)
+      throw new NoSelectableTagError("version list argument cannot be empty", counts);
+  };
   switch (policy.kind) {
     case "semver": {
       // Flux keeps the first of equal versions: a newcomer must be strictly greater.
       const best = new TopN<Version>(cap, (x, y) => compareVersions(x, y) > 0);
-      forEach((value, tag) => {
-        const v = parseFluxVersion(value);
-        if (!v) rejected.notSemver++;
-        else if (!policy.constraints.check(v)) rejected.outOfRange++;
-        else best.offer(tag, value, v);
-      });
-      counts.selectable = counts.candidates - rejected.notSemver - rejected.outOfRange;
-      if (best.size === 0) {
-        throw new NoSelectableTagError("unable to determine latest version from provided list", counts);
-      }
-      return best.list();
+      return {
+        consider(value, tag) {
+          const v = parseFluxVersion(value);
+          if (!v) rejected.notSemver++;
+          else if (!policy.constraints.check(v)) rejected.outOfRange++;
+          else best.offer(tag, value, v);
+        },
+        retag: (value, tag) => best.retag(value, tag),
+        finish() {
+          nonEmpty();
+          counts.selectable = counts.candidates - rejected.notSemver - rejected.outOfRange;
+          if (best.size === 0) {
+            throw new NoSelectableTagError("unable to determine latest version from provided list", counts);
+          }
+          return best.list();
+        },
+      };
     }
     case "alphabetical": {
       const asc = policy.order === "asc";
       const best = new TopN<string>(cap, (x, y) => (asc ? compareBytes(x, y) > 0 : compareBytes(x, y) < 0));
-      forEach((value, tag) => best.offer(tag, value, value));
-      counts.selectable = counts.candidates;
-      return best.list();
+      return {
+        consider: (value, tag) => best.offer(tag, value, value),
+        retag: (value, tag) => best.retag(value, tag),
+        finish() {
+          nonEmpty();
+          counts.selectable = counts.candidates;
+          return best.list();
+        },
+      };
     }
     case "numerical": {
       // Flux replaces the current pick unless the newcomer is strictly worse: equal
@@ -126,18 +180,24 @@ function rank(
       const asc = policy.order === "asc";
       const best = new TopN<number>(cap, asc ? (x, y) => !(x < y) : (x, y) => !(x > y));
       let firstInvalid: string | undefined;
-      forEach((value, tag) => {
-        const n = parseGoFloat(value);
-        if (n === undefined) {
-          rejected.notNumeric++;
-          firstInvalid ??= value;
-        } else best.offer(tag, value, n);
-      });
-      counts.selectable = counts.candidates - rejected.notNumeric;
-      if (firstInvalid !== undefined) {
-        throw new NoSelectableTagError(`failed to parse invalid numeric value '${firstInvalid}'`, counts);
-      }
-      return best.list();
+      return {
+        consider(value, tag) {
+          const n = parseGoFloat(value);
+          if (n === undefined) {
+            rejected.notNumeric++;
+            firstInvalid ??= value;
+          } else best.offer(tag, value, n);
+        },
+        retag: (value, tag) => best.retag(value, tag),
+        finish() {
+          nonEmpty();
+          counts.selectable = counts.candidates - rejected.notNumeric;
+          if (firstInvalid !== undefined) {
+            throw new NoSelectableTagError(`failed to parse invalid numeric value '${firstInvalid}'`, counts);
+          }
+          return best.list();
+        },
+      };
     }
   }
 }

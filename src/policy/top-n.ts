@@ -17,6 +17,8 @@ interface Entry<K> extends Candidate {
  */
 export class TopN<K> {
   private readonly items: Entry<K>[] = [];
+  /** Values of the kept entries: most retag calls are for values long since dropped. */
+  private readonly kept = new Set<string>();
   constructor(
     private readonly cap: number,
     private readonly ahead: (x: K, y: K) => boolean,
@@ -29,7 +31,22 @@ export class TopN<K> {
     let p = 0;
     while (p < n && !this.ahead(key, (items[p] as Entry<K>).key)) p++;
     items.splice(p, 0, { tag, value, key });
-    if (items.length > this.cap) items.pop();
+    this.kept.add(value);
+    if (items.length > this.cap) this.kept.delete((items.pop() as Entry<K>).value);
+  }
+
+  /**
+   * Gives the kept entry for `value`, if any, a later tag (Flux's map: the last tag of
+   * a value wins). Only for callers that offer each value once.
+   */
+  retag(value: string, tag: string): void {
+    if (!this.kept.has(value)) return;
+    for (const item of this.items) {
+      if (item.value === value) {
+        item.tag = tag;
+        return;
+      }
+    }
   }
 
   get size(): number {

@@ -16,8 +16,11 @@ export function isYamlName(name: string): boolean {
   return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
 }
 
-function byteOrder(a: Dirent, b: Dirent): number {
-  return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
+/** Entries in byte order of their UTF-8 names (Go's order); each name is encoded once. */
+function inByteOrder(entries: Dirent[]): Dirent[] {
+  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.name) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  return keyed.map((k) => k.entry);
 }
 
 /**
@@ -31,7 +34,7 @@ export async function findYamlFiles(root: ScanRoot, problems: Problem[]): Promis
   const out: CandidateFile[] = [];
   const seen = new Set<string>();
   const walk = async (dir: string, rel: string): Promise<void> => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort(byteOrder);
+    const entries = inByteOrder(await readdir(dir, { withFileTypes: true }));
     for (const entry of entries) {
       if (entry.name.startsWith(".")) continue;
       const abs = join(dir, entry.name);

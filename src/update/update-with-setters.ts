@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import { applySetters } from "./apply-setters.js";
+import { overwriteFile, readTransient } from "./file-io.js";
 import { type CandidateFile, findYamlFiles } from "./find-files.js";
 import type { ObjectChanges, PolicyRefs, UpdateResult } from "./types.js";
 import { resolveScanRoot } from "./update-path.js";
@@ -39,7 +39,7 @@ interface FileOutcome {
 function processFile(file: CandidateFile, refs: PolicyRefs, write: boolean): FileOutcome {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file.real);
+    bytes = readTransient(file.real);
   } catch (e) {
     return {
       file,
@@ -52,10 +52,11 @@ function processFile(file: CandidateFile, refs: PolicyRefs, write: boolean): Fil
   const edited = applySetters(before, refs);
   if (edited.text === before) return { file, before, edited };
   // Decoding replaces invalid UTF-8 with U+FFFD; writing that back would change other bytes.
-  if (!Buffer.from(before, "utf8").equals(bytes)) {
+  // Only text containing U+FFFD can have come from invalid UTF-8, so only that is re-encoded.
+  if (before.includes("\uFFFD") && !Buffer.from(before, "utf8").equals(bytes)) {
     return { file, error: { kind: "invalid-utf8", message: "file is not valid UTF-8; left unchanged" } };
   }
-  if (write) writeFileSync(file.real, edited.text, "utf8");
+  if (write) overwriteFile(file.real, edited.text);
   return { file, before, edited };
 }
 

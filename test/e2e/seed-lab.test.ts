@@ -43,7 +43,9 @@ describe("the seed lab end to end against a real registry", () => {
     expect(get.code).toBe(0);
     const [header, row] = get.stdout.trim().split("\n");
     expect(header).toMatch(/^NAME\s+LAST SCAN\s+SUSPENDED\s+READY\s+MESSAGE$/);
-    expect(row).toMatch(/^vote\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+False\s+True\s+successful scan: found 5 tags/);
+    expect(row).toMatch(
+      /^vote\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+False\s+True\s+successful scan: found 5 tags/,
+    );
   });
 
   it("creates the numerical policy and selects the newest main-<sha>-<ts> tag", async () => {
@@ -61,7 +63,9 @@ describe("the seed lab end to end against a real registry", () => {
     expect(r.stderr).toContain(`✔ selected ref ${image}:main-5d6e7f8-1700000300`);
 
     const get = await cli("get", "images", "policy");
-    expect(get.stdout).toMatch(new RegExp(`^vote\\s+${image.replace(/\./g, "\\.")}\\s+main-5d6e7f8-1700000300\\s+True`, "m"));
+    expect(get.stdout).toMatch(
+      new RegExp(`^vote\\s+${image.replace(/\./g, "\\.")}\\s+main-5d6e7f8-1700000300\\s+True`, "m"),
+    );
   });
 
   it("sees a newer tag after `reconcile image repository`", async () => {
@@ -76,15 +80,23 @@ describe("the seed lab end to end against a real registry", () => {
 
   it("with `serve` running, a pushed tag shows up by itself after the interval", async () => {
     // Shorten the interval the daemon will honour, exactly as a user would.
-    expect((await cli("create", "image", "repository", "vote", `--image=${image}`, "--interval=2s")).code).toBe(0);
+    expect(
+      (await cli("create", "image", "repository", "vote", `--image=${image}`, "--interval=2s")).code,
+    ).toBe(0);
     const daemon = spawnImagectl(["serve", "--home", home]);
     try {
-      await eventually(async () => (daemon.output().includes("imagectl serve") ? true : undefined), 15_000, "daemon start");
+      await eventually(
+        async () => (daemon.output().includes("imagectl serve") ? true : undefined),
+        15_000,
+        "daemon start",
+      );
       await registry.pushTags("xxxxx/vote", ["main-abcdef0-1700000500"]);
       const tag = await eventually(
         async () => {
           const pol = JSON.parse((await cli("get", "image", "policy", "vote", "-o", "json")).stdout);
-          return pol.status.latestRef.tag === "main-abcdef0-1700000500" ? pol.status.latestRef.tag : undefined;
+          return pol.status.latestRef.tag === "main-abcdef0-1700000500"
+            ? pol.status.latestRef.tag
+            : undefined;
         },
         20_000,
         "the daemon to pick up the new tag",

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { startGitHttpServer, type GitHttpServer } from "../support/git-http-server.js";
+import { type GitHttpServer, startGitHttpServer } from "../support/git-http-server.js";
 import { headOf, hermeticGit, pushCommit, showFile, subjects } from "../support/git-repo.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
@@ -57,17 +57,41 @@ describe("write-back: registry → policy → automation over a real Git remote"
 
   it("sets up the source, the secret, the repository and the policy", async () => {
     const secret = await runCli(
-      ["create", "secret", "git", "fleet-auth", `--url=${git.url("fleet.git")}`, `--username=${USER}`, "--password-stdin", "--home", home],
+      [
+        "create",
+        "secret",
+        "git",
+        "fleet-auth",
+        `--url=${git.url("fleet.git")}`,
+        `--username=${USER}`,
+        "--password-stdin",
+        "--home",
+        home,
+      ],
       { stdin: `${PASSWORD}\n` },
     );
     expect(secret.code).toBe(0);
     expect(secret.stderr + secret.stdout).not.toContain(PASSWORD);
-    const src = await cli("create", "source", "git", "fleet", `--url=${git.url("fleet.git")}`, "--branch=main", "--secret-ref=fleet-auth");
+    const src = await cli(
+      "create",
+      "source",
+      "git",
+      "fleet",
+      `--url=${git.url("fleet.git")}`,
+      "--branch=main",
+      "--secret-ref=fleet-auth",
+    );
     expect(src.code).toBe(0);
     expect((await cli("create", "image", "repository", "vote", `--image=${image}`)).code).toBe(0);
     const pol = await cli(
-      "create", "image", "policy", "vote", "--image-ref=vote", "--select-numeric=asc",
-      "--filter-regex=^main-[a-f0-9]+-(?P<ts>[0-9]+)", "--filter-extract=$ts",
+      "create",
+      "image",
+      "policy",
+      "vote",
+      "--image-ref=vote",
+      "--select-numeric=asc",
+      "--filter-regex=^main-[a-f0-9]+-(?P<ts>[0-9]+)",
+      "--filter-extract=$ts",
     );
     expect(pol.code).toBe(0);
   });
@@ -108,8 +132,12 @@ spec:
     expect(applied.code).toBe(0);
     const dry = await cli("reconcile", "image", "update", "fleet", "--dry-run");
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain(`-          image: ${image}:main-1111111-1700000100 # {"$imagepolicy": "flux-system:vote"}`);
-    expect(dry.stdout).toContain(`+          image: ${image}:main-2222222-1700000200 # {"$imagepolicy": "flux-system:vote"}`);
+    expect(dry.stdout).toContain(
+      `-          image: ${image}:main-1111111-1700000100 # {"$imagepolicy": "flux-system:vote"}`,
+    );
+    expect(dry.stdout).toContain(
+      `+          image: ${image}:main-2222222-1700000200 # {"$imagepolicy": "flux-system:vote"}`,
+    );
     expect(dry.stdout).toContain("Update images");
     expect(await headOf(bare, "main")).toBe(before);
   });
@@ -127,7 +155,9 @@ spec:
       `-          image: ${image}:main-1111111-1700000100 # {"$imagepolicy": "flux-system:vote"}`,
       `+          image: ${image}:main-2222222-1700000200 # {"$imagepolicy": "flux-system:vote"}`,
     ]);
-    expect(await showFile(bare, "main", "apps/vote/deploy.yaml")).toBe(deployment(`${image}:main-2222222-1700000200`));
+    expect(await showFile(bare, "main", "apps/vote/deploy.yaml")).toBe(
+      deployment(`${image}:main-2222222-1700000200`),
+    );
     expect((await subjects(bare, "main"))[0]).toBe("Update images");
     const auto = JSON.parse((await cli("get", "image", "update", "fleet", "-o", "json")).stdout);
     expect(auto.status.lastPushCommit).toBe(after);
@@ -135,7 +165,11 @@ spec:
     const table = await cli("get", "image", "update");
     expect(table.stdout).toMatch(/^fleet\s+\S+\s+False\s+True\s+repository up-to-date/m);
     // the credentials are nowhere in what the user can print
-    const all = [table.stdout, (await cli("export", "source", "git", "fleet")).stdout, JSON.stringify(auto)].join("\n");
+    const all = [
+      table.stdout,
+      (await cli("export", "source", "git", "fleet")).stdout,
+      JSON.stringify(auto),
+    ].join("\n");
     expect(all).not.toContain(PASSWORD);
   });
 
@@ -153,7 +187,9 @@ spec:
     expect((await cli("reconcile", "image", "repository", "vote")).code).toBe(0);
     const after = await headOf(bare, "main");
     expect(await hermeticGit(["rev-list", "--count", `${before}..${after}`], bare)).toBe("1\n");
-    expect(await showFile(bare, "main", "apps/vote/deploy.yaml")).toBe(deployment(`${image}:main-3333333-1700000300`));
+    expect(await showFile(bare, "main", "apps/vote/deploy.yaml")).toBe(
+      deployment(`${image}:main-3333333-1700000300`),
+    );
     expect(await showFile(bare, "main", "README.md")).toBe("fleet, edited by a human\n");
   });
 });

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
-import { main } from "../../src/cli/main.js";
 import { memoryIO } from "../../src/cli/io.js";
+import { main } from "../../src/cli/main.js";
 
 export interface CliResult {
   code: number;

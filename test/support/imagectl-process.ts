@@ -4,7 +4,10 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Starts `imagectl ARGS...` as a real process (TypeScript sources through tsx). */
-export function spawnImagectl(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { output: () => string } {
+export function spawnImagectl(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/bin.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: "1", ...env },
@@ -27,7 +30,11 @@ export function exited(child: ChildProcess): Promise<number | null> {
 }
 
 /** Polls `check` until it returns a value, or throws after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

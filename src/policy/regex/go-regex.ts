@@ -15,8 +15,9 @@ export interface GoRegex {
   readonly groupCount: number;
   /** Capture group name → index. */
   readonly groupNames: ReadonlyMap<string, number>;
-  test(input: string): boolean;
-  exec(input: string): GoMatch | null;
+  /** `ascii`: the caller knows the input is ASCII-only, so the per-input check is skipped. */
+  test(input: string, ascii?: boolean): boolean;
+  exec(input: string, ascii?: boolean): GoMatch | null;
 }
 
 /** Any char outside ASCII: such input is matched by re2js (see v8-translate.ts). */
@@ -62,7 +63,7 @@ export function compileGoRegex(pattern: string): GoRegex {
     engine: "v8",
     groupCount,
     groupNames,
-    test: (input) => (NON_ASCII.test(input) ? re2.test(input) : v8.test(input)),
-    exec: (input) => (NON_ASCII.test(input) ? re2Exec(input) : v8.exec(input)),
+    test: (input, ascii) => (ascii !== true && NON_ASCII.test(input) ? re2.test(input) : v8.test(input)),
+    exec: (input, ascii) => (ascii !== true && NON_ASCII.test(input) ? re2Exec(input) : v8.exec(input)),
   };
 }

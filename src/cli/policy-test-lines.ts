@@ -18,7 +18,7 @@ export class TagLineDecoder {
     private readonly emit: (tag: string, ascii: boolean) => void,
     initialSize = 1 << 16,
   ) {
-    this.buf = Buffer.allocUnsafe(initialSize);
+    this.buf = Buffer.allocUnsafe(Math.max(1, initialSize));
   }
 
   /** Free space to read into directly (fill it, then call commit). */

@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { rootCertificates } from "node:tls";
-import { type Dispatcher, EnvHttpProxyAgent, interceptors } from "undici";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
+import { type ProxySettings, proxyFor, proxySettings } from "./proxy-env.js";
+import { proxyAuthorization, TunnelingAgent } from "./proxy-tunnel.js";
 
 /** TLS material from a `certSecretRef`: extra CA (added to the system roots), client cert/key for mTLS. */
 export interface TlsOptions {
@@ -16,6 +19,25 @@ export interface DispatcherOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Where and how to send one request: directly, through a CONNECT tunnel, or to an HTTP proxy. */
+export interface Route {
+  secure: boolean;
+  agent: HttpAgent;
+  host: string;
+  port: number;
+  /** Origin-form path, or the absolute URI when an HTTP proxy forwards the request. */
+  path: string;
+  /** Headers the route adds (`Host` and `Proxy-Authorization` for an HTTP proxy). */
+  headers: Record<string, string>;
+}
+
+/** Picks the connection for each URL under one TLS + proxy configuration. */
+export interface Dispatcher {
+  route(url: URL): Route;
+}
+
+// Free keep-alive sockets are closed after this long, as undici's keepAliveTimeout did.
+const IDLE_SOCKET_MS = 30_000;
 const dispatchers = new Map<string, Dispatcher>();
 
 function extraCaFromEnv(env: NodeJS.ProcessEnv): string[] {
@@ -29,38 +51,88 @@ function extraCaFromEnv(env: NodeJS.ProcessEnv): string[] {
 }
 
 /**
+ * Built once per configuration: parsing hundreds of roots per connection would cost more than
+ * the request. Passing `ca` replaces Node's trust store, so the bundled roots and the
+ * `NODE_EXTRA_CA_CERTS` file (not part of `tls.rootCertificates`) are added back explicitly.
+ */
+function secureContextFor(tls: TlsOptions, env: NodeJS.ProcessEnv): SecureContext | undefined {
+  // Nothing custom: leave Node's defaults (system roots + NODE_EXTRA_CA_CERTS) exactly as they are.
+  if (!tls.ca && !tls.cert && !tls.key) return undefined;
+  return createSecureContext({
+    ...(tls.ca ? { ca: [...rootCertificates, ...extraCaFromEnv(env), tls.ca] } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+  });
+}
+
+const stripBrackets = (host: string): string => host.replace(/^\[|\]$/g, "");
+
+function createDispatcher(tls: TlsOptions, env: NodeJS.ProcessEnv, proxies: ProxySettings): Dispatcher {
+  const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+  const http = new HttpAgent(agentOptions);
+  let built = false;
+  let secureContext: SecureContext | undefined;
+  const context = (): { secureContext?: SecureContext } => {
+    if (!built) secureContext = secureContextFor(tls, env);
+    built = true;
+    return secureContext ? { secureContext } : {};
+  };
+  let https: HttpsAgent | undefined;
+  const tunnels = new Map<string, TunnelingAgent>();
+
+  return {
+    route(url: URL): Route {
+      const secure = url.protocol === "https:";
+      const host = stripBrackets(url.hostname);
+      const port = Number(url.port) || (secure ? 443 : 80);
+      const path = `${url.pathname}${url.search}`;
+      const proxy = proxyFor(url, proxies);
+      if (secure) {
+        if (!proxy) {
+          https ??= new HttpsAgent({ ...agentOptions, ...context() });
+          return { secure, agent: https, host, port, path, headers: {} };
+        }
+        let tunnel = tunnels.get(proxy.href);
+        if (!tunnel) {
+          tunnel = new TunnelingAgent(proxy, { ...agentOptions, ...context() });
+          tunnels.set(proxy.href, tunnel);
+        }
+        return { secure, agent: tunnel, host, port, path, headers: {} };
+      }
+      if (!proxy) return { secure, agent: http, host, port, path, headers: {} };
+      // Plain HTTP through a proxy: send the absolute URI to the proxy (RFC 9112 §3.2.2).
+      const headers: Record<string, string> = { host: url.host };
+      const auth = proxyAuthorization(proxy);
+      if (auth) headers["proxy-authorization"] = auth;
+      const viaTls = proxy.protocol === "https:";
+      if (viaTls) https ??= new HttpsAgent({ ...agentOptions, ...context() });
+      return {
+        secure: viaTls,
+        agent: viaTls ? (https as HttpsAgent) : http,
+        host: stripBrackets(proxy.hostname),
+        port: Number(proxy.port) || (viaTls ? 443 : 80),
+        path: `${url.origin}${path}`,
+        headers,
+      };
+    },
+  };
+}
+
+/**
  * One dispatcher per TLS + proxy configuration, kept for the process lifetime so keep-alive
- * connections are reused across scans. Passing `ca` replaces Node's default trust store, so the
- * bundled roots and `NODE_EXTRA_CA_CERTS` are added back explicitly.
+ * connections are reused across scans. Throws ProxyConfigError for an unusable proxy variable.
  */
 export function dispatcherFor(opts: DispatcherOptions = {}): Dispatcher {
   const env = opts.env ?? process.env;
-  const httpsProxy = env.https_proxy ?? env.HTTPS_PROXY;
-  const httpProxy = env.http_proxy ?? env.HTTP_PROXY;
-  const noProxy = env.no_proxy ?? env.NO_PROXY;
   const tls = opts.tls ?? {};
+  const proxyVars = [env.https_proxy, env.HTTPS_PROXY, env.http_proxy, env.HTTP_PROXY, env.no_proxy, env.NO_PROXY];
   const key = createHash("sha256")
-    .update(JSON.stringify([tls.ca ?? "", tls.cert ?? "", tls.key ?? "", httpsProxy, httpProxy, noProxy]))
+    .update(JSON.stringify([tls.ca ?? "", tls.cert ?? "", tls.key ?? "", ...proxyVars]))
     .update(env.NODE_EXTRA_CA_CERTS ?? "")
     .digest("hex");
   const cached = dispatchers.get(key);
   if (cached) return cached;
-
-  const connect: Record<string, unknown> = {};
-  if (tls.ca) connect.ca = [...rootCertificates, ...extraCaFromEnv(env), tls.ca];
-  if (tls.cert) connect.cert = tls.cert;
-  if (tls.key) connect.key = tls.key;
-  const agent = new EnvHttpProxyAgent({
-    httpProxy: httpProxy ?? "",
-    httpsProxy: httpsProxy ?? "",
-    noProxy: noProxy ?? "",
-    connect,
-    requestTls: connect,
-    keepAliveTimeout: 30_000,
-  });
-  // Redirects are followed (a few registries answer tags/list via a CDN); undici drops
-  // Authorization on cross-origin hops.
-  const dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
+  const dispatcher = createDispatcher(tls, env, proxySettings(env));
   dispatchers.set(key, dispatcher);
   return dispatcher;
 }

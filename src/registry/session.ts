@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { type Dispatcher, request } from "undici";
 import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, sleep } from "./backoff.js";
 import { resolveCredentials } from "./credentials.js";
-import { dispatcherFor } from "./dispatcher.js";
+import { type Dispatcher, dispatcherFor } from "./dispatcher.js";
 import type { RegistryCredentials } from "./docker-config.js";
 import { RegistryError } from "./errors.js";
 import { hostLimiter, type Semaphore } from "./host-limiter.js";
+import { exchange, exchangeFollowingRedirects, ResponseTooLargeError } from "./http-exchange.js";
 import { DEFAULT_TIMEOUT_MS, DEFAULT_USER_AGENT, type ScanOptions } from "./options.js";
 import { type ImageReference, registryBaseUrl } from "./reference.js";
 import { sharedTokenCache, type TokenCache } from "./token-cache.js";
@@ -29,9 +29,11 @@ const probedSchemes = new Map<string, "http" | "https">();
 // Errors that mean "this port speaks plain HTTP, not TLS".
 const NOT_TLS = /WRONG_VERSION_NUMBER|wrong version number|packet length too long|EPROTO/i;
 // Nothing listens: the plain-HTTP attempt will report it (with retries).
-const NO_SERVER = /ECONNREFUSED|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|EHOSTUNREACH/;
+const NO_SERVER = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH/;
 // Errors that mean "this port speaks TLS but we do not trust it": report, do not downgrade.
 const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
+// A TLS alert from the server (e.g. "certificate required" for mTLS) is its refusal, not our distrust.
+const TLS_ALERT = /ALERT/i;
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(", ") : v;
@@ -69,7 +71,7 @@ function errorCode(err: unknown): string {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === "string" && !code.startsWith("UND_ERR_ABORT")) return code;
+    if (typeof code === "string" && code !== "ABORT_ERR") return code;
     e = e.cause;
   }
   return err instanceof Error ? err.name : "error";
@@ -98,7 +100,14 @@ export class RegistrySession {
   constructor(ref: ImageReference, opts: ScanOptions = {}) {
     this.ref = ref;
     this.#opts = opts;
-    this.#dispatcher = dispatcherFor({ tls: opts.tls, env: opts.env });
+    try {
+      this.#dispatcher = dispatcherFor({ tls: opts.tls, env: opts.env });
+    } catch (err) {
+      // An unusable HTTPS_PROXY/HTTP_PROXY: the message names the variable, never its value.
+      throw this.fail("unreachable", err instanceof Error ? err.message : "invalid proxy settings", {
+        cause: err,
+      });
+    }
     this.#dispatcherKey = JSON.stringify([opts.tls?.ca ?? "", opts.tls?.cert ?? ""]);
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -119,19 +128,20 @@ export class RegistrySession {
     if (known) return `${known}://${this.ref.apiHost}`;
     this.#requests++;
     try {
-      const res = await request(`https://${this.ref.apiHost}/v2/`, {
+      await exchange(this.#dispatcher, {
         method: "GET",
+        url: `https://${this.ref.apiHost}/v2/`,
         headers: { "user-agent": this.#opts.userAgent ?? DEFAULT_USER_AGENT },
-        dispatcher: this.#dispatcher,
         signal: this.#signal,
+        idleTimeoutMs: this.#timeoutMs,
+        maxBodyBytes: MAX_BODY_BYTES,
       });
-      await res.body.dump();
       probedSchemes.set(key, "https");
       return `https://${this.ref.apiHost}`;
     } catch (err) {
       if (this.#signal.aborted) throw this.#abortError(err);
       const detail = `${errorCode(err)} ${err instanceof Error ? err.message : ""}`;
-      if (CERT_ERROR.test(detail)) {
+      if (CERT_ERROR.test(detail) && !TLS_ALERT.test(detail)) {
         throw this.fail(
           "unreachable",
           `TLS certificate of ${this.ref.apiHost} is not trusted (${errorCode(err)})`,
@@ -368,28 +378,25 @@ export class RegistrySession {
     body?: string,
   ): Promise<RegistryResponse> {
     this.#requests++;
-    const res = await request(url, {
-      method,
-      headers,
-      body,
-      dispatcher: this.#dispatcher,
-      signal: this.#signal,
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
-    });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) {
-        res.body.destroy();
+    try {
+      const res = await exchangeFollowingRedirects(this.#dispatcher, {
+        method,
+        url,
+        headers,
+        body,
+        signal: this.#signal,
+        idleTimeoutMs: this.#timeoutMs,
+        maxBodyBytes: MAX_BODY_BYTES,
+      });
+      return { status: res.status, headers: flattenHeaders(res.headers), body: res.body, url };
+    } catch (err) {
+      if (err instanceof ResponseTooLargeError) {
         throw this.fail(
           "bad-response",
           `response from ${new URL(url).host} is larger than ${MAX_BODY_BYTES} bytes`,
         );
       }
-      chunks.push(chunk as Buffer);
+      throw err;
     }
-    return { status: res.statusCode, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks), url };
   }
 }

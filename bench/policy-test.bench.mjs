@@ -112,11 +112,13 @@ try {
     const a = [];
     const b = [];
     const c = [];
+    const floor = [];
     const fast = existsSync(fastEntry) ? [launcher, ...imagectl.slice(1)] : undefined;
     for (let i = 0; i < RUNS; i++) {
       a.push(run(process.execPath, imagectl).ms);
       b.push(run("sh", ["-c", pipeline]).ms);
       if (fast) c.push(run(process.execPath, fast).ms);
+      floor.push(run(process.execPath, ["-e", "0"]).ms);
     }
     const ma = median(a);
     const mb = median(b);
@@ -133,6 +135,10 @@ try {
       console.log(
         `  (minimal entry)        ${median(c).toFixed(0).padStart(6)} ms   ratio ${(median(c) / mb).toFixed(2)}`,
       );
+    // Informational: an empty Node.js process, the floor no Node CLI can go below.
+    console.log(
+      `  (node -e 0)            ${median(floor).toFixed(0).padStart(6)} ms   ratio ${(median(floor) / mb).toFixed(2)}`,
+    );
     console.log(
       `  ratio imagectl/pipeline ${(ma / mb).toFixed(2)} (target <= 0.50: ${ma / mb <= 0.5 ? "met" : "missed"})`,
     );

@@ -29,6 +29,8 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # `npm ci` rejects this lock file: npm 11 records only this platform's optional binaries
+  # (biome's), then reports the others as missing. `npm install` honours the lock all the same.
+  npm install --no-audit --no-fund
 fi
 npm run build --silent

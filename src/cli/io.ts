@@ -14,7 +14,10 @@ export function processIO(): CliIO {
   return {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
-    stdin: process.stdin,
+    // process.stdin is a lazy getter that opens the stream: only touch it when a command reads it
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
   };

@@ -71,6 +71,12 @@ export async function reconcileImageRepository(
     await save(status);
     return { ready: false, stalled: true, message };
   }
+  if (obj.spec.provider && obj.spec.provider !== "generic") {
+    // Cloud workload identity (aws/azure/gcp) needs the cloud's metadata services; not available here.
+    const message = `spec.provider: '${obj.spec.provider}' is not supported; use 'generic' with spec.secretRef or a Docker credential helper`;
+    await save(markStalled(base, "ProviderNotSupported", message, nowIso, gen));
+    return { ready: false, stalled: true, message };
+  }
   const exclusion = obj.spec.exclusionList?.length ? obj.spec.exclusionList : DEFAULT_EXCLUSION_LIST;
   try {
     compileExclusionList(exclusion);

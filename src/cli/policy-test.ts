@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { DEFAULT_NAMESPACE, IMAGE_API_V1, type ImageRepository } from "../api/types.js";
 import type {
   ExclusionPredicate,
   PolicyChoice,
@@ -6,6 +7,7 @@ import type {
   SelectionCounts,
   TagFilterSpec,
 } from "../policy/index.js";
+import type { ScanOptions } from "../registry/index.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 import { readTags, type TagSource } from "./policy-test-tags.js";
@@ -14,6 +16,7 @@ interface PolicyTestFlags {
   tagsFile?: string;
   image?: string;
   insecure?: boolean;
+  secretRef?: string;
   selectSemver?: string;
   selectNumeric?: string;
   selectAlpha?: string;
@@ -53,6 +56,10 @@ export function registerPolicyTest(
     .option("--tags-file <file>", "file with one tag per line ('-' reads stdin)")
     .option("--image <ref>", "read the tags live from this image repository, e.g. ghcr.io/org/app")
     .option("--insecure", "with --image: allow plain HTTP to a non-loopback registry")
+    .option(
+      "--secret-ref <name>",
+      "with --image: docker-registry secret (imagectl create secret) to authenticate with",
+    )
     .option("--select-semver <range>", "semver range (Masterminds syntax, as Flux)")
     .option("--select-numeric <order>", "numerical ordering: asc (largest wins) or desc")
     .option("--select-alpha <order>", "alphabetical ordering: asc (greatest wins) or desc")
@@ -66,8 +73,8 @@ export function registerPolicyTest(
     )
     .option("--top <n>", "how many ranked candidates to show", "10")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (flags: PolicyTestFlags) => {
-      await runPolicyTest(flags, ctx, tagSource);
+    .action(async (flags: PolicyTestFlags, cmd: Command) => {
+      await runPolicyTest(flags, ctx, tagSource, cmd);
     });
 }
 
@@ -98,7 +105,12 @@ function parseChoice(flags: PolicyTestFlags): PolicyChoice {
   return flags.selectNumeric !== undefined ? { numerical: { order } } : { alphabetical: { order } };
 }
 
-async function runPolicyTest(flags: PolicyTestFlags, ctx: CliContext, tagSource: TagSource): Promise<void> {
+async function runPolicyTest(
+  flags: PolicyTestFlags,
+  ctx: CliContext,
+  tagSource: TagSource,
+  cmd: Command,
+): Promise<void> {
   const output = flags.output;
   if (output !== "text" && output !== "json")
     throw new UsageError(`--output: unknown format '${output}', use text or json`);
@@ -110,6 +122,9 @@ async function runPolicyTest(flags: PolicyTestFlags, ctx: CliContext, tagSource:
   }
   if (flags.tagsFile !== undefined && flags.image !== undefined) {
     throw new UsageError("--tags-file and --image cannot be used together");
+  }
+  if (flags.secretRef !== undefined && flags.image === undefined) {
+    throw new UsageError("--secret-ref: only with --image");
   }
   const choice = parseChoice(flags);
   if (flags.filterExtract !== undefined && flags.filterRegex === undefined) {
@@ -136,7 +151,8 @@ async function runPolicyTest(flags: PolicyTestFlags, ctx: CliContext, tagSource:
     const selector = engine.createTagSelector(policy, { top, exclude });
     const add = selector.add;
     if (flags.image !== undefined) {
-      for (const tag of await registryTags(flags.image, flags.insecure === true, ctx)) add(tag);
+      const credentials = flags.secretRef ? await secretCredentials(flags, ctx, cmd) : undefined;
+      for (const tag of await registryTags(flags.image, flags.insecure === true, ctx, credentials)) add(tag);
     } else await tagSource({ tagsFile: flags.tagsFile, stdin: ctx.io.stdin }, add);
     selection = selector.finish();
   } catch (err) {
@@ -156,15 +172,46 @@ async function runPolicyTest(flags: PolicyTestFlags, ctx: CliContext, tagSource:
 }
 
 /** `--image`: every tag from the registry; exclusion is left to the policy step so counts show it. */
-async function registryTags(image: string, insecure: boolean, ctx: CliContext): Promise<string[]> {
+async function registryTags(
+  image: string,
+  insecure: boolean,
+  ctx: CliContext,
+  credentials?: ScanOptions["credentials"],
+): Promise<string[]> {
   const registry = await import("../registry/index.js");
   try {
     const ref = registry.parseImageReference(image, { insecure });
-    return (await registry.listTags(ref, { insecure, exclusionList: null, env: ctx.io.env })).tags;
+    return (await registry.listTags(ref, { insecure, exclusionList: null, env: ctx.io.env, credentials }))
+      .tags;
   } catch (err) {
     if (err instanceof registry.InvalidImageReferenceError) throw new UsageError(`--image: ${err.message}`);
     // Unreachable registry, denied auth, timeouts: valid input but no result (exit 1).
     if (err instanceof registry.RegistryError) throw new CommandFailedError(err.message);
+    throw err;
+  }
+}
+
+/** `--secret-ref`: the named secret from the store, resolved exactly as for an ImageRepository. */
+async function secretCredentials(
+  flags: PolicyTestFlags,
+  ctx: CliContext,
+  cmd: Command,
+): Promise<ScanOptions["credentials"]> {
+  const { globalsOf, withEnv } = await import("./globals.js");
+  const { registryOptionsFor, SecretMissingError } = await import("../controller/env.js");
+  const g = globalsOf(cmd, ctx);
+  const namespace = g.namespace ?? DEFAULT_NAMESPACE;
+  const repo: ImageRepository = {
+    apiVersion: IMAGE_API_V1,
+    kind: "ImageRepository",
+    metadata: { name: "policy-test", namespace },
+    spec: { image: flags.image ?? "", interval: "1m", secretRef: { name: flags.secretRef ?? "" } },
+  };
+  try {
+    return (await withEnv({ ...g, namespace }, (env) => registryOptionsFor(env, repo))).credentials;
+  } catch (err) {
+    if (err instanceof SecretMissingError)
+      throw new CommandFailedError(err.message.replace("spec.secretRef", "--secret-ref"));
     throw err;
   }
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
@@ -125,11 +124,23 @@ function createDispatcher(tls: TlsOptions, env: NodeJS.ProcessEnv, proxies: Prox
 export function dispatcherFor(opts: DispatcherOptions = {}): Dispatcher {
   const env = opts.env ?? process.env;
   const tls = opts.tls ?? {};
-  const proxyVars = [env.https_proxy, env.HTTPS_PROXY, env.http_proxy, env.HTTP_PROXY, env.no_proxy, env.NO_PROXY];
-  const key = createHash("sha256")
-    .update(JSON.stringify([tls.ca ?? "", tls.cert ?? "", tls.key ?? "", ...proxyVars]))
-    .update(env.NODE_EXTRA_CA_CERTS ?? "")
-    .digest("hex");
+  const proxyVars = [
+    env.https_proxy,
+    env.HTTPS_PROXY,
+    env.http_proxy,
+    env.HTTP_PROXY,
+    env.no_proxy,
+    env.NO_PROXY,
+  ];
+  // A plain string key: hashing would pull in node:crypto at start-up for no gain, and the
+  // material is already held in `opts` for the process lifetime.
+  const key = JSON.stringify([
+    tls.ca ?? "",
+    tls.cert ?? "",
+    tls.key ?? "",
+    env.NODE_EXTRA_CA_CERTS ?? "",
+    ...proxyVars,
+  ]);
   const cached = dispatchers.get(key);
   if (cached) return cached;
   const dispatcher = createDispatcher(tls, env, proxySettings(env));

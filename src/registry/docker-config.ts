@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import { CredentialsError } from "./errors.js";
 import { DOCKER_HUB_REGISTRY } from "./reference.js";
 
@@ -140,6 +139,9 @@ export async function runCredentialHelper(
   opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RegistryCredentials | undefined> {
   const bin = `docker-credential-${helper}`;
+  // Loaded only when a helper is configured: execa's module graph is a noticeable share of
+  // `policy test --image` start-up, and most scans never run a helper.
+  const { execa } = await import("execa");
   const result = await execa(bin, ["get"], {
     input: helperServerUrl(registry),
     timeout: opts.timeoutMs ?? 10_000,

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { ScanOptions } from "./options.js";
 import type { ImageReference } from "./reference.js";
 import { RegistrySession, registryErrorSummary } from "./session.js";
@@ -28,6 +27,7 @@ export async function fetchDigest(ref: ImageReference, tag: string, opts: ScanOp
     // Some registries omit the header on HEAD: fetch the manifest and hash it ourselves.
     res = await session.send("GET", url, MANIFEST_ACCEPT);
     if (res.status === 200) {
+      const { createHash } = await import("node:crypto");
       return (
         res.headers["docker-content-digest"] ??
         `sha256:${createHash("sha256").update(res.body).digest("hex")}`

@@ -1,4 +1,4 @@
-import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Dispatcher } from "./dispatcher.js";
 
@@ -77,13 +77,22 @@ export function exchange(dispatcher: Dispatcher, r: ExchangeRequest): Promise<Ex
         }
         chunks.push(chunk);
       });
-      res.once("error", (err) => settle(res.complete ? err : new TruncatedBodyError(err.message, { cause: err })));
+      res.once("error", (err) =>
+        settle(res.complete ? err : new TruncatedBodyError(err.message, { cause: err })),
+      );
       res.once("end", () => {
         if (!res.complete) settle(new TruncatedBodyError("response body ended early"));
-        else settle(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+        else
+          settle(undefined, {
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          });
       });
       // A cut connection may only close the response: never leave the promise pending.
-      res.once("close", () => settle(new TruncatedBodyError("connection closed before the response body ended")));
+      res.once("close", () =>
+        settle(new TruncatedBodyError("connection closed before the response body ended")),
+      );
     });
     req.end(r.body);
   });
@@ -111,7 +120,10 @@ export async function exchangeFollowingRedirects(
     if (to.origin !== from.origin) for (const h of ORIGIN_BOUND_HEADERS) delete headers[h];
     let { method, body } = r;
     // 303 always, and 301/302 after a POST, become a body-less GET (RFC 9110 §15.4).
-    if ((res.status === 303 && method !== "HEAD") || ((res.status === 301 || res.status === 302) && method === "POST")) {
+    if (
+      (res.status === 303 && method !== "HEAD") ||
+      ((res.status === 301 || res.status === 302) && method === "POST")
+    ) {
       method = "GET";
       body = undefined;
       delete headers["content-type"];

@@ -1,8 +1,8 @@
-import { compileExclusionList } from "../policy/index.js";
 import { nextLink } from "./link-header.js";
 import { DEFAULT_PAGE_SIZE, type ScanOptions } from "./options.js";
 import type { ImageReference } from "./reference.js";
 import { type RegistryResponse, RegistrySession, registryErrorSummary } from "./session.js";
+import { TagCollector } from "./tag-collector.js";
 
 export interface ListTagsResult {
   /** Tags after exclusion, deduplicated, in the registry's order. */
@@ -68,14 +68,17 @@ function rejectsPageSize(res: RegistryResponse): boolean {
  */
 export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Promise<ListTagsResult> {
   // Flux's ImageRepository treats an empty list like an unset one: the default `^.*\.sig$`.
+  // The policy engine (and its regex library) is loaded only when something is excluded here.
   const isExcluded =
     opts.exclusionList === null
       ? () => false
-      : compileExclusionList(opts.exclusionList?.length ? opts.exclusionList : undefined);
+      : (await import("../policy/index.js")).compileExclusionList(
+          opts.exclusionList?.length ? opts.exclusionList : undefined,
+        );
   const session = new RegistrySession(ref, opts);
   const base = await session.baseUrl();
   const origin = new URL(base).origin;
-  const seen = new Set<string>();
+  const collected = new TagCollector();
   const visited = new Set<string>();
 
   const sizes: Array<number | undefined> = [opts.pageSize ?? DEFAULT_PAGE_SIZE];
@@ -94,13 +97,7 @@ export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Pro
     visited.add(res.url);
     if (res.status !== 200) throw statusError(session, res);
     const page = parseTagsBody(session, res);
-    let fresh = 0;
-    for (const t of page) {
-      if (!seen.has(t)) {
-        seen.add(t);
-        fresh++;
-      }
-    }
+    const fresh = collected.add(page);
     const link = nextLink(res.headers.link);
     let next: string | undefined;
     if (link !== undefined) {
@@ -118,9 +115,11 @@ export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Pro
     res = await session.send("GET", next);
   }
 
+  const all = collected.tags();
+  if (opts.exclusionList === null) return { tags: all, excluded: 0, requests: session.requests };
   const tags: string[] = [];
   let excluded = 0;
-  for (const t of seen) {
+  for (const t of all) {
     if (isExcluded(t)) excluded++;
     else tags.push(t);
   }

@@ -69,7 +69,8 @@ export function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
   const httpsRaw = env.https_proxy ?? env.HTTPS_PROXY;
   const noProxyRaw = (env.no_proxy ?? env.NO_PROXY ?? "").trim();
   const http = parseProxyUrl(env.http_proxy !== undefined ? "http_proxy" : "HTTP_PROXY", httpRaw);
-  const https = parseProxyUrl(env.https_proxy !== undefined ? "https_proxy" : "HTTPS_PROXY", httpsRaw) ?? http;
+  const https =
+    parseProxyUrl(env.https_proxy !== undefined ? "https_proxy" : "HTTPS_PROXY", httpsRaw) ?? http;
   const entries = noProxyRaw.split(/[\s,]+/).filter(Boolean);
   return {
     http,

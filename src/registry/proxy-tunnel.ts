@@ -1,4 +1,3 @@
-import type { Duplex } from "node:stream";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import {
   Agent as HttpsAgent,
@@ -7,6 +6,7 @@ import {
   request as httpsRequest,
 } from "node:https";
 import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { connect as tlsConnect } from "node:tls";
 
 /** The proxy did not open a tunnel (refused CONNECT, closed the connection). */

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, sleep } from "./backoff.js";
 import { resolveCredentials } from "./credentials.js";
 import { type Dispatcher, dispatcherFor } from "./dispatcher.js";
@@ -62,8 +61,10 @@ export function registryErrorSummary(body: Buffer): string {
   }
 }
 
-function credentialFingerprint(creds: RegistryCredentials | undefined): string {
+// node:crypto is loaded only when a token is needed: it is a measurable part of CLI start-up.
+async function credentialFingerprint(creds: RegistryCredentials | undefined): Promise<string> {
   if (!creds) return "anonymous";
+  const { createHash } = await import("node:crypto");
   return createHash("sha256").update(JSON.stringify(creds)).digest("hex").slice(0, 32);
 }
 
@@ -236,7 +237,9 @@ export class RegistrySession {
     const realm = this.#checkedRealm(challenge.params.realm);
     const service = challenge.params.service ?? "";
     const scope = challenge.params.scope ?? `repository:${this.ref.repository}:pull`;
-    const cacheKey = [this.ref.apiHost, realm.href, service, scope, credentialFingerprint(creds)].join("|");
+    const cacheKey = [this.ref.apiHost, realm.href, service, scope, await credentialFingerprint(creds)].join(
+      "|",
+    );
     const cached = this.#tokenCache.get(cacheKey);
     if (cached) return cached;
 
@@ -335,6 +338,13 @@ export class RegistrySession {
       } catch (err) {
         if (err instanceof RegistryError) throw err;
         if (this.#signal.aborted) throw this.#abortError(err);
+        // An untrusted certificate will not become trusted by retrying: report it at once.
+        const detail = `${errorCode(err)} ${err instanceof Error ? err.message : ""}`;
+        if (CERT_ERROR.test(detail) && !TLS_ALERT.test(detail)) {
+          throw this.fail("unreachable", `TLS certificate of ${host} is not trusted (${errorCode(err)})`, {
+            cause: err,
+          });
+        }
         if (attempt >= this.#retry.retries) {
           throw this.fail(
             "unreachable",

@@ -140,7 +140,8 @@ try {
       `  (node -e 0)            ${median(floor).toFixed(0).padStart(6)} ms   ratio ${(median(floor) / mb).toFixed(2)}`,
     );
     console.log(
-      `  ratio imagectl/pipeline ${(ma / mb).toFixed(2)} (target <= 0.50: ${ma / mb <= 0.5 ? "met" : "missed"})`,
+      // The issue's target is set on the 1M file; 100k is reported for scale.
+      `  ratio imagectl/pipeline ${(ma / mb).toFixed(2)} ${n >= 1_000_000 ? `(target <= 0.50: ${ma / mb <= 0.5 ? "met" : "missed"})` : "(reported only)"}`,
     );
   }
 } finally {

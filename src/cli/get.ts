@@ -93,7 +93,8 @@ async function printObjects(
 
 interface GetFlags {
   output: string;
-  noHeader?: boolean;
+  /** commander turns `--no-header` into `header: false`. */
+  header?: boolean;
   allNamespaces?: boolean;
 }
 
@@ -124,7 +125,7 @@ function table(view: KindView, objs: AnyObject[], f: GetFlags, prefix = false): 
     if (prefix) r[0] = `${view.prefix}/${r[0]}`;
     return f.allNamespaces ? [o.metadata.namespace, ...r] : r;
   });
-  return renderTable(header, rows, { noHeader: f.noHeader });
+  return renderTable(header, rows, { noHeader: f.header === false });
 }
 
 function addGetFlags(cmd: Command): Command {

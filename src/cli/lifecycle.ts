@@ -1,6 +1,8 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import type { Kind } from "../api/types.js";
+import type { ControllerEnv } from "../controller/env.js";
+import type { ObjectKey } from "../controller/reconcile.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -52,28 +54,32 @@ export function registerReconcile(program: Command, ctx: CliContext): void {
           ctx.io.out(`commit message:\n${preview.message.replace(/^/gm, "    ")}\n\n${preview.diff}`);
           return;
         }
-        const { reconcileAndWait } = await import("./wait.js");
         p.action(`annotating ${kind} ${name} in ${g.namespace} namespace`);
         p.success(`${kind} annotated`);
-        p.waiting(`waiting for ${kind} reconciliation`);
-        const res = await reconcileAndWait(
-          env,
-          { kind, namespace: g.namespace, name },
-          {
-            timeoutMs: g.timeoutMs,
-            request: true,
-            onDependent: (k, o) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${o.message}`),
-          },
-        );
-        if (!res.ready) {
-          p.failure(res.message || `${kind} reconciliation failed`);
-          ctx.setExitCode(1);
-          return;
-        }
-        p.success(readyText(res.object));
+        await requestAndReport(ctx, env, { kind, namespace: g.namespace, name }, g.timeoutMs);
       });
     });
   }
+}
+
+/** Asks for a reconcile now, waits for it, and prints Flux's result line (exit 1 when not Ready). */
+async function requestAndReport(
+  ctx: CliContext,
+  env: ControllerEnv,
+  key: ObjectKey,
+  timeoutMs: number,
+): Promise<void> {
+  const { reconcileAndWait } = await import("./wait.js");
+  const p = progress(ctx.io);
+  p.waiting(`waiting for ${key.kind} reconciliation`);
+  const res = await reconcileAndWait(env, key, {
+    timeoutMs,
+    request: true,
+    onDependent: (k, o) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${o.message}`),
+  });
+  if (res.ready) return p.success(readyText(res.object));
+  p.failure(res.message || `${key.kind} reconciliation failed`);
+  ctx.setExitCode(1);
 }
 
 function registerSuspendResume(program: Command, ctx: CliContext, verb: "suspend" | "resume"): void {
@@ -105,22 +111,7 @@ function registerSuspendResume(program: Command, ctx: CliContext, verb: "suspend
               );
             p.success(`${humanKind(kind)} ${verb === "suspend" ? "suspended" : "resumed"}`);
             if (verb === "resume" && kind !== "GitRepository") {
-              const { reconcileAndWait } = await import("./wait.js");
-              p.waiting(`waiting for ${kind} reconciliation`);
-              const res = await reconcileAndWait(
-                env,
-                { kind, namespace: g.namespace, name },
-                {
-                  timeoutMs: g.timeoutMs,
-                  request: true,
-                  onDependent: (k, o) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${o.message}`),
-                },
-              );
-              if (res.ready) p.success(readyText(res.object));
-              else {
-                p.failure(res.message);
-                ctx.setExitCode(1);
-              }
+              await requestAndReport(ctx, env, { kind, namespace: g.namespace, name }, g.timeoutMs);
             }
           }
         });

@@ -46,6 +46,8 @@ describe("the seed lab end to end against a real registry", () => {
     expect(row).toMatch(
       /^vote\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+False\s+True\s+successful scan: found 5 tags/,
     );
+    const bare = await cli("get", "image", "repository", "--no-header", "-A");
+    expect(bare.stdout.trim()).toMatch(/^flux-system\s+vote\s+\S+\s+False\s+True/);
   });
 
   it("creates the numerical policy and selects the newest main-<sha>-<ts> tag", async () => {
@@ -118,5 +120,24 @@ describe("the seed lab end to end against a real registry", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ImageRepository\s+flux-system\/vote\s+True/);
     expect(r.stdout).toMatch(/ImagePolicy\s+flux-system\/vote\s+True\s+Latest image tag for/);
+  });
+
+  it("suspends, resumes and deletes as Flux does", async () => {
+    const sus = await cli("suspend", "image", "repository", "vote");
+    expect(sus.code).toBe(0);
+    expect(sus.stderr).toContain("✔ image repository suspended");
+    expect((await cli("get", "image", "repository")).stdout).toMatch(/^vote\s+\S+\s+True\s+/m);
+    const refused = await cli("reconcile", "image", "repository", "vote");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("resource is suspended");
+    const res = await cli("resume", "image", "repository", "vote");
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain("✔ scan fetched");
+    expect((await cli("delete", "image", "policy", "vote")).code).toBe(2); // no TTY, no -s
+    const del = await cli("delete", "image", "policy", "vote", "-s");
+    expect(del.code).toBe(0);
+    const gone = await cli("get", "image", "policy", "vote");
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`ImagePolicy object 'vote' not found in "flux-system" namespace`);
   });
 });

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { DEFAULT_EXCLUSION_LIST } from "../api/defaults.js";
 import { formatDuration, parseDuration } from "../api/duration.js";
 import type { ImageRepository, ImageRepositoryStatus } from "../api/types.js";
-import { compileExclusionList, latestTags, PolicySpecError } from "../policy/index.js";
+import { compareBytes, compileExclusionList, latestTags, PolicySpecError } from "../policy/index.js";
 import {
   InvalidImageReferenceError,
   listTags,
@@ -10,10 +11,7 @@ import {
 } from "../registry/index.js";
 import { markFailed, markReady, markStalled } from "./conditions.js";
 import { type ControllerEnv, registryOptionsFor, SecretMissingError } from "./env.js";
-import { compareBytesDesc } from "./order.js";
 import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
-
-export const DEFAULT_EXCLUSION_LIST = ["^.*\\.sig$"];
 
 /** The checksum Flux's file storage publishes as `lastScanResult.revision`. */
 export function tagsRevision(sortedTags: readonly string[]): string {
@@ -77,7 +75,7 @@ export async function reconcileImageRepository(
     await save(markStalled(base, "ProviderNotSupported", message, nowIso, gen));
     return { ready: false, stalled: true, message };
   }
-  const exclusion = obj.spec.exclusionList?.length ? obj.spec.exclusionList : DEFAULT_EXCLUSION_LIST;
+  const exclusion = obj.spec.exclusionList?.length ? obj.spec.exclusionList : [...DEFAULT_EXCLUSION_LIST];
   try {
     compileExclusionList(exclusion);
   } catch (err) {
@@ -134,7 +132,7 @@ export async function reconcileImageRepository(
     return { ready: false, stalled: false, failed: true, message };
   }
 
-  tags.sort(compareBytesDesc);
+  tags.sort((a, b) => compareBytes(b, a));
   const revision = tagsRevision(tags);
   const changed = stored?.revision !== revision;
   await env.store.putTags(namespace, name, tags, { revision, scanTime: nowIso });

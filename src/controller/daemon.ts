@@ -1,7 +1,7 @@
-import type { AnyObject, Kind } from "../api/types.js";
+import type { Kind } from "../api/types.js";
 import type { ControllerEnv } from "./env.js";
-import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
-import { dependentsOf, keyOf, type ObjectKey, reconcileObject } from "./reconcile.js";
+import type { ReconcileOutcome } from "./outcome.js";
+import { dependentsToWake, keyOf, type ObjectKey, reconcileObject, wantsReconcile } from "./reconcile.js";
 
 /** Flux's per-object rate limiter: 750 ms doubling up to 15 min. */
 export const MIN_RETRY_MS = 750;
@@ -29,14 +29,6 @@ interface Entry {
   /** Set while a reconcile runs; a change arriving meanwhile re-queues it afterwards. */
   running: boolean;
   dirty: boolean;
-}
-
-/** Needs work when its spec moved past the status, or a reconcile was requested. */
-function wantsReconcile(obj: AnyObject): boolean {
-  const st = obj.status;
-  if (!st || st.observedGeneration !== obj.metadata.generation) return true;
-  const req = obj.metadata.annotations?.[REQUEST_ANNOTATION];
-  return !!req && req !== st.lastHandledReconcileAt;
 }
 
 /**
@@ -177,14 +169,6 @@ export class Daemon {
       if (!outcome.stalled && !outcome.suspended && outcome.requeueAfterMs !== undefined)
         e.dueAt = Date.now() + outcome.requeueAfterMs;
     }
-    if (outcome.changed || e.key.kind === "ImageRepository") {
-      for (const dep of await dependentsOf(this.env, e.key)) {
-        if (dep.kind === "ImagePolicy" && !outcome.changed) {
-          const p = await this.env.store.get("ImagePolicy", dep.namespace, dep.name);
-          if (p?.status?.latestRef && !wantsReconcile(p)) continue;
-        }
-        this.schedule(dep, Date.now());
-      }
-    }
+    for (const dep of await dependentsToWake(this.env, e.key, outcome)) this.schedule(dep, Date.now());
   }
 }

@@ -1,4 +1,4 @@
-import { parseDuration } from "../api/duration.js";
+import { digestIntervalMs, repositoryTimeoutMs } from "../api/defaults.js";
 import type { ImagePolicy, ImagePolicyStatus, ImageRef, ImageRepository } from "../api/types.js";
 import {
   buildPolicy,
@@ -14,7 +14,6 @@ import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
 
 /** Flux's --requeue-dependency: how long a policy waits for its repository. */
 export const DEPENDENCY_REQUEUE_MS = 30_000;
-const DEFAULT_DIGEST_INTERVAL_MS = 10 * 60_000;
 
 function sameRef(a: ImageRef | undefined, b: ImageRef | undefined): boolean {
   return (
@@ -51,6 +50,16 @@ export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy)
     await env.store.updateStatus("ImagePolicy", namespace, name, status);
     return outcome;
   };
+  const stall = (reason: string, message: string) =>
+    finish(markStalled(base, reason, message, nowIso, gen), { ready: false, stalled: true, message });
+  const fail = (reason: string, message: string, requeueAfterMs?: number) =>
+    finish(markFailed(base, reason, message, nowIso, gen), {
+      ready: false,
+      stalled: false,
+      failed: true,
+      message,
+      ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
+    });
   if (obj.spec.suspend) return { ready: false, stalled: false, suspended: true, message: "suspended" };
 
   let policy: ReturnType<typeof buildPolicy>;
@@ -58,59 +67,29 @@ export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy)
     policy = buildPolicy(obj.spec.policy, obj.spec.filterTags);
   } catch (err) {
     const message = err instanceof PolicySpecError ? `${err.field}: ${err.message}` : String(err);
-    return finish(markStalled(base, "InvalidPolicy", message, nowIso, gen), {
-      ready: false,
-      stalled: true,
-      message,
-    });
+    return stall("InvalidPolicy", message);
   }
-  const always = obj.spec.digestReflectionPolicy === "Always";
-  const digestInterval = always
-    ? obj.spec.interval
-      ? parseDuration(obj.spec.interval)
-      : DEFAULT_DIGEST_INTERVAL_MS
-    : undefined;
+  const digestInterval = obj.spec.digestReflectionPolicy === "Always" ? digestIntervalMs(obj) : undefined;
 
   const repoNs = obj.spec.imageRepositoryRef.namespace ?? namespace;
   const repoName = obj.spec.imageRepositoryRef.name;
   const repo = await env.store.get("ImageRepository", repoNs, repoName);
   if (!repo) {
     const message = `referenced ImageRepository '${repoNs}/${repoName}' not found`;
-    return finish(markFailed(base, "DependencyNotReady", message, nowIso, gen), {
-      ready: false,
-      stalled: false,
-      failed: true,
-      requeueAfterMs: DEPENDENCY_REQUEUE_MS,
-      message,
-    });
+    return fail("DependencyNotReady", message, DEPENDENCY_REQUEUE_MS);
   }
   if (repoNs !== namespace && !crossNamespaceAllowed(repo)) {
     const message = `cannot access ImageRepository '${repoNs}/${repoName}': its spec.accessFrom does not allow namespace '${namespace}'`;
-    return finish(markFailed(base, "AccessDenied", message, nowIso, gen), {
-      ready: false,
-      stalled: false,
-      failed: true,
-      message,
-    });
+    return fail("AccessDenied", message);
   }
   if (isStalled(repo.status) && repo.status?.conditions?.some((c) => c.reason === "ImageURLInvalid")) {
     const message = `referenced ImageRepository '${repoNs}/${repoName}' has an invalid image`;
-    return finish(markStalled(base, "ImageURLInvalid", message, nowIso, gen), {
-      ready: false,
-      stalled: true,
-      message,
-    });
+    return stall("ImageURLInvalid", message);
   }
   const stored = await env.store.getTags(repoNs, repoName);
   if (!stored || stored.tags.length === 0) {
     const message = "retrying in 30s error: no tags in database";
-    return finish(markFailed(base, "DependencyNotReady", message, nowIso, gen), {
-      ready: false,
-      stalled: false,
-      failed: true,
-      requeueAfterMs: DEPENDENCY_REQUEUE_MS,
-      message,
-    });
+    return fail("DependencyNotReady", message, DEPENDENCY_REQUEUE_MS);
   }
 
   let tag: string;
@@ -119,12 +98,7 @@ export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy)
   } catch (err) {
     const message =
       err instanceof NoSelectableTagError ? err.message : err instanceof Error ? err.message : String(err);
-    return finish(markFailed(base, "Failure", message, nowIso, gen), {
-      ready: false,
-      stalled: false,
-      failed: true,
-      message,
-    });
+    return fail("Failure", message);
   }
 
   const previous = obj.status?.latestRef;
@@ -133,18 +107,10 @@ export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy)
     try {
       const ref = parseImageReference(repo.spec.image, { insecure: repo.spec.insecure });
       const regOpts = await registryOptionsFor(env, repo);
-      const timeoutMs = repo.spec.timeout
-        ? parseDuration(repo.spec.timeout)
-        : parseDuration(repo.spec.interval);
-      latest.digest = await fetchDigest(ref, tag, { ...regOpts, timeoutMs });
+      latest.digest = await fetchDigest(ref, tag, { ...regOpts, timeoutMs: repositoryTimeoutMs(repo) });
     } catch (err) {
       const message = `failed to fetch digest of ${repo.spec.image}:${tag}: ${err instanceof RegistryError || err instanceof Error ? err.message : String(err)}`;
-      return finish(markFailed(base, "DigestLookupFailed", message, nowIso, gen), {
-        ready: false,
-        stalled: false,
-        failed: true,
-        message,
-      });
+      return fail("DigestLookupFailed", message);
     }
   } else if (obj.spec.digestReflectionPolicy === "IfNotPresent" && previous?.digest) {
     latest.digest = previous.digest;

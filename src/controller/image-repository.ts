@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DEFAULT_EXCLUSION_LIST } from "../api/defaults.js";
+import { DEFAULT_EXCLUSION_LIST, repositoryTimeoutMs } from "../api/defaults.js";
 import { formatDuration, parseDuration } from "../api/duration.js";
 import type { ImageRepository, ImageRepositoryStatus } from "../api/types.js";
 import { compareBytes, compileExclusionList, latestTags, PolicySpecError } from "../policy/index.js";
@@ -99,11 +99,14 @@ export async function reconcileImageRepository(
     };
   }
 
-  const timeoutMs = obj.spec.timeout ? Math.max(1000, parseDuration(obj.spec.timeout)) : intervalMs;
   let tags: string[];
   try {
     const regOpts = await registryOptionsFor(env, obj);
-    const result = await listTags(ref, { ...regOpts, exclusionList: exclusion, timeoutMs });
+    const result = await listTags(ref, {
+      ...regOpts,
+      exclusionList: exclusion,
+      timeoutMs: repositoryTimeoutMs(obj),
+    });
     tags = result.tags;
   } catch (err) {
     let reasonCode = "ReadOperationFailed";

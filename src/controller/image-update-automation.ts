@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { parseDuration } from "../api/duration.js";
-import { matchesLabelSelector } from "../api/index.js";
+import { gitTimeoutMs, matchesLabelSelector } from "../api/index.js";
 import type {
   GitRepository,
   ImagePolicy,
@@ -148,7 +148,7 @@ async function plan(env: ControllerEnv, auto: ImageUpdateAutomation): Promise<Pl
     cacheDir: join(env.home, "git", ns, spec.sourceRef.name),
     url: repo.spec.url,
     auth: await gitAuthFor(env, repo),
-    timeoutMs: repo.spec.timeout ? parseDuration(repo.spec.timeout) : 60_000,
+    timeoutMs: gitTimeoutMs(repo),
     checkoutBranch,
     pushBranch,
     refspec: spec.git.push?.refspec,

@@ -2,7 +2,7 @@ import type { AnyObject, Kind } from "../api/types.js";
 import type { ControllerEnv } from "./env.js";
 import { reconcileImagePolicy } from "./image-policy.js";
 import { reconcileImageRepository } from "./image-repository.js";
-import type { ReconcileOutcome } from "./outcome.js";
+import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
 
 export interface ObjectKey {
   kind: Kind;
@@ -83,15 +83,40 @@ export async function reconcileWithDependents(
 ): Promise<ReconcileOutcome | undefined> {
   const outcome = await reconcileObject(env, key, { force: opts.force });
   if (outcome) opts.onResult?.(key, outcome);
-  if (outcome?.changed || key.kind === "ImageRepository") {
-    // A policy whose previous evaluation failed must also be re-evaluated when tags did not change.
-    for (const dep of await dependentsOf(env, key)) {
-      if (dep.kind === "ImagePolicy" && !outcome?.changed) {
-        const p = await env.store.get("ImagePolicy", dep.namespace, dep.name);
-        if (p?.status?.latestRef && p.status.observedGeneration === p.metadata.generation) continue;
-      }
+  if (outcome) {
+    for (const dep of await dependentsToWake(env, key, outcome)) {
       await reconcileWithDependents(env, dep, { onResult: opts.onResult });
     }
   }
   return outcome;
+}
+
+/** Needs work when its spec moved past the status, or a reconcile was requested. */
+export function wantsReconcile(obj: AnyObject): boolean {
+  const st = obj.status;
+  if (!st || st.observedGeneration !== obj.metadata.generation) return true;
+  const req = obj.metadata.annotations?.[REQUEST_ANNOTATION];
+  return !!req && req !== st.lastHandledReconcileAt;
+}
+
+/**
+ * The dependents to run after `key` reconciled: all of them when its result changed; after a
+ * repository scan without change, only the policies that have no result yet or need work
+ * (e.g. their previous evaluation failed for lack of tags).
+ */
+export async function dependentsToWake(
+  env: ControllerEnv,
+  key: ObjectKey,
+  outcome: ReconcileOutcome,
+): Promise<ObjectKey[]> {
+  if (!outcome.changed && key.kind !== "ImageRepository") return [];
+  const wake: ObjectKey[] = [];
+  for (const dep of await dependentsOf(env, key)) {
+    if (dep.kind === "ImagePolicy" && !outcome.changed) {
+      const p = await env.store.get("ImagePolicy", dep.namespace, dep.name);
+      if (p?.status?.latestRef && !wantsReconcile(p)) continue;
+    }
+    wake.push(dep);
+  }
+  return wake;
 }

@@ -10,8 +10,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = join(root, "bin", "imagectl.js");
-if (!existsSync(join(root, "dist", "cli", "main.js"))) {
+// The installed command: bin/imagectl → dist/cli/launch.cjs → the policy-test bundle.
+const bin = join(root, "bin", "imagectl");
+if (!existsSync(join(root, "dist", "cli", "launch.cjs"))) {
   console.error("dist/ is missing: run `npm run build` first");
   process.exit(2);
 }
@@ -73,20 +74,11 @@ for (const tool of ["grep", "sed", "sort", "tail", "sh"]) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "imagectl-bench-policy-"));
-// Informational: the same command through the minimal entry (src/cli/policy-test-main.ts),
-// i.e. what bin/imagectl.js would cost if it routed `policy test` there.
-const fastEntry = join(root, "dist", "cli", "policy-test-main.js");
-const launcher = join(dir, "launcher.mjs");
-writeFileSync(
-  launcher,
-  `import { main } from ${JSON.stringify(fastEntry)};\nprocess.exitCode = await main(process.argv);\n`,
-);
 try {
   for (const n of SIZES) {
     const file = join(dir, `tags-${n}.txt`);
     writeFileSync(file, generate(n));
     const imagectl = [
-      bin,
       "policy",
       "test",
       "--tags-file",
@@ -103,7 +95,7 @@ try {
     const pipeline = `grep -E '^main-[a-f0-9]+-[0-9]+' '${file}' | sed -E 's/^main-[a-f0-9]+-([0-9]+).*/\\1 &/' | sort -n | tail -1`;
 
     // Warm the page cache and check both answer the same.
-    const ours = JSON.parse(run(process.execPath, imagectl).stdout).latest;
+    const ours = JSON.parse(run(bin, imagectl).stdout).latest;
     const theirs = run("sh", ["-c", pipeline]).stdout.trim().split(" ")[1];
     if (ours !== theirs) {
       console.error(`answers differ: imagectl ${ours}, pipeline ${theirs}`);
@@ -111,18 +103,15 @@ try {
     }
     const a = [];
     const b = [];
-    const c = [];
     const floor = [];
-    const fast = existsSync(fastEntry) ? [launcher, ...imagectl.slice(1)] : undefined;
     for (let i = 0; i < RUNS; i++) {
-      a.push(run(process.execPath, imagectl).ms);
+      a.push(run(bin, imagectl).ms);
       b.push(run("sh", ["-c", pipeline]).ms);
-      if (fast) c.push(run(process.execPath, fast).ms);
       floor.push(run(process.execPath, ["-e", "0"]).ms);
     }
     const ma = median(a);
     const mb = median(b);
-    const rssA = peakRssKiB(process.execPath, imagectl);
+    const rssA = peakRssKiB(bin, imagectl);
     const rssB = peakRssKiB("sh", ["-c", pipeline]);
     console.log(`${n.toLocaleString("en")} tags (selected ${ours}), median of ${RUNS}:`);
     console.log(
@@ -131,10 +120,6 @@ try {
     console.log(
       `  grep|sed|sort|tail     ${mb.toFixed(0).padStart(6)} ms   peak RSS ${(rssB / 1024).toFixed(0)} MiB (largest process)`,
     );
-    if (fast)
-      console.log(
-        `  (minimal entry)        ${median(c).toFixed(0).padStart(6)} ms   ratio ${(median(c) / mb).toFixed(2)}`,
-      );
     // Informational: an empty Node.js process, the floor no Node CLI can go below.
     console.log(
       `  (node -e 0)            ${median(floor).toFixed(0).padStart(6)} ms   ratio ${(median(floor) / mb).toFixed(2)}`,

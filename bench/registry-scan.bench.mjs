@@ -24,7 +24,7 @@ function need(path, what) {
 need("/usr/bin/docker-registry", "Debian docker-registry");
 need("/usr/bin/skopeo", "skopeo");
 need("/usr/bin/time", "GNU time (Debian package `time`)");
-need(join(root, "dist/cli/main.js"), "the build (run `npm run build`)");
+need(join(root, "dist/cli/launch.cjs"), "the build (run `npm run build`)");
 
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -130,7 +130,9 @@ function timed(cmd, args) {
   const t0 = performance.now();
   const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], {
     cwd: root,
-    env: { ...process.env, DOCKER_CONFIG: emptyDockerConfig },
+    // A cache directory of the bench's own: the first (sanity) run of each size writes the
+    // code cache, as a user's first run does; the timed runs then read it.
+    env: { ...process.env, DOCKER_CONFIG: emptyDockerConfig, XDG_CACHE_HOME: join(dir, "cache") },
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -150,10 +152,12 @@ for (const size of SIZES) {
   await seed(repo, size);
   console.log(`seeded ${repo} with ${size} tags in ${Math.round(performance.now() - t0)} ms`);
   const image = `127.0.0.1:${port}/${repo}`;
-  const ours = ["bin/imagectl.js", "policy", "test", "--image", image, "--select-alpha", "asc", "-o", "json"];
+  // The installed command: bin/imagectl (launcher) → dist/cli/launch.cjs → bundle + code cache.
+  const imagectl = join(root, "bin/imagectl");
+  const ours = ["policy", "test", "--image", image, "--select-alpha", "asc", "-o", "json"];
   const theirs = ["list-tags", "--tls-verify=false", `docker://${image}`];
   // Sanity: both see every tag.
-  const check = JSON.parse(timed(process.execPath, ours).stdout);
+  const check = JSON.parse(timed(imagectl, ours).stdout);
   const skopeoTags = JSON.parse(timed("/usr/bin/skopeo", theirs).stdout).Tags.length;
   if (check.counts.read !== size || skopeoTags !== size) {
     throw new Error(
@@ -164,7 +168,7 @@ for (const size of SIZES) {
   const b = [];
   for (let i = 0; i < RUNS; i++) {
     // Alternate so background load hits both sides alike.
-    a.push(timed(process.execPath, ours));
+    a.push(timed(imagectl, ours));
     b.push(timed("/usr/bin/skopeo", theirs));
   }
   const row = {

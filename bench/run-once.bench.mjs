@@ -54,14 +54,10 @@ try {
   }
   const manifest = join(dir, "objects.yaml");
   writeFileSync(manifest, docs.join("\n---\n"));
-  const applied = spawnSync(
-    process.execPath,
-    ["bin/imagectl.js", "apply", "-f", manifest, "--no-wait", "--home", home],
-    {
-      cwd: root,
-      encoding: "utf8",
-    },
-  );
+  const applied = spawnSync("bin/imagectl", ["apply", "-f", manifest, "--no-wait", "--home", home], {
+    cwd: root,
+    encoding: "utf8",
+  });
   if (applied.status !== 0) throw new Error(`apply failed: ${applied.stderr}`);
   console.log(
     `seeded ${REPOS} repositories x ${TAGS} tags and applied ${REPOS * 2} objects in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
@@ -76,7 +72,7 @@ try {
     const [wall, rss] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
     return { status: r.status, wall, rssMb: rss / 1024, stdout: r.stdout, stderr: r.stderr };
   };
-  const once = timed(process.execPath, ["bin/imagectl.js", "run", "--once", "--home", home]);
+  const once = timed("bin/imagectl", ["run", "--once", "--home", home]);
   const summary = once.stdout.trim().split("\n").pop();
   if (once.status !== 0) console.log(`run --once exited ${once.status}: ${once.stderr.slice(0, 2000)}`);
   const size = ["state.db", "state.db-wal"]

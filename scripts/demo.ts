@@ -17,7 +17,7 @@ async function imagectl(...args: string[]): Promise<void> {
   console.log(
     `\n${bold(`$ imagectl ${args.map((a) => (/[\s$^()|<>*{]/.test(a) ? `'${a}'` : a)).join(" ")}`)}`,
   );
-  const r = await execa(process.execPath, ["bin/imagectl.js", ...args], {
+  const r = await execa("bin/imagectl", args, {
     env: { IMAGECTL_HOME: home, NO_COLOR: "1" },
     input: args.includes("--password-stdin") ? "demo-password\n" : "",
     all: true,

@@ -1,4 +1,5 @@
-// Process entry point: bin/imagectl.js imports the compiled form of this file.
-import { main } from "./main.js";
+// Unbundled process entry (tests, `node --import tsx src/cli/bin.ts`). The installed command
+// runs bin/imagectl → dist/cli/launch.cjs, which loads the same `run` from the bundle.
+import { exitWhenFlushed, run } from "./entry.js";
 
-process.exitCode = await main(process.argv);
+exitWhenFlushed(await run(process.argv));

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { registerApply } from "./apply.js";
 import { registerCreateImageUpdate, registerCreateSource } from "./create-git.js";
 import { registerCreateImage } from "./create-image.js";
 import { registerCreateSecret } from "./create-secret.js";
-import { CommandFailedError, EXIT_FAILED, EXIT_USAGE, UsageError } from "./errors.js";
+import { reportError } from "./errors.js";
 import { registerExport } from "./export.js";
 import { registerGet } from "./get.js";
 import { addGlobalOptions } from "./globals.js";
@@ -64,24 +64,4 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   } catch (err) {
     return reportError(err, io);
   }
-}
-
-export function reportError(err: unknown, io: CliIO): number {
-  if (err instanceof CommanderError) {
-    // help and version exit through here with code 0
-    if (err.exitCode === 0) return 0;
-    return EXIT_USAGE;
-  }
-  if (err instanceof UsageError) {
-    io.err(`✗ ${err.message}\n`);
-    return EXIT_USAGE;
-  }
-  if (err instanceof CommandFailedError) {
-    io.err(`✗ ${err.message}\n`);
-    return EXIT_FAILED;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  io.err(`✗ ${message}\n`);
-  if (io.env.IMAGECTL_DEBUG && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
-  return EXIT_FAILED;
 }

@@ -135,6 +135,34 @@ async function runPolicyTest(
       ? undefined
       : { pattern: flags.filterRegex, extract: flags.filterExtract ?? "" };
 
+  // `--image`: the listing starts before the policy engine is loaded, so the registry
+  // answers while the engine compiles. A bad flag found meanwhile cancels it.
+  const cancelScan = new AbortController();
+  let scan: Promise<string[]> | undefined;
+  if (flags.image !== undefined) {
+    const credentials = flags.secretRef ? await secretCredentials(flags, ctx, cmd) : undefined;
+    scan = registryTags(flags.image, flags.insecure === true, ctx, credentials, cancelScan.signal);
+    scan.catch(() => {}); // awaited below; until then a failure must not count as unhandled
+  }
+  try {
+    await selectAndReport(flags, choice, filter, top, ctx, tagSource, scan);
+  } catch (err) {
+    // Only when the listing may still be running (aborting costs Node a lazy DOMException).
+    cancelScan.abort();
+    throw err;
+  }
+}
+
+async function selectAndReport(
+  flags: PolicyTestFlags,
+  choice: PolicyChoice,
+  filter: TagFilterSpec | undefined,
+  top: number,
+  ctx: CliContext,
+  tagSource: TagSource,
+  scan: Promise<string[]> | undefined,
+): Promise<void> {
+  const output = flags.output;
   // Loaded lazily so that other commands do not pay for the regex/semver engines.
   const engine = await import("../policy/index.js");
   let policy: ReturnType<typeof engine.buildPolicy>;
@@ -150,9 +178,8 @@ async function runPolicyTest(
   try {
     const selector = engine.createTagSelector(policy, { top, exclude });
     const add = selector.add;
-    if (flags.image !== undefined) {
-      const credentials = flags.secretRef ? await secretCredentials(flags, ctx, cmd) : undefined;
-      for (const tag of await registryTags(flags.image, flags.insecure === true, ctx, credentials)) add(tag);
+    if (scan !== undefined) {
+      for (const tag of await scan) add(tag);
     } else await tagSource({ tagsFile: flags.tagsFile, stdin: ctx.io.stdin }, add);
     selection = selector.finish();
   } catch (err) {
@@ -176,13 +203,14 @@ async function registryTags(
   image: string,
   insecure: boolean,
   ctx: CliContext,
-  credentials?: ScanOptions["credentials"],
+  credentials: ScanOptions["credentials"],
+  signal: AbortSignal,
 ): Promise<string[]> {
   const registry = await import("../registry/index.js");
   try {
     const ref = registry.parseImageReference(image, { insecure });
-    return (await registry.listTags(ref, { insecure, exclusionList: null, env: ctx.io.env, credentials }))
-      .tags;
+    const options = { insecure, exclusionList: null, env: ctx.io.env, credentials, signal };
+    return (await registry.listTags(ref, options)).tags;
   } catch (err) {
     if (err instanceof registry.InvalidImageReferenceError) throw new UsageError(`--image: ${err.message}`);
     // Unreachable registry, denied auth, timeouts: valid input but no result (exit 1).

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
-import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
+import type { Agent as HttpsAgent } from "node:https";
+import type { SecureContext } from "node:tls";
 import { type ProxySettings, proxyFor, proxySettings } from "./proxy-env.js";
-import { proxyAuthorization, TunnelingAgent } from "./proxy-tunnel.js";
+import { createTunnelingAgent, proxyAuthorization } from "./proxy-tunnel.js";
+import { httpsModule, tlsModule } from "./tls-modules.js";
 
 /** TLS material from a `certSecretRef`: extra CA (added to the system roots), client cert/key for mTLS. */
 export interface TlsOptions {
@@ -33,6 +34,8 @@ export interface Route {
 /** Picks the connection for each URL under one TLS + proxy configuration. */
 export interface Dispatcher {
   route(url: URL): Route;
+  /** Does a request to this URL go through a proxy (HTTPS_PROXY / HTTP_PROXY, not NO_PROXY)? */
+  proxied(url: URL): boolean;
 }
 
 // Free keep-alive sockets are closed after this long, as undici's keepAliveTimeout did.
@@ -51,14 +54,18 @@ function extraCaFromEnv(env: NodeJS.ProcessEnv): string[] {
 
 /**
  * Built once per configuration: parsing hundreds of roots per connection would cost more than
- * the request. Passing `ca` replaces Node's trust store, so the bundled roots and the
- * `NODE_EXTRA_CA_CERTS` file (not part of `tls.rootCertificates`) are added back explicitly.
+ * the request. Passing `ca` replaces Node's trust store, so the bundled roots are added back.
+ * `NODE_EXTRA_CA_CERTS` is always added here, never left to Node: the launcher (bin/imagectl)
+ * keeps Node from loading it at start-up, so Node's own store may not hold it.
  */
 function secureContextFor(tls: TlsOptions, env: NodeJS.ProcessEnv): SecureContext | undefined {
-  // Nothing custom: leave Node's defaults (system roots + NODE_EXTRA_CA_CERTS) exactly as they are.
-  if (!tls.ca && !tls.cert && !tls.key) return undefined;
+  const extra = extraCaFromEnv(env);
+  // Nothing custom: leave Node's defaults exactly as they are.
+  if (!tls.ca && !tls.cert && !tls.key && extra.length === 0) return undefined;
+  const { createSecureContext, rootCertificates } = tlsModule();
+  const ca = [...extra, ...(tls.ca ? [tls.ca] : [])];
   return createSecureContext({
-    ...(tls.ca ? { ca: [...rootCertificates, ...extraCaFromEnv(env), tls.ca] } : {}),
+    ...(ca.length > 0 ? { ca: [...rootCertificates, ...ca] } : {}),
     ...(tls.cert ? { cert: tls.cert } : {}),
     ...(tls.key ? { key: tls.key } : {}),
   });
@@ -77,9 +84,10 @@ function createDispatcher(tls: TlsOptions, env: NodeJS.ProcessEnv, proxies: Prox
     return secureContext ? { secureContext } : {};
   };
   let https: HttpsAgent | undefined;
-  const tunnels = new Map<string, TunnelingAgent>();
+  const tunnels = new Map<string, HttpsAgent>();
 
   return {
+    proxied: (url) => proxyFor(url, proxies) !== undefined,
     route(url: URL): Route {
       const secure = url.protocol === "https:";
       const host = stripBrackets(url.hostname);
@@ -88,12 +96,12 @@ function createDispatcher(tls: TlsOptions, env: NodeJS.ProcessEnv, proxies: Prox
       const proxy = proxyFor(url, proxies);
       if (secure) {
         if (!proxy) {
-          https ??= new HttpsAgent({ ...agentOptions, ...context() });
+          https ??= new (httpsModule().Agent)({ ...agentOptions, ...context() });
           return { secure, agent: https, host, port, path, headers: {} };
         }
         let tunnel = tunnels.get(proxy.href);
         if (!tunnel) {
-          tunnel = new TunnelingAgent(proxy, { ...agentOptions, ...context() });
+          tunnel = createTunnelingAgent(proxy, { ...agentOptions, ...context() });
           tunnels.set(proxy.href, tunnel);
         }
         return { secure, agent: tunnel, host, port, path, headers: {} };
@@ -104,7 +112,7 @@ function createDispatcher(tls: TlsOptions, env: NodeJS.ProcessEnv, proxies: Prox
       const auth = proxyAuthorization(proxy);
       if (auth) headers["proxy-authorization"] = auth;
       const viaTls = proxy.protocol === "https:";
-      if (viaTls) https ??= new HttpsAgent({ ...agentOptions, ...context() });
+      if (viaTls) https ??= new (httpsModule().Agent)({ ...agentOptions, ...context() });
       return {
         secure: viaTls,
         agent: viaTls ? (https as HttpsAgent) : http,

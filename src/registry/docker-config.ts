@@ -139,28 +139,12 @@ export async function runCredentialHelper(
   opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RegistryCredentials | undefined> {
   const bin = `docker-credential-${helper}`;
-  // Loaded only when a helper is configured: execa's module graph is a noticeable share of
-  // `policy test --image` start-up, and most scans never run a helper.
-  const { execa } = await import("execa");
-  const result = await execa(bin, ["get"], {
-    input: helperServerUrl(registry),
-    timeout: opts.timeoutMs ?? 10_000,
-    reject: false,
-    env: opts.env,
-    extendEnv: opts.env === undefined,
-    stripFinalNewline: true,
-  });
-  if (result.failed || result.exitCode !== 0) {
+  const result = await runHelper(bin, helperServerUrl(registry), opts.timeoutMs ?? 10_000, opts.env);
+  if (result.failure !== undefined) {
     if (/credentials not found/i.test(result.stdout) || /credentials not found/i.test(result.stderr)) {
       return undefined;
     }
-    const why =
-      (result as { code?: string }).code === "ENOENT"
-        ? "not found on PATH"
-        : result.timedOut
-          ? "timed out"
-          : `exited with code ${result.exitCode ?? "?"}`;
-    throw new CredentialsError(image, `${image}: credential helper ${bin} for ${registry} ${why}`);
+    throw new CredentialsError(image, `${image}: credential helper ${bin} for ${registry} ${result.failure}`);
   }
   let out: HelperOutput;
   try {
@@ -172,6 +156,48 @@ export async function runCredentialHelper(
   // Docker's convention: the user name "<token>" marks an identity (refresh) token.
   if (out.Username === "<token>") return { identityToken: out.Secret };
   return { username: out.Username ?? "", password: out.Secret };
+}
+
+interface HelperRun {
+  stdout: string;
+  stderr: string;
+  /** Why the helper failed (for the message), or undefined when it exited 0. */
+  failure: string | undefined;
+}
+
+/**
+ * Runs `<bin> get` with `input` on stdin, as docker does. node:child_process rather than
+ * execa (used for Git): this runs inside `policy test --image`, whose start-up is measured,
+ * and one short pipe-in/read-out call needs none of execa's ~200 KB.
+ */
+async function runHelper(
+  bin: string,
+  input: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<HelperRun> {
+  const { execFile } = await import("node:child_process");
+  return new Promise((resolve) => {
+    const child = execFile(
+      bin,
+      ["get"],
+      { timeout: timeoutMs, env: env ?? process.env, encoding: "utf8", maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        const out = stdout.replace(/\r?\n$/, "");
+        if (!error) return resolve({ stdout: out, stderr, failure: undefined });
+        const failure =
+          (error as NodeJS.ErrnoException).code === "ENOENT"
+            ? "not found on PATH"
+            : error.killed
+              ? "timed out"
+              : `exited with code ${child.exitCode ?? "?"}`;
+        resolve({ stdout: out, stderr, failure });
+      },
+    );
+    // A helper may exit without reading its input: that is its answer, not a pipe error of ours.
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(input);
+  });
 }
 
 /**

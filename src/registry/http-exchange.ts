@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { request as httpsRequest } from "node:https";
 import type { Dispatcher } from "./dispatcher.js";
+import { httpsModule } from "./tls-modules.js";
 
 export interface ExchangeRequest {
   method: "GET" | "HEAD" | "POST";
@@ -54,7 +54,7 @@ export function exchange(dispatcher: Dispatcher, r: ExchangeRequest): Promise<Ex
     const route = dispatcher.route(new URL(r.url));
     const headers: Record<string, string> = { ...r.headers, ...route.headers };
     if (r.body !== undefined) headers["content-length"] = String(Buffer.byteLength(r.body));
-    const req = (route.secure ? httpsRequest : httpRequest)({
+    const req = (route.secure ? httpsModule().request : httpRequest)({
       agent: route.agent,
       host: route.host,
       port: route.port,

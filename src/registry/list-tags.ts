@@ -32,10 +32,17 @@ function parseTagsBody(session: RegistrySession, res: RegistryResponse): string[
   }
   // Distribution answers `"tags": null` for a repository whose tags were all deleted.
   if (parsed.tags === null || parsed.tags === undefined) return [];
-  if (!Array.isArray(parsed.tags) || !parsed.tags.every((t) => typeof t === "string")) {
+  const tags: unknown = parsed.tags;
+  if (!Array.isArray(tags) || !allStrings(tags)) {
     throw session.fail("bad-response", "tags/list answer has no string array `tags`");
   }
-  return parsed.tags as string[];
+  return tags;
+}
+
+// A plain loop: `every` with a callback costs several times more in a fresh process.
+function allStrings(values: unknown[]): values is string[] {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "string") return false;
+  return true;
 }
 
 function statusError(session: RegistrySession, res: RegistryResponse): Error {

@@ -34,6 +34,8 @@ const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
 // A TLS alert from the server (e.g. "certificate required" for mTLS) is its refusal, not our distrust.
 const TLS_ALERT = /ALERT/i;
 
+const stripBrackets = (host: string): string => host.replace(/^\[|\]$/g, "");
+
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(", ") : v;
 }
@@ -127,11 +129,31 @@ export class RegistrySession {
     const key = `${this.ref.apiHost}|${this.#dispatcherKey}`;
     const known = probedSchemes.get(key);
     if (known) return `${known}://${this.ref.apiHost}`;
+    const probeUrl = new URL(`https://${this.ref.apiHost}/v2/`);
+    if (!this.#dispatcher.proxied(probeUrl)) {
+      let answer: Awaited<ReturnType<typeof import("./tls-probe.js").probeTls>>;
+      try {
+        const { probeTls } = await import("./tls-probe.js");
+        answer = await probeTls(
+          stripBrackets(probeUrl.hostname),
+          Number(probeUrl.port) || 443,
+          this.#signal,
+          this.#timeoutMs,
+        );
+      } catch (err) {
+        throw this.#abortError(err);
+      }
+      if (answer === "no-server") return `http://${this.ref.apiHost}`;
+      const scheme = answer === "tls" ? "https" : "http";
+      probedSchemes.set(key, scheme);
+      return `${scheme}://${this.ref.apiHost}`;
+    }
+    // Through a proxy the handshake would be with the proxy: ask the registry itself.
     this.#requests++;
     try {
       await exchange(this.#dispatcher, {
         method: "GET",
-        url: `https://${this.ref.apiHost}/v2/`,
+        url: probeUrl.href,
         headers: { "user-agent": this.#opts.userAgent ?? DEFAULT_USER_AGENT },
         signal: this.#signal,
         idleTimeoutMs: this.#timeoutMs,

@@ -1,14 +1,35 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+let checkedBuild = false;
 
-/** Starts `imagectl ARGS...` as a real process (TypeScript sources through tsx). */
+/** The e2e tests run what ships (bin/imagectl → bundle): refuse a build older than the sources. */
+function assertFreshBuild(): void {
+  if (checkedBuild) return;
+  const bundle = join(ROOT, "dist/cli/imagectl-cli.cjs");
+  let built: number;
+  try {
+    built = statSync(bundle).mtimeMs;
+  } catch {
+    throw new Error("dist/ is not built: run `npm run build` (scripts/test.sh does)");
+  }
+  const stale = (readdirSync(join(ROOT, "src"), { recursive: true }) as string[]).find(
+    (f) => statSync(join(ROOT, "src", f)).mtimeMs > built,
+  );
+  if (stale) throw new Error(`dist/ is older than src/${stale}: run \`npm run build\``);
+  checkedBuild = true;
+}
+
+/** Starts `imagectl ARGS...` as a real process: the installed command, bin/imagectl. */
 export function spawnImagectl(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/bin.ts", ...args], {
+  assertFreshBuild();
+  const child = spawn(join(ROOT, "bin/imagectl"), args, {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

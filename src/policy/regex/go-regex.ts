@@ -1,5 +1,6 @@
-import { RE2JS, RE2JSException } from "re2js";
+import type { RE2JS } from "re2js";
 import { RegexSyntaxError } from "../errors.js";
+import { re2js } from "./re2js-module.js";
 import { compileLinearSafe } from "./v8-linear.js";
 import { translateToAsciiV8 } from "./v8-translate.js";
 
@@ -30,6 +31,7 @@ const NON_ASCII = /[^\0-\x7f]/;
  * @throws RegexSyntaxError with Go's "error parsing regexp: …" message.
  */
 export function compileGoRegex(pattern: string): GoRegex {
+  const { RE2JS, RE2JSException } = re2js();
   let re2: RE2JS;
   try {
     re2 = RE2JS.compile(pattern);

@@ -1,4 +1,4 @@
-import { RE2JS } from "re2js";
+import { re2js } from "./re2js-module.js";
 
 /**
  * Translates an already validated Go RE2 pattern into a V8 RegExp source that gives
@@ -262,7 +262,7 @@ class Parser {
     const key = `${this.fold ? "i" : ""}:${text}`;
     let set = this.classCache.get(key);
     if (!set) {
-      const re = RE2JS.compile(`${this.fold ? "(?i)" : ""}(?:${text})`);
+      const re = re2js().RE2JS.compile(`${this.fold ? "(?i)" : ""}(?:${text})`);
       set = new Uint8Array(128);
       for (let c = 0; c < 128; c++) if (re.testExact(String.fromCharCode(c))) set[c] = 1;
       this.classCache.set(key, set);

@@ -1,4 +1,5 @@
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
+import { re2js } from "../regex/re2js-module.js";
 import {
   type Component,
   comparePrerelease,
@@ -47,6 +48,7 @@ const OPS = "=||!=|>|<|>=|=>|<=|=<|~|~>|\\^";
 let compiled: { single: RE2JS; range: RE2JS; find: RE2JS; valid: RE2JS } | undefined;
 
 function regexes(): NonNullable<typeof compiled> {
+  const { RE2JS } = re2js();
   compiled ??= {
     single: RE2JS.compile(`^\\s*(${OPS})\\s*(${CV})\\s*$`),
     range: RE2JS.compile(`\\s*(${CV})\\s+-\\s+(${CV})\\s*`),

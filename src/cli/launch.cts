@@ -1,0 +1,105 @@
+// Process entry of the installed command: bin/imagectl runs this file (compiled to launch.cjs).
+//
+// It loads a CLI bundle (imagectl-<route>.cjs beside this file, built by scripts/bundle.mjs) through
+// a V8 code cache, as Node 22's module.enableCompileCache() does; Node 20 has no such switch.
+// Why: compiling and linking ~150 ES modules on every start costs 50-100 ms, more than many
+// commands take to do their work. One bundle read as Latin-1 (it is ASCII) and deserialized
+// from the cache of an earlier run takes a few milliseconds. Without a bundle (an unbuilt
+// checkout), the unbundled ES modules run instead.
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { createRequire, wrap } from "node:module";
+import { dirname, join } from "node:path";
+import { Script } from "node:vm";
+
+interface BundleExports {
+  run(argv: string[]): Promise<number>;
+  exitWhenFlushed(code: number): void;
+}
+
+/** Per-user cache directory (`$XDG_CACHE_HOME/imagectl`, else `~/.cache/imagectl`), or none. */
+function cacheDirectory(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.IMAGECTL_NO_COMPILE_CACHE) return undefined;
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, ".cache") : undefined);
+  return base ? join(base, "imagectl") : undefined;
+}
+
+function readCache(file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Atomic (rename) and best effort: a read-only or full disk only means no cache. */
+function writeCache(file: string, data: Buffer): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    // ignored: see above
+  }
+}
+
+function trace(message: string): void {
+  if (process.env.IMAGECTL_TRACE_STARTUP) process.stderr.write(`imagectl startup: ${message}\n`);
+}
+
+function launch(): void {
+  // The rule of entry.ts's routeOf (not imported: this file runs before any bundle is loaded).
+  const route = process.argv[2] === "policy" && process.argv[3] === "test" ? "policy-test" : "cli";
+  const bundle = join(__dirname, `imagectl-${route}.cjs`);
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(bundle);
+  } catch {
+    trace("no bundle, running the ES modules");
+    import("./bin.js");
+    return;
+  }
+  const source = readFileSync(bundle, "latin1");
+  // V8 checks a cache against the source's length only, so the name carries the bundle's
+  // identity (size, mtime, inode, as Python's .pyc does) and the Node version and platform.
+  const dir = cacheDirectory(process.env);
+  const cacheFile = dir
+    ? join(
+        dir,
+        `${route}-node${process.version}-${process.platform}-${process.arch}-${stat.size}-${Math.trunc(Number(stat.mtimeMs))}-${stat.ino}.v8cache`,
+      )
+    : undefined;
+  const cachedData = readCache(cacheFile);
+  // No importModuleDynamically: the bundles hold no import() (scripts/bundle.mjs checks), since
+  // Node 20 drops that callback for a script deserialized from a code cache.
+  const script = new Script(wrap(source), { filename: bundle, cachedData });
+  const accepted = cachedData !== undefined && !script.cachedDataRejected;
+  trace(`code cache ${cacheFile ? (accepted ? "hit" : cachedData ? "rejected" : "miss") : "off"}`);
+  const module = { exports: {} as BundleExports };
+  const init = script.runInThisContext() as (
+    exports: object,
+    require: NodeJS.Require,
+    module: { exports: BundleExports },
+    filename: string,
+    dirname: string,
+  ) => void;
+  init(module.exports, createRequire(bundle), module, bundle, __dirname);
+  const cli = module.exports;
+  cli.run(process.argv).then(
+    (code) => {
+      // After the command: the cache then holds every function this command line compiled.
+      if (cacheFile && !accepted) {
+        writeCache(cacheFile, script.createCachedData());
+        trace(`code cache written to ${cacheFile}`);
+      }
+      cli.exitWhenFlushed(code);
+    },
+    (err: unknown) => {
+      process.stderr.write(`✗ ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+launch();

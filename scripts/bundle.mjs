@@ -29,6 +29,27 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * commander requires node:child_process when it loads, for executable subcommands (`git-foo`
+ * style), which imagectl does not have; loading it costs ~2 ms of every start. Its copy becomes
+ * a proxy that loads the real module on first use.
+ */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "child_process", namespace: "lazy-child-process" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-child-process" }, () => ({
+      contents:
+        'let real;\nmodule.exports = new Proxy({}, { get: (_, key) => (real ??= require("node:child_process"))[key] });\n',
+      loader: "js",
+    }));
+  },
+};
+
 for (const route of ROUTES) {
   const outfile = join(root, `dist/cli/imagectl-${route}.cjs`);
   await bundle(join(root, `src/cli/bundle-${route}.ts`), outfile);
@@ -51,7 +72,7 @@ function bundle(entry, outfile) {
     target: "node20",
     // A native addon; a package loaded on demand with require() (src/policy/regex/re2js-module.ts).
     external: ["better-sqlite3", "re2js"],
-    plugins: [lazyBuiltins],
+    plugins: [lazyBuiltins, lazyChildProcessForCommander],
     // Smaller text to read and hash; names kept readable enough for stack traces.
     minifyWhitespace: true,
     minifySyntax: true,

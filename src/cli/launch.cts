@@ -6,9 +6,9 @@
 // commands take to do their work. One bundle read as Latin-1 (it is ASCII) and deserialized
 // from the cache of an earlier run takes a few milliseconds. Without a bundle (an unbuilt
 // checkout), the unbundled ES modules run instead.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, wrap } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { Script } from "node:vm";
 
 interface BundleExports {
@@ -32,20 +32,31 @@ function readCache(file: string | undefined): Buffer | undefined {
   }
 }
 
-/** Atomic (rename) and best effort: a read-only or full disk only means no cache. */
-function writeCache(file: string, data: Buffer): void {
+/**
+ * Atomic (rename) and best effort: a read-only or full disk only means no cache. Caches of
+ * the same route for other builds or Node versions are removed, so upgrades leave no litter.
+ */
+function writeCache(file: string, route: string, data: Buffer): void {
   try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const dir = dirname(file);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, data, { mode: 0o600 });
     renameSync(tmp, file);
+    const current = basename(file);
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith(`${route}-`) && name.endsWith(".v8cache") && name !== current)
+        rmSync(join(dir, name), { force: true });
+    }
   } catch {
     // ignored: see above
   }
 }
 
+/** `IMAGECTL_TRACE_STARTUP=1`: what the launcher did, with milliseconds since the process started. */
 function trace(message: string): void {
-  if (process.env.IMAGECTL_TRACE_STARTUP) process.stderr.write(`imagectl startup: ${message}\n`);
+  if (process.env.IMAGECTL_TRACE_STARTUP)
+    process.stderr.write(`imagectl startup: ${message} (${performance.now().toFixed(1)} ms)\n`);
 }
 
 function launch(): void {
@@ -86,11 +97,13 @@ function launch(): void {
   ) => void;
   init(module.exports, createRequire(bundle), module, bundle, __dirname);
   const cli = module.exports;
+  trace("bundle loaded");
   cli.run(process.argv).then(
     (code) => {
+      trace("command done");
       // After the command: the cache then holds every function this command line compiled.
       if (cacheFile && !accepted) {
-        writeCache(cacheFile, script.createCachedData());
+        writeCache(cacheFile, route, script.createCachedData());
         trace(`code cache written to ${cacheFile}`);
       }
       cli.exitWhenFlushed(code);

@@ -140,6 +140,21 @@ describe("code cache", () => {
     expect(imagectl(["--version"], { IMAGECTL_TRACE_STARTUP: "1" }).stderr).toContain("code cache hit");
   });
 
+  it("removes the caches of earlier builds of the same route when it writes a new one", () => {
+    const home = join(dir, "litter");
+    const caches = join(home, "imagectl");
+    mkdirSync(caches, { recursive: true });
+    writeFileSync(join(caches, "cli-nodev0.0.1-linux-x64-1-2-3.v8cache"), "old build");
+    writeFileSync(join(caches, "policy-test-nodev0.0.1-linux-x64-1-2-3.v8cache"), "other route");
+    const r = imagectl(["--version"], { XDG_CACHE_HOME: home, IMAGECTL_TRACE_STARTUP: "1" });
+    expect(r.stderr).toContain("code cache written");
+    const left = readdirSync(caches).sort();
+    expect(left).toHaveLength(2);
+    expect(left[0]).toMatch(/^cli-node/);
+    expect(left[0]).not.toContain("v0.0.1");
+    expect(left[1]).toBe("policy-test-nodev0.0.1-linux-x64-1-2-3.v8cache");
+  });
+
   it("is off with IMAGECTL_NO_COMPILE_CACHE", () => {
     const home = join(dir, "nocache");
     const r = imagectl(["--version"], {

@@ -1,5 +1,7 @@
-import { setFlagsFromString } from "node:v8";
+import { createRequire } from "node:module";
 
+// node:v8 is loaded with the first pattern (1-2 ms of start-up a policy without one never needs).
+const require = createRequire(import.meta.url);
 let enabled = false;
 
 /**
@@ -12,6 +14,7 @@ let enabled = false;
 export function enableLinearFallback(): void {
   if (enabled) return;
   enabled = true;
+  const { setFlagsFromString } = require("node:v8") as typeof import("node:v8");
   setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
   // Makes the `l` flag available, which is how we ask V8 whether a pattern is
   // something its linear engine can run (no lookaround, no backreference, no u/i flag).

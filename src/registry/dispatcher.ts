@@ -4,6 +4,7 @@ import type { Agent as HttpsAgent } from "node:https";
 import type { SecureContext } from "node:tls";
 import { type ProxySettings, proxyFor, proxySettings } from "./proxy-env.js";
 import { createTunnelingAgent, proxyAuthorization } from "./proxy-tunnel.js";
+import { socketHost } from "./socket-host.js";
 import { httpsModule, tlsModule } from "./tls-modules.js";
 
 /** TLS material from a `certSecretRef`: extra CA (added to the system roots), client cert/key for mTLS. */
@@ -71,8 +72,6 @@ function secureContextFor(tls: TlsOptions, env: NodeJS.ProcessEnv): SecureContex
   });
 }
 
-const stripBrackets = (host: string): string => host.replace(/^\[|\]$/g, "");
-
 function createDispatcher(tls: TlsOptions, env: NodeJS.ProcessEnv, proxies: ProxySettings): Dispatcher {
   const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS };
   const http = new HttpAgent(agentOptions);
@@ -90,7 +89,7 @@ function createDispatcher(tls: TlsOptions, env: NodeJS.ProcessEnv, proxies: Prox
     proxied: (url) => proxyFor(url, proxies) !== undefined,
     route(url: URL): Route {
       const secure = url.protocol === "https:";
-      const host = stripBrackets(url.hostname);
+      const host = socketHost(url.hostname);
       const port = Number(url.port) || (secure ? 443 : 80);
       const path = `${url.pathname}${url.search}`;
       const proxy = proxyFor(url, proxies);
@@ -116,7 +115,7 @@ function createDispatcher(tls: TlsOptions, env: NodeJS.ProcessEnv, proxies: Prox
       return {
         secure: viaTls,
         agent: viaTls ? (https as HttpsAgent) : http,
-        host: stripBrackets(proxy.hostname),
+        host: socketHost(proxy.hostname),
         port: Number(proxy.port) || (viaTls ? 443 : 80),
         path: `${url.origin}${path}`,
         headers,

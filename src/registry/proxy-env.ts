@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { socketHost } from "./socket-host.js";
 
 /** A proxy variable that is set but is not a usable `http://` / `https://` URL. */
 export class ProxyConfigError extends Error {
@@ -40,9 +41,6 @@ function parseProxyUrl(name: string, value: string | undefined): URL | undefined
   }
   return url;
 }
-
-const stripBrackets = (host: string): string =>
-  host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 
 function parseNoProxyEntry(raw: string): NoProxyRule {
   let entry = raw.toLowerCase();
@@ -88,7 +86,7 @@ export function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
 export function proxyFor(target: URL, settings: ProxySettings): URL | undefined {
   const proxy = target.protocol === "https:" ? settings.https : settings.http;
   if (!proxy || settings.bypassAll) return undefined;
-  const host = stripBrackets(target.hostname.toLowerCase()).replace(/\.$/, "");
+  const host = socketHost(target.hostname.toLowerCase()).replace(/\.$/, "");
   const port = Number(target.port) || (target.protocol === "https:" ? 443 : 80);
   for (const rule of settings.noProxy) {
     if (rule.port !== 0 && rule.port !== port) continue;

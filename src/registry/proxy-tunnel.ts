@@ -6,6 +6,7 @@ import type {
 } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { socketHost } from "./socket-host.js";
 import { httpsModule, tlsModule } from "./tls-modules.js";
 
 /** The proxy did not open a tunnel (refused CONNECT, closed the connection). */
@@ -65,7 +66,7 @@ function defineTunnelingAgent(https: typeof import("node:https")): TunnelingAgen
       const auth = proxyAuthorization(proxy);
       if (auth) headers["proxy-authorization"] = auth;
       const connectRequest = (proxy.protocol === "https:" ? https.request : httpRequest)({
-        host: proxy.hostname.replace(/^\[|\]$/g, ""),
+        host: socketHost(proxy.hostname),
         port: Number(proxy.port) || (proxy.protocol === "https:" ? 443 : 80),
         method: "CONNECT",
         path: target,

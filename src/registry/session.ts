@@ -7,6 +7,8 @@ import { hostLimiter, type Semaphore } from "./host-limiter.js";
 import { exchange, exchangeFollowingRedirects, ResponseTooLargeError } from "./http-exchange.js";
 import { DEFAULT_TIMEOUT_MS, DEFAULT_USER_AGENT, type ScanOptions } from "./options.js";
 import { type ImageReference, registryBaseUrl } from "./reference.js";
+import { socketHost } from "./socket-host.js";
+import type { TlsProbeResult } from "./tls-probe.js";
 import { sharedTokenCache, type TokenCache } from "./token-cache.js";
 import { type AuthChallenge, parseWwwAuthenticate, pickChallenge } from "./www-authenticate.js";
 
@@ -33,8 +35,6 @@ const NO_SERVER = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH/;
 const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i;
 // A TLS alert from the server (e.g. "certificate required" for mTLS) is its refusal, not our distrust.
 const TLS_ALERT = /ALERT/i;
-
-const stripBrackets = (host: string): string => host.replace(/^\[|\]$/g, "");
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(", ") : v;
@@ -131,11 +131,11 @@ export class RegistrySession {
     if (known) return `${known}://${this.ref.apiHost}`;
     const probeUrl = new URL(`https://${this.ref.apiHost}/v2/`);
     if (!this.#dispatcher.proxied(probeUrl)) {
-      let answer: Awaited<ReturnType<typeof import("./tls-probe.js").probeTls>>;
+      let answer: TlsProbeResult;
       try {
         const { probeTls } = await import("./tls-probe.js");
         answer = await probeTls(
-          stripBrackets(probeUrl.hostname),
+          socketHost(probeUrl.hostname),
           Number(probeUrl.port) || 443,
           this.#signal,
           this.#timeoutMs,

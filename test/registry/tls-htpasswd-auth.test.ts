@@ -126,6 +126,17 @@ describe("HTTPS registry with a private CA and bcrypt htpasswd", () => {
     expect(err.kind).toBe("unreachable");
   });
 
+  it("trusts the CA file named by NODE_EXTRA_CA_CERTS in the scan's environment", async () => {
+    // bin/imagectl keeps Node from loading that file at start-up; the client adds it itself.
+    const res = await listTags(parseImageReference(`${reg.host}/secure/app`), {
+      ...fast,
+      dockerConfigDir: false,
+      env: { ...env, NODE_EXTRA_CA_CERTS: reg.caPath },
+      credentials: { username: reg.username, password: reg.password },
+    });
+    expect(res.tags.sort()).toEqual(["1.0.0", "1.1.0"]);
+  });
+
   it("presents a client certificate for mTLS and fails without it", async () => {
     const creds = { username: mtls.username, password: mtls.password };
     const pki = mtls.pki!;

@@ -75,6 +75,16 @@ describe("bin/imagectl", () => {
     expect(r.stdout.trim()).toBe(VERSION);
   });
 
+  it("says how to build when the checkout has no dist/", () => {
+    const unbuilt = join(dir, "unbuilt", "bin");
+    mkdirSync(unbuilt, { recursive: true });
+    writeFileSync(join(unbuilt, "imagectl"), readFileSync(BIN));
+    chmodSync(join(unbuilt, "imagectl"), 0o755);
+    const r = imagectl(["--version"], {}, join(unbuilt, "imagectl"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("is not built: run `npm run build`");
+  });
+
   it("keeps the exit codes: 2 for bad usage, 1 for an unreachable registry", async () => {
     const usage = imagectl(["policy", "test", "--image", `${plain.host}/app/web`]);
     expect(usage.code).toBe(2);

@@ -5,7 +5,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -22,50 +21,6 @@ const GIT_ENV = {
   GIT_CONFIG_GLOBAL: "/dev/null",
   GIT_TERMINAL_PROMPT: "0",
 };
-
-function serve(root) {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, "http://127.0.0.1");
-    const env = {
-      ...GIT_ENV,
-      GIT_PROJECT_ROOT: root,
-      GIT_HTTP_EXPORT_ALL: "1",
-      REQUEST_METHOD: req.method,
-      PATH_INFO: decodeURIComponent(url.pathname),
-      QUERY_STRING: url.search.slice(1),
-      CONTENT_TYPE: req.headers["content-type"] ?? "",
-      REMOTE_ADDR: req.socket.remoteAddress ?? "",
-      REMOTE_USER: "",
-      GIT_PROTOCOL: req.headers["git-protocol"] ?? "",
-      HTTP_CONTENT_ENCODING: req.headers["content-encoding"] ?? "",
-      SERVER_PROTOCOL: "HTTP/1.1",
-    };
-    if (req.headers["content-length"]) env.CONTENT_LENGTH = req.headers["content-length"];
-    const cgi = spawn("git", ["http-backend"], { env, stdio: ["pipe", "pipe", "ignore"] });
-    req.pipe(cgi.stdin);
-    let head = Buffer.alloc(0);
-    let done = false;
-    cgi.stdout.on("data", (chunk) => {
-      if (done) return void res.write(chunk);
-      head = Buffer.concat([head, chunk]);
-      const sep = head.indexOf("\r\n\r\n");
-      if (sep < 0) return;
-      done = true;
-      let status = 200;
-      for (const line of head.subarray(0, sep).toString().split("\r\n")) {
-        const i = line.indexOf(":");
-        const k = line.slice(0, i).trim();
-        const v = line.slice(i + 1).trim();
-        if (k.toLowerCase() === "status") status = Number.parseInt(v, 10);
-        else if (k) res.setHeader(k, v);
-      }
-      res.writeHead(status);
-      res.write(head.subarray(sep + 4));
-    });
-    cgi.stdout.on("end", () => res.end());
-  });
-  server.listen(0, "127.0.0.1", () => process.stdout.write(`${server.address().port}\n`));
-}
 
 function git(args, cwd) {
   const r = spawnSync("git", args, {
@@ -175,9 +130,19 @@ async function main() {
   const { runAutomation } = await import(pathToFileURL(gitIndex).href);
   const apply = await loadApply();
   const root = await mkdtemp(join(tmpdir(), "imagectl-bench-git-"));
-  const server = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve", join(root, "srv")], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  // The suite's smart-HTTP server (git http-backend as CGI), in its own process so that serving
+  // never waits on this one's synchronous timing runs.
+  const serveScript = `const { startGitHttpServer } = await import(${JSON.stringify(pathToFileURL(join(here, "..", "test/support/git-http-server.ts")).href)});
+const s = await startGitHttpServer({ root: process.argv[1] });
+process.stdout.write(new URL(s.url("x")).port + "\\n");`;
+  const server = spawn(
+    process.execPath,
+    ["--import", "tsx", "--input-type=module", "-e", serveScript, join(root, "srv")],
+    {
+      cwd: join(here, ".."),
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   try {
     const t0 = performance.now();
     await makeFixture(root);
@@ -254,7 +219,4 @@ async function main() {
   }
 }
 
-// --serve ROOT: the smart-HTTP server (git http-backend as CGI), run as its own process so that serving
-// does not share an event loop with the measured client.
-if (process.argv[2] === "--serve") serve(process.argv[3]);
-else await main();
+await main();

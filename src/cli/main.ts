@@ -1,16 +1,15 @@
 import { readFileSync } from "node:fs";
-import { Command } from "commander";
+import type { Command } from "commander";
 import { registerApply } from "./apply.js";
 import { registerCreateImageUpdate, registerCreateSource } from "./create-git.js";
 import { registerCreateImage } from "./create-image.js";
 import { registerCreateSecret } from "./create-secret.js";
-import { reportError } from "./errors.js";
 import { registerExport } from "./export.js";
 import { registerGet } from "./get.js";
-import { addGlobalOptions } from "./globals.js";
 import { type CliContext, type CliIO, processIO } from "./io.js";
 import { registerLifecycle } from "./lifecycle.js";
 import { registerPolicyTest } from "./policy-test.js";
+import { rootCommand, runProgram } from "./program.js";
 import { registerRun } from "./run.js";
 
 function packageVersion(): string {
@@ -22,18 +21,10 @@ function packageVersion(): string {
 
 /** Builds the command tree. Each capability registers its own commands. */
 export function buildProgram(ctx: CliContext): Command {
-  const { io } = ctx;
-  const program = new Command("imagectl")
-    .description("Image update automation for GitOps: Flux's image automation without a cluster.")
-    .version(packageVersion(), "-v, --version")
-    .showHelpAfterError(false)
-    .configureOutput({
-      writeOut: (s) => io.out(s),
-      writeErr: (s) => io.err(s),
-      outputError: (s, write) => write(s),
-    })
-    .exitOverride();
-  addGlobalOptions(program);
+  const program = rootCommand(ctx.io, {
+    description: "Image update automation for GitOps: Flux's image automation without a cluster.",
+    version: packageVersion(),
+  });
   const create = program.command("create").description("create or update objects (Flux's grammar)");
   registerCreateImageUpdate(registerCreateImage(create, ctx), ctx);
   registerCreateSource(create, ctx);
@@ -44,24 +35,10 @@ export function buildProgram(ctx: CliContext): Command {
   registerLifecycle(program, ctx);
   registerRun(program, ctx);
   registerPolicyTest(program, ctx);
-  // Command modules register here, e.g. registerPolicyTest(program, ctx).
   return program;
 }
 
 /** Runs the CLI and returns the process exit code; never throws for user error. */
-export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
-  let exitCode = 0;
-  const ctx: CliContext = {
-    io,
-    setExitCode: (code) => {
-      exitCode = code;
-    },
-  };
-  const program = buildProgram(ctx);
-  try {
-    await program.parseAsync(argv);
-    return exitCode;
-  } catch (err) {
-    return reportError(err, io);
-  }
+export function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  return runProgram(argv, io, buildProgram);
 }

@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertFreshBuild } from "../support/imagectl-process.js";
 import { freePort, startRegistry, type TestRegistry } from "../support/registry.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -42,12 +43,7 @@ function imagectl(args: string[], env: NodeJS.ProcessEnv = {}, bin = BIN): Run {
 }
 
 beforeAll(async () => {
-  if (
-    !existsSync(join(ROOT, "dist/cli/launch.cjs")) ||
-    !existsSync(join(ROOT, "dist/cli/imagectl-cli.cjs"))
-  ) {
-    throw new Error("dist/ is not built: run `npm run build` (scripts/test.sh does)");
-  }
+  assertFreshBuild();
   dir = mkdtempSync(join(tmpdir(), "imagectl-installed-"));
   [plain, secure] = await Promise.all([
     startRegistry({ mode: "plain" }),

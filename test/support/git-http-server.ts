@@ -12,6 +12,8 @@ export interface GitHttpServerOptions {
   username?: string;
   password?: string;
   bearerToken?: string;
+  /** Serve this existing directory (kept on stop) instead of a new temporary one. */
+  root?: string;
 }
 
 export interface GitHttpServer {
@@ -96,7 +98,7 @@ function runCgi(req: IncomingMessage, res: ServerResponse, root: string, remoteU
 }
 
 export async function startGitHttpServer(o: GitHttpServerOptions = {}): Promise<GitHttpServer> {
-  const root = await mkdtemp(join(tmpdir(), "imagectl-githttp-"));
+  const root = o.root ?? (await mkdtemp(join(tmpdir(), "imagectl-githttp-")));
   let denied = 0;
   const server = createServer((req, res) => {
     const user = authorized(req, o);
@@ -117,7 +119,7 @@ export async function startGitHttpServer(o: GitHttpServerOptions = {}): Promise<
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(root, { recursive: true, force: true });
+      if (o.root === undefined) await rm(root, { recursive: true, force: true });
     },
   };
 }

@@ -7,7 +7,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 let checkedBuild = false;
 
 /** The e2e tests run what ships (bin/imagectl → bundle): refuse a build older than the sources. */
-function assertFreshBuild(): void {
+export function assertFreshBuild(): void {
   if (checkedBuild) return;
   const bundle = join(ROOT, "dist/cli/imagectl-cli.cjs");
   let built: number;

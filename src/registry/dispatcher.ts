@@ -37,19 +37,28 @@ export interface Dispatcher {
   route(url: URL): Route;
   /** Does a request to this URL go through a proxy (HTTPS_PROXY / HTTP_PROXY, not NO_PROXY)? */
   proxied(url: URL): boolean;
+  /** Why a certificate the user meant to trust may be missing (an unreadable NODE_EXTRA_CA_CERTS). */
+  trustProblem(): string | undefined;
 }
 
 // Free keep-alive sockets are closed after this long, as undici's keepAliveTimeout did.
 const IDLE_SOCKET_MS = 30_000;
 const dispatchers = new Map<string, Dispatcher>();
 
-function extraCaFromEnv(env: NodeJS.ProcessEnv): string[] {
+interface ExtraCa {
+  pems: string[];
+  /** Set when the file could not be read: Node only warns then, and so do we, in the TLS error. */
+  problem?: string;
+}
+
+function extraCaFromEnv(env: NodeJS.ProcessEnv): ExtraCa {
   const file = env.NODE_EXTRA_CA_CERTS;
-  if (!file) return [];
+  if (!file) return { pems: [] };
   try {
-    return [readFileSync(file, "utf8")];
-  } catch {
-    return []; // Node itself only warns about an unreadable file; do the same (silently).
+    return { pems: [readFileSync(file, "utf8")] };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    return { pems: [], problem: `NODE_EXTRA_CA_CERTS file ${file} could not be read (${code})` };
   }
 }
 
@@ -59,8 +68,7 @@ function extraCaFromEnv(env: NodeJS.ProcessEnv): string[] {
  * `NODE_EXTRA_CA_CERTS` is always added here, never left to Node: the launcher (bin/imagectl)
  * keeps Node from loading it at start-up, so Node's own store may not hold it.
  */
-function secureContextFor(tls: TlsOptions, env: NodeJS.ProcessEnv): SecureContext | undefined {
-  const extra = extraCaFromEnv(env);
+function secureContextFor(tls: TlsOptions, extra: string[]): SecureContext | undefined {
   // Nothing custom: leave Node's defaults exactly as they are.
   if (!tls.ca && !tls.cert && !tls.key && extra.length === 0) return undefined;
   const { createSecureContext, rootCertificates } = tlsModule();
@@ -75,11 +83,13 @@ function secureContextFor(tls: TlsOptions, env: NodeJS.ProcessEnv): SecureContex
 function createDispatcher(tls: TlsOptions, env: NodeJS.ProcessEnv, proxies: ProxySettings): Dispatcher {
   const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS };
   const http = new HttpAgent(agentOptions);
-  let built = false;
+  let extraCa: ExtraCa | undefined;
   let secureContext: SecureContext | undefined;
   const context = (): { secureContext?: SecureContext } => {
-    if (!built) secureContext = secureContextFor(tls, env);
-    built = true;
+    if (!extraCa) {
+      extraCa = extraCaFromEnv(env);
+      secureContext = secureContextFor(tls, extraCa.pems);
+    }
     return secureContext ? { secureContext } : {};
   };
   let https: HttpsAgent | undefined;
@@ -87,6 +97,7 @@ function createDispatcher(tls: TlsOptions, env: NodeJS.ProcessEnv, proxies: Prox
 
   return {
     proxied: (url) => proxyFor(url, proxies) !== undefined,
+    trustProblem: () => extraCa?.problem,
     route(url: URL): Route {
       const secure = url.protocol === "https:";
       const host = socketHost(url.hostname);

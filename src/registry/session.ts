@@ -164,15 +164,7 @@ export class RegistrySession {
     } catch (err) {
       if (this.#signal.aborted) throw this.#abortError(err);
       const detail = `${errorCode(err)} ${err instanceof Error ? err.message : ""}`;
-      if (CERT_ERROR.test(detail) && !TLS_ALERT.test(detail)) {
-        throw this.fail(
-          "unreachable",
-          `TLS certificate of ${this.ref.apiHost} is not trusted (${errorCode(err)})`,
-          {
-            cause: err,
-          },
-        );
-      }
+      if (CERT_ERROR.test(detail) && !TLS_ALERT.test(detail)) throw this.#untrusted(this.ref.apiHost, err);
       if (NOT_TLS.test(detail)) {
         probedSchemes.set(key, "http");
         return `http://${this.ref.apiHost}`;
@@ -362,11 +354,7 @@ export class RegistrySession {
         if (this.#signal.aborted) throw this.#abortError(err);
         // An untrusted certificate will not become trusted by retrying: report it at once.
         const detail = `${errorCode(err)} ${err instanceof Error ? err.message : ""}`;
-        if (CERT_ERROR.test(detail) && !TLS_ALERT.test(detail)) {
-          throw this.fail("unreachable", `TLS certificate of ${host} is not trusted (${errorCode(err)})`, {
-            cause: err,
-          });
-        }
+        if (CERT_ERROR.test(detail) && !TLS_ALERT.test(detail)) throw this.#untrusted(host, err);
         if (attempt >= this.#retry.retries) {
           throw this.fail(
             "unreachable",
@@ -394,6 +382,15 @@ export class RegistrySession {
     } catch (err) {
       throw this.#abortError(err);
     }
+  }
+
+  #untrusted(host: string, cause: unknown): RegistryError {
+    const problem = this.#dispatcher.trustProblem();
+    return this.fail(
+      "unreachable",
+      `TLS certificate of ${host} is not trusted (${errorCode(cause)})${problem ? `; ${problem}` : ""}`,
+      { cause },
+    );
   }
 
   #abortError(cause: unknown): RegistryError {

@@ -137,6 +137,21 @@ describe("HTTPS registry with a private CA and bcrypt htpasswd", () => {
     expect(res.tags.sort()).toEqual(["1.0.0", "1.1.0"]);
   });
 
+  it("names an unreadable NODE_EXTRA_CA_CERTS file in the untrusted-certificate error", async () => {
+    const missing = join(dir, "no-such-ca.pem");
+    const err = await expectFailure(
+      listTags(parseImageReference(`${reg.host}/secure/app`), {
+        ...fast,
+        dockerConfigDir: false,
+        env: { ...env, NODE_EXTRA_CA_CERTS: missing },
+        credentials: { username: reg.username, password: reg.password },
+      }),
+    );
+    expect(err.kind).toBe("unreachable");
+    expect(err.message).toContain("not trusted");
+    expect(err.message).toContain(`NODE_EXTRA_CA_CERTS file ${missing} could not be read (ENOENT)`);
+  });
+
   it("presents a client certificate for mTLS and fails without it", async () => {
     const creds = { username: mtls.username, password: mtls.password };
     const pki = mtls.pki!;

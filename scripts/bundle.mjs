@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the CLI into dist/cli/imagectl-<route>.cjs (one per route of src/cli/entry.ts), which
-// dist/cli/launch.cjs loads through a V8 code cache (see src/cli/launch.cts for why). Run by
+// dist/cli/launch.cjs compiles and calls through a V8 code cache (see src/cli/launch.cts for why). Run by
 // `npm run build` after tsc.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -78,9 +78,15 @@ function bundle(entry, outfile) {
     minifySyntax: true,
     legalComments: "none",
     charset: "ascii",
+    // The bundle is one function expression with CommonJS's parameters, which the launcher
+    // compiles as is and calls: wrapping it at run time (module.wrap) would copy the whole text
+    // once more on every start. Strict inside, as the ES modules it is made of.
     // import.meta.url in a CommonJS bundle: the bundle's own URL. It sits in dist/cli like the
     // modules it replaces, so URLs relative to it (../../package.json) resolve the same.
-    banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    banner: {
+      js: '(function (exports, require, module, __filename, __dirname) {"use strict";const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;',
+    },
+    footer: { js: "\n})" },
     define: { "import.meta.url": "__importMetaUrl" },
     logLevel: "warning",
   });

@@ -19,8 +19,10 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 export async function fetchDigest(ref: ImageReference, tag: string, opts: ScanOptions = {}): Promise<string> {
   const session = new RegistrySession(ref, opts);
   if (!TAG.test(tag)) throw session.fail("invalid-reference", `"${tag}" is not a valid tag`);
-  const url = `${await session.baseUrl()}/v2/${ref.repository}/manifests/${tag}`;
-  let res = await session.send("HEAD", url, MANIFEST_ACCEPT);
+  const path = `/v2/${ref.repository}/manifests/${tag}`;
+  const first = await session.sendFirst("HEAD", path, MANIFEST_ACCEPT);
+  const url = `${first.base}${path}`;
+  let res = first.res;
   if (res.status === 200) {
     const digest = res.headers["docker-content-digest"];
     if (digest) return digest;

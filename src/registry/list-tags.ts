@@ -16,11 +16,13 @@ export interface ListTagsResult {
 // Quay rejects n > 100; when the first page is refused we try these in turn (undefined = no `n`).
 const FALLBACK_PAGE_SIZES = [100, undefined] as const;
 
-function tagsUrl(base: string, repository: string, n: number | undefined, last?: string): string {
-  const url = new URL(`${base}/v2/${repository}/tags/list`);
-  if (n !== undefined) url.searchParams.set("n", String(n));
-  if (last !== undefined) url.searchParams.set("last", last);
-  return url.href;
+/** `/v2/<name>/tags/list` with a page size and a resume point, to append to the API base. */
+function tagsPath(repository: string, n: number | undefined, last?: string): string {
+  const query = new URLSearchParams();
+  if (n !== undefined) query.set("n", String(n));
+  if (last !== undefined) query.set("last", last);
+  const q = query.toString();
+  return `/v2/${repository}/tags/list${q ? `?${q}` : ""}`;
 }
 
 function parseTagsBody(session: RegistrySession, res: RegistryResponse): string[] {
@@ -83,28 +85,27 @@ export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Pro
           opts.exclusionList?.length ? opts.exclusionList : undefined,
         );
   const session = new RegistrySession(ref, opts);
-  const base = await session.baseUrl();
+  const sizes: Array<number | undefined> = [opts.pageSize ?? DEFAULT_PAGE_SIZE];
+  for (const s of FALLBACK_PAGE_SIZES) if (s === undefined || s < (sizes[0] ?? 0)) sizes.push(s);
+
+  let n = sizes[0];
+  (globalThis as any).__p?.('pre-base');const first = await session.sendFirst("GET", tagsPath(ref.repository, n));
+  const base = first.base;
+  let res = first.res;
+  for (const size of sizes.slice(1)) {
+    if (!rejectsPageSize(res)) break;
+    n = size;
+    res = await session.send("GET", `${base}${tagsPath(ref.repository, n)}`);
+  }
   const origin = new URL(base).origin;
   const collected = new TagCollector();
   const visited = new Set<string>();
 
-  const sizes: Array<number | undefined> = [opts.pageSize ?? DEFAULT_PAGE_SIZE];
-  for (const s of FALLBACK_PAGE_SIZES) if (s === undefined || s < (sizes[0] ?? 0)) sizes.push(s);
-
-  let n: number | undefined;
-  let res: RegistryResponse | undefined;
-  for (const size of sizes) {
-    n = size;
-    res = await session.send("GET", tagsUrl(base, ref.repository, n));
-    if (!rejectsPageSize(res)) break;
-  }
-  if (!res) throw session.fail("bad-response", "no tags/list request was made");
-
   for (;;) {
     visited.add(res.url);
     if (res.status !== 200) throw statusError(session, res);
-    const page = parseTagsBody(session, res);
-    const fresh = collected.add(page);
+    (globalThis as any).__p?.('response');const page = parseTagsBody(session, res);(globalThis as any).__p?.('parsed');
+    const fresh = collected.add(page);(globalThis as any).__p?.('collected');
     const link = nextLink(res.headers.link);
     let next: string | undefined;
     if (link !== undefined) {
@@ -116,7 +117,7 @@ export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Pro
     } else if (n !== undefined && page.length === n && fresh > 0) {
       // A full page and no Link: the registry may paginate without telling (Nexus). A
       // registry that ignores `n` returns more than n tags, so it never gets here.
-      next = tagsUrl(base, ref.repository, n, page[page.length - 1]);
+      next = `${base}${tagsPath(ref.repository, n, page[page.length - 1])}`;
     }
     if (next === undefined || visited.has(next) || fresh === 0) break;
     res = await session.send("GET", next);

@@ -120,35 +120,86 @@ export class RegistrySession {
   }
 
   /**
-   * Base URL of the v2 API. A registry that may use plain HTTP (loopback, or `insecure`) is
-   * tried over HTTPS first and downgraded only if the port does not speak TLS, as Docker and
-   * go-containerregistry do; the answer is remembered per host.
+   * Sends the first request of an operation, to `path` (`/v2/...`) on the registry's v2 API, and
+   * returns the API base it settled on with the response.
+   *
+   * A registry that may use plain HTTP (loopback, or `insecure`) is tried over HTTPS first and
+   * downgraded only if the port does not speak TLS, as Docker and go-containerregistry do; the
+   * answer is remembered per host. While the TLS probe runs, the same request already goes out
+   * over plain HTTP: it carries no credentials, so it tells a TLS port nothing, and it is used
+   * only if the probe finds no TLS. Why: on a plain-HTTP registry (the usual local or CI one)
+   * the probe and the request no longer wait for each other.
    */
-  async baseUrl(): Promise<string> {
-    if (this.ref.scheme === "https") return registryBaseUrl(this.ref);
-    const key = `${this.ref.apiHost}|${this.#dispatcherKey}`;
-    const known = probedSchemes.get(key);
-    if (known) return `${known}://${this.ref.apiHost}`;
+  async sendFirst(
+    method: "GET" | "HEAD",
+    path: string,
+    accept?: string,
+  ): Promise<{ base: string; res: RegistryResponse }> {
+    const known = this.ref.scheme === "https" ? registryBaseUrl(this.ref) : this.#probedBase();
+    if (known) return { base: known, res: await this.send(method, `${known}${path}`, accept) };
     const probeUrl = new URL(`https://${this.ref.apiHost}/v2/`);
-    if (!this.#dispatcher.proxied(probeUrl)) {
-      let answer: TlsProbeResult;
-      try {
-        const { probeTls } = await import("./tls-probe.js");
-        answer = await probeTls(
-          socketHost(probeUrl.hostname),
-          Number(probeUrl.port) || 443,
-          this.#signal,
-          this.#timeoutMs,
-        );
-      } catch (err) {
-        throw this.#abortError(err);
-      }
-      if (answer === "no-server") return `http://${this.ref.apiHost}`;
-      const scheme = answer === "tls" ? "https" : "http";
-      probedSchemes.set(key, scheme);
-      return `${scheme}://${this.ref.apiHost}`;
+    if (this.#dispatcher.proxied(probeUrl)) {
+      const base = await this.#askThroughProxy(probeUrl);
+      return { base, res: await this.send(method, `${base}${path}`, accept) };
     }
-    // Through a proxy the handshake would be with the proxy: ask the registry itself.
+    const plainBase = `http://${this.ref.apiHost}`;
+    const early = new AbortController();
+    const earlySignal = AbortSignal.any([this.#signal, early.signal]);
+    // Anonymous on purpose: credentials go out only once the port is known to be plain HTTP.
+    const plain = this.#sendWithRetry(
+      method,
+      `${plainBase}${path}`,
+      this.#headers(accept, false),
+      undefined,
+      earlySignal,
+    );
+    plain.catch(() => {}); // settled below, or dropped when the port speaks TLS
+    let base: string;
+    try {
+      base = await this.#probeDirect(probeUrl);
+    } catch (err) {
+      early.abort();
+      throw err;
+    }
+    if (base !== plainBase) {
+      early.abort();
+      return { base, res: await this.send(method, `${base}${path}`, accept) };
+    }
+    return { base, res: await this.#authorized(method, `${base}${path}`, accept, plain) };
+  }
+
+  #probeKey(): string {
+    return `${this.ref.apiHost}|${this.#dispatcherKey}`;
+  }
+
+  #probedBase(): string | undefined {
+    const known = probedSchemes.get(this.#probeKey());
+    return known ? `${known}://${this.ref.apiHost}` : undefined;
+  }
+
+  /** The TLS probe of a registry reached directly (see sendFirst). */
+  async #probeDirect(probeUrl: URL): Promise<string> {
+    let answer: TlsProbeResult;
+    try {
+      const { probeTls } = await import("./tls-probe.js");
+      answer = await probeTls(
+        socketHost(probeUrl.hostname),
+        Number(probeUrl.port) || 443,
+        this.#signal,
+        this.#timeoutMs,
+      );
+    } catch (err) {
+      throw this.#abortError(err);
+    }
+    if (answer === "no-server") return `http://${this.ref.apiHost}`;
+    const scheme = answer === "tls" ? "https" : "http";
+    probedSchemes.set(this.#probeKey(), scheme);
+    return `${scheme}://${this.ref.apiHost}`;
+  }
+
+  /** Through a proxy a handshake would be with the proxy: ask the registry itself over HTTPS. */
+  async #askThroughProxy(probeUrl: URL): Promise<string> {
+    const key = this.#probeKey();
     this.#requests++;
     try {
       await exchange(this.#dispatcher, {
@@ -193,17 +244,28 @@ export class RegistrySession {
   }
 
   /** Sends an authorized request to the registry, answering one auth challenge if needed. */
-  async send(method: "GET" | "HEAD", url: string, accept?: string): Promise<RegistryResponse> {
-    const headers = (): Record<string, string> => {
-      const h: Record<string, string> = { "user-agent": this.#opts.userAgent ?? DEFAULT_USER_AGENT };
-      if (accept) h.accept = accept;
-      if (this.#authorization) h.authorization = this.#authorization;
-      return h;
-    };
-    let res = await this.#sendWithRetry(method, url, headers());
+  send(method: "GET" | "HEAD", url: string, accept?: string): Promise<RegistryResponse> {
+    return this.#authorized(method, url, accept, this.#sendWithRetry(method, url, this.#headers(accept)));
+  }
+
+  #headers(accept: string | undefined, withAuthorization = true): Record<string, string> {
+    const h: Record<string, string> = { "user-agent": this.#opts.userAgent ?? DEFAULT_USER_AGENT };
+    if (accept) h.accept = accept;
+    if (withAuthorization && this.#authorization) h.authorization = this.#authorization;
+    return h;
+  }
+
+  /** `first` (a request as sent so far), then one answered auth challenge if it was refused. */
+  async #authorized(
+    method: "GET" | "HEAD",
+    url: string,
+    accept: string | undefined,
+    first: Promise<RegistryResponse>,
+  ): Promise<RegistryResponse> {
+    let res = await first;
     if (res.status === 401) {
       await this.#answerChallenge(res);
-      res = await this.#sendWithRetry(method, url, headers());
+      res = await this.#sendWithRetry(method, url, this.#headers(accept));
       if (res.status === 401 || res.status === 403) throw await this.#authFailure(res);
     }
     if (res.status === 403) throw await this.#authFailure(res);
@@ -342,16 +404,17 @@ export class RegistrySession {
     url: string,
     headers: Record<string, string>,
     body?: string,
+    signal: AbortSignal = this.#signal,
   ): Promise<RegistryResponse> {
     const host = new URL(url).host;
     const limiter: Semaphore = hostLimiter(host, this.#opts.maxConcurrentPerHost);
     for (let attempt = 0; ; attempt++) {
       let res: RegistryResponse;
       try {
-        res = await limiter.run(() => this.#once(method, url, headers, body));
+        res = await limiter.run(() => this.#once(method, url, headers, body, signal));
       } catch (err) {
         if (err instanceof RegistryError) throw err;
-        if (this.#signal.aborted) throw this.#abortError(err);
+        if (signal.aborted) throw this.#abortError(err);
         // An untrusted certificate will not become trusted by retrying: report it at once.
         const detail = `${errorCode(err)} ${err instanceof Error ? err.message : ""}`;
         if (CERT_ERROR.test(detail) && !TLS_ALERT.test(detail)) throw this.#untrusted(host, err);
@@ -364,7 +427,7 @@ export class RegistrySession {
             },
           );
         }
-        await this.#pause(backoffDelay(attempt, this.#retry));
+        await this.#pause(backoffDelay(attempt, this.#retry), signal);
         continue;
       }
       if (!RETRY_STATUSES.has(res.status) || attempt >= this.#retry.retries) return res;
@@ -372,13 +435,13 @@ export class RegistrySession {
         res.status === 429 || res.status === 503
           ? parseRetryAfter(res.headers["retry-after"], this.#retry.retryAfterCapMs)
           : undefined;
-      await this.#pause(retryAfter ?? backoffDelay(attempt, this.#retry));
+      await this.#pause(retryAfter ?? backoffDelay(attempt, this.#retry), signal);
     }
   }
 
-  async #pause(ms: number): Promise<void> {
+  async #pause(ms: number, signal: AbortSignal): Promise<void> {
     try {
-      await sleep(ms, this.#signal);
+      await sleep(ms, signal);
     } catch (err) {
       throw this.#abortError(err);
     }
@@ -404,7 +467,8 @@ export class RegistrySession {
     method: "GET" | "HEAD" | "POST",
     url: string,
     headers: Record<string, string>,
-    body?: string,
+    body: string | undefined,
+    signal: AbortSignal,
   ): Promise<RegistryResponse> {
     this.#requests++;
     try {
@@ -413,7 +477,7 @@ export class RegistrySession {
         url,
         headers,
         body,
-        signal: this.#signal,
+        signal,
         idleTimeoutMs: this.#timeoutMs,
         maxBodyBytes: MAX_BODY_BYTES,
       });

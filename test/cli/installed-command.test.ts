@@ -134,6 +134,25 @@ describe("code cache", () => {
     expect(readdirSync(cacheDir()).some((f) => f.startsWith("policy-test-node"))).toBe(true);
   });
 
+  it("is read back by `policy test --image` under its raised V8 budget; other commands keep V8's defaults", () => {
+    rmSync(join(dir, "cache"), { recursive: true, force: true });
+    const args = ["policy", "test", "--image", `${plain.host}/app/web`, "--select-semver", ">=1.0.0"];
+    const env = { DOCKER_CONFIG: plain.dir, IMAGECTL_TRACE_STARTUP: "1" };
+    const first = imagectl(args, env);
+    const second = imagectl(args, env);
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(first.stderr).toContain("code cache written");
+    // V8 puts its flags in the cache: a budget set at the wrong moment would reject it every time.
+    expect(second.stderr).toContain("code cache hit");
+    const tuned = process.versions.v8.startsWith("11.3.");
+    expect(second.stderr.includes("V8 interrupt budget raised")).toBe(tuned);
+    expect(imagectl(["--version"], { IMAGECTL_TRACE_STARTUP: "1" }).stderr).not.toContain(
+      "V8 interrupt budget",
+    );
+  });
+
   it("survives a corrupt cache file: rejected, rewritten, same output", () => {
     const before = imagectl(["--version"]);
     const file = readdirSync(cacheDir()).find((f) => f.startsWith("cli-node")) as string;

@@ -123,7 +123,7 @@ export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Pro
     res = await session.send("GET", next);
   }
 
-  const all = collected.tags();
+  const all = collected.finish();
   if (opts.exclusionList === null) return { tags: all, excluded: 0, requests: session.requests };
   const tags: string[] = [];
   let excluded = 0;

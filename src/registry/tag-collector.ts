@@ -15,9 +15,11 @@ export class TagCollector {
   /** Set mode (after the first out-of-order page): distinct tags and their order. */
   #seen: Set<string> | undefined;
   #ordered: string[] = [];
+  #finished = false;
 
   /** Adds one page (and takes ownership of the array); returns how many of its tags were new. */
   add(page: string[]): number {
+    if (this.#finished) throw new Error("TagCollector: add() after finish()");
     if (this.#seen === undefined && ascendingAfter(this.#last, page)) {
       if (page.length > 0) {
         this.#pages.push(page);
@@ -48,9 +50,15 @@ export class TagCollector {
     return fresh;
   }
 
-  /** Distinct tags in first-seen order (a new array). */
-  tags(): string[] {
-    return this.#seen === undefined ? this.#pages.flat() : this.#ordered.slice();
+  /**
+   * Distinct tags in first-seen order; ends the collection. The collector's own array when it
+   * has one (no copy of 20,000 tags at the end of every listing), so no page may follow.
+   */
+  finish(): string[] {
+    if (this.#finished) throw new Error("TagCollector: finish() was already called");
+    this.#finished = true;
+    if (this.#seen !== undefined) return this.#ordered;
+    return this.#pages.length === 1 ? (this.#pages[0] as string[]) : this.#pages.flat();
   }
 }
 

@@ -7,15 +7,17 @@ describe("collecting tags across pages", () => {
     expect(c.add(["1.0.0", "1.1.0", "2.0.0"])).toBe(3);
     expect(c.add(["3.0.0", "4.0.0"])).toBe(2);
     expect(c.add([])).toBe(0);
-    expect(c.tags()).toEqual(["1.0.0", "1.1.0", "2.0.0", "3.0.0", "4.0.0"]);
+    expect(c.finish()).toEqual(["1.0.0", "1.1.0", "2.0.0", "3.0.0", "4.0.0"]);
   });
 
   it("drops duplicates inside an unordered page, keeping first-seen order", () => {
     const c = new TagCollector();
     expect(c.add(["b", "a", "b", "c", "a"])).toBe(3);
-    expect(c.tags()).toEqual(["b", "a", "c"]);
     expect(c.add(["d", "a", "e"])).toBe(2);
-    expect(c.tags()).toEqual(["b", "a", "c", "d", "e"]);
+    expect(c.finish()).toEqual(["b", "a", "c", "d", "e"]);
+    const single = new TagCollector();
+    single.add(["b", "a", "b", "c", "a"]);
+    expect(single.finish()).toEqual(["b", "a", "c"]);
   });
 
   it("drops a page that repeats earlier tags (a registry looping on its last page)", () => {
@@ -24,6 +26,14 @@ describe("collecting tags across pages", () => {
     expect(c.add(["a", "b", "c"])).toBe(0);
     expect(c.add(["c", "d"])).toBe(1);
     expect(c.add(["e"])).toBe(1);
-    expect(c.tags()).toEqual(["a", "b", "c", "d", "e"]);
+    expect(c.finish()).toEqual(["a", "b", "c", "d", "e"]);
+  });
+
+  it("ends with finish(): no page may follow, and it is given once", () => {
+    const c = new TagCollector();
+    c.add(["a"]);
+    expect(c.finish()).toEqual(["a"]);
+    expect(() => c.add(["b"])).toThrow(/after finish/);
+    expect(() => c.finish()).toThrow(/already/);
   });
 });

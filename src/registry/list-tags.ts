@@ -89,7 +89,7 @@ export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Pro
   for (const s of FALLBACK_PAGE_SIZES) if (s === undefined || s < (sizes[0] ?? 0)) sizes.push(s);
 
   let n = sizes[0];
-  (globalThis as any).__p?.('pre-base');const first = await session.sendFirst("GET", tagsPath(ref.repository, n));
+  const first = await session.sendFirst("GET", tagsPath(ref.repository, n));
   const base = first.base;
   let res = first.res;
   for (const size of sizes.slice(1)) {
@@ -104,8 +104,8 @@ export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Pro
   for (;;) {
     visited.add(res.url);
     if (res.status !== 200) throw statusError(session, res);
-    (globalThis as any).__p?.('response');const page = parseTagsBody(session, res);(globalThis as any).__p?.('parsed');
-    const fresh = collected.add(page);(globalThis as any).__p?.('collected');
+    const page = parseTagsBody(session, res);
+    const fresh = collected.add(page);
     const link = nextLink(res.headers.link);
     let next: string | undefined;
     if (link !== undefined) {

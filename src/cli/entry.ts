@@ -2,6 +2,7 @@
  * The CLI as one call, shared by both process entries: dist/cli/launch.cjs (through the
  * bundles, the installed `imagectl`) and bin.ts (unbundled, used by tests and `tsx`).
  */
+import { restoreDefaultRegexpFlags } from "../policy/regex/v8-linear.js";
 
 /** The launcher's name for NODE_EXTRA_CA_CERTS while Node starts (see bin/imagectl). */
 export const DEFERRED_CA_VARIABLE = "IMAGECTL_DEFERRED_EXTRA_CA_CERTS";
@@ -24,6 +25,23 @@ export function routeOf(argv: readonly string[]): "policy-test" | "cli" {
   // code. Global options before the command (`imagectl -n x policy test`) take the full CLI,
   // which accepts the same command with the same behaviour.
   return argv[2] === "policy" && argv[3] === "test" ? "policy-test" : "cli";
+}
+
+/** The `run` of an entry whose command tree is `main`: each bundle has one (scripts/bundle.mjs). */
+export function runWith(main: (argv: string[]) => Promise<number>): (argv: string[]) => Promise<number> {
+  return (argv) => {
+    restoreDeferredCaCerts(process.env);
+    return main(argv);
+  };
+}
+
+/**
+ * Called by the launcher once the command is done, right before it writes a V8 code cache:
+ * V8 checks a cache against the flags of the process reading it, so flags a command changed
+ * while it ran (the regexp engine's, see v8-linear.ts) go back to how the next start has them.
+ */
+export function beforeCodeCache(): void {
+  restoreDefaultRegexpFlags();
 }
 
 /** Runs one command line; resolves to the process exit code. */

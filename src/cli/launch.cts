@@ -13,6 +13,7 @@ import { Script } from "node:vm";
 
 interface BundleExports {
   run(argv: string[]): Promise<number>;
+  beforeCodeCache(): void;
   exitWhenFlushed(code: number): void;
 }
 
@@ -139,6 +140,7 @@ function launch(): void {
       trace("command done");
       // After the command: the cache then holds every function this command line compiled.
       if (cacheFile && !accepted) {
+        cli.beforeCodeCache();
         writeCache(cacheFile, cacheRoute, script.createCachedData());
         trace(`code cache written to ${cacheFile}`);
       }

@@ -134,6 +134,24 @@ describe("code cache", () => {
     expect(readdirSync(cacheDir()).some((f) => f.startsWith("policy-test-node"))).toBe(true);
   });
 
+  it("is read back after a command that turned on V8's linear regexp engine for a pattern", () => {
+    rmSync(join(dir, "cache"), { recursive: true, force: true });
+    const file = join(dir, "ci-tags.txt");
+    writeFileSync(file, "main-abc1234-1\nmain-def5678-2\n");
+    const pattern = ["--filter-regex", "^main-[a-f0-9]+-(?P<ts>[0-9]+)", "--filter-extract", "$ts"];
+    const policyTest = ["policy", "test", "--tags-file", file, ...pattern, "--select-numeric", "asc"];
+    // Both bundles: `policy test` alone, and behind a global option (the full CLI).
+    for (const args of [policyTest, ["-n", "ns", ...policyTest]]) {
+      const first = imagectl(args, { IMAGECTL_TRACE_STARTUP: "1" });
+      expect(first.code).toBe(0);
+      expect(first.stderr).toContain("code cache written");
+      const second = imagectl(args, { IMAGECTL_TRACE_STARTUP: "1" });
+      expect(second.stderr).toContain("code cache hit");
+      expect(second.stdout).toBe(first.stdout);
+      expect(second.stdout).toContain("main-def5678-2");
+    }
+  });
+
   it("keeps `policy test --image` (raised V8 budget) and other `policy test` runs apart, each read back", () => {
     rmSync(join(dir, "cache"), { recursive: true, force: true });
     const image = ["policy", "test", "--image", `${plain.host}/app/web`, "--select-semver", ">=1.0.0"];

@@ -22,6 +22,19 @@ export function enableLinearFallback(): void {
 }
 
 /**
+ * Undoes enableLinearFallback's flags (a later pattern sets them again). For the launcher's V8
+ * code cache, written once the command is done: V8 checks a cache against the flags of the
+ * process that reads it, which starts with the defaults, so the cache must be made under them.
+ */
+export function restoreDefaultRegexpFlags(): void {
+  if (!enabled) return;
+  enabled = false;
+  const { setFlagsFromString } = require("node:v8") as typeof import("node:v8");
+  setFlagsFromString("--no-enable-experimental-regexp-engine-on-excessive-backtracks");
+  setFlagsFromString("--no-enable-experimental-regexp-engine");
+}
+
+/**
  * A backtracking RegExp for `source` whose excessive backtracking falls back to the
  * linear engine, or undefined when the linear engine cannot run the pattern (then the
  * fallback would silently not happen and the pattern could hang the process).

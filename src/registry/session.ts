@@ -135,13 +135,11 @@ export class RegistrySession {
     path: string,
     accept?: string,
   ): Promise<{ base: string; res: RegistryResponse }> {
-    const known = this.ref.scheme === "https" ? registryBaseUrl(this.ref) : this.#probedBase();
-    if (known) return { base: known, res: await this.send(method, `${known}${path}`, accept) };
     const probeUrl = new URL(`https://${this.ref.apiHost}/v2/`);
-    if (this.#dispatcher.proxied(probeUrl)) {
-      const base = await this.#askThroughProxy(probeUrl);
-      return { base, res: await this.send(method, `${base}${path}`, accept) };
-    }
+    let known = this.ref.scheme === "https" ? registryBaseUrl(this.ref) : this.#probedBase();
+    if (known === undefined && this.#dispatcher.proxied(probeUrl))
+      known = await this.#askThroughProxy(probeUrl);
+    if (known !== undefined) return this.#sendTo(known, method, path, accept);
     const plainBase = `http://${this.ref.apiHost}`;
     const early = new AbortController();
     const earlySignal = AbortSignal.any([this.#signal, early.signal]);
@@ -163,9 +161,19 @@ export class RegistrySession {
     }
     if (base !== plainBase) {
       early.abort();
-      return { base, res: await this.send(method, `${base}${path}`, accept) };
+      return this.#sendTo(base, method, path, accept);
     }
     return { base, res: await this.#authorized(method, `${base}${path}`, accept, plain) };
+  }
+
+  /** `send` to `path` on a known API base, in sendFirst's form. */
+  async #sendTo(
+    base: string,
+    method: "GET" | "HEAD",
+    path: string,
+    accept: string | undefined,
+  ): Promise<{ base: string; res: RegistryResponse }> {
+    return { base, res: await this.send(method, `${base}${path}`, accept) };
   }
 
   #probeKey(): string {

@@ -5,11 +5,12 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { connect, createServer as createNetServer, type Server, type Socket } from "node:net";
+import { connect, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchDigest, listTags, parseImageReference } from "../../src/registry/index.js";
+import { loopbackServers } from "../support/loopback-servers.js";
 import { generateTestPki, type TestPki } from "../support/tls.js";
 
 const USER = "probe-user";
@@ -18,8 +19,8 @@ const DIGEST = `sha256:${"a".repeat(64)}`;
 
 let dir: string;
 let pki: TestPki;
-const servers: Server[] = [];
-const sockets = new Set<Socket>();
+const servers = loopbackServers();
+const { listen } = servers;
 
 /** What the registry saw: requests over TLS and raw plain-HTTP requests on the TLS port. */
 interface Seen {
@@ -51,76 +52,55 @@ function registryHandler(record: (req: IncomingMessage) => void) {
   };
 }
 
-function track(server: Server): Server {
-  servers.push(server);
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  return server;
-}
-
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return (server.address() as { port: number }).port;
-}
-
 /**
  * One port that speaks TLS (relayed to an HTTPS server behind it) and answers a plain HTTP
  * request the way Go's net/http does, recording the request's raw bytes.
  */
 async function startTlsRegistry(seen: Seen): Promise<number> {
-  const https = track(
-    createHttpsServer(
-      { cert: readFileSync(pki.serverCertPath), key: readFileSync(pki.serverKeyPath) },
-      registryHandler((req) =>
-        seen.tls.push({
-          method: req.method ?? "",
-          url: req.url ?? "",
-          authorization: req.headers.authorization,
-        }),
-      ),
+  const https = createHttpsServer(
+    { cert: readFileSync(pki.serverCertPath), key: readFileSync(pki.serverKeyPath) },
+    registryHandler((req) =>
+      seen.tls.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        authorization: req.headers.authorization,
+      }),
     ),
   );
   const httpsPort = await listen(https);
-  const front = track(
-    createNetServer((socket) => {
-      socket.on("error", () => {});
-      socket.once("data", (first: Buffer) => {
-        if (first[0] !== 0x16) {
-          seen.plainOnTlsPort.push(first.toString("latin1"));
-          socket.end("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n");
-          return;
-        }
-        // A slow handshake, so that the early plain request surely arrives while the probe waits.
-        socket.pause();
-        setTimeout(() => {
-          const upstream = connect(httpsPort, "127.0.0.1");
-          sockets.add(upstream);
-          upstream.on("close", () => sockets.delete(upstream));
-          upstream.on("error", () => socket.destroy());
-          socket.on("close", () => upstream.destroy());
-          upstream.write(first);
-          socket.pipe(upstream).pipe(socket);
-          socket.resume();
-        }, 100);
-      });
-    }),
-  );
+  const front = createNetServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("data", (first: Buffer) => {
+      if (first[0] !== 0x16) {
+        seen.plainOnTlsPort.push(first.toString("latin1"));
+        socket.end("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n");
+        return;
+      }
+      // A slow handshake, so that the early plain request surely arrives while the probe waits.
+      socket.pause();
+      setTimeout(() => {
+        const upstream = connect(httpsPort, "127.0.0.1");
+        servers.trackSocket(upstream);
+        upstream.on("error", () => socket.destroy());
+        socket.on("close", () => upstream.destroy());
+        upstream.write(first);
+        socket.pipe(upstream).pipe(socket);
+        socket.resume();
+      }, 100);
+    });
+  });
   return listen(front);
 }
 
 async function startPlainRegistry(seen: Seen): Promise<number> {
   return listen(
-    track(
-      createHttpServer(
-        registryHandler((req) =>
-          seen.plain.push({
-            method: req.method ?? "",
-            url: req.url ?? "",
-            authorization: req.headers.authorization,
-          }),
-        ),
+    createHttpServer(
+      registryHandler((req) =>
+        seen.plain.push({
+          method: req.method ?? "",
+          url: req.url ?? "",
+          authorization: req.headers.authorization,
+        }),
       ),
     ),
   );
@@ -135,8 +115,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await servers.closeAll();
   rmSync(dir, { recursive: true, force: true });
 });
 

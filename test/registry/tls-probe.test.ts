@@ -1,29 +1,20 @@
 // Which protocol a loopback / insecure registry port speaks, asked of real servers on loopback.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { createServer as createNetServer, type Server, type Socket } from "node:net";
+import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeTls } from "../../src/registry/tls-probe.js";
+import { loopbackServers } from "../support/loopback-servers.js";
 import { freePort } from "../support/registry.js";
 import { generateTestPki, type TestPki } from "../support/tls.js";
 
 let dir: string;
 let pki: TestPki;
-const servers: Server[] = [];
-const sockets = new Set<Socket>();
-
-async function listen(server: Server): Promise<number> {
-  servers.push(server);
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return (server.address() as { port: number }).port;
-}
+const servers = loopbackServers();
+const listen = servers.listen;
 
 function tlsServer(opts: {
   minVersion?: "TLSv1.2" | "TLSv1.3";
@@ -48,8 +39,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await servers.closeAll();
   rmSync(dir, { recursive: true, force: true });
 });
 

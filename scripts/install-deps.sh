@@ -19,7 +19,7 @@ have gpg || need+=(gnupg)
 have hyperfine || need+=(hyperfine)
 [ -x /usr/bin/time ] || need+=(time)
 if [ "${#need[@]}" -gt 0 ]; then
-  echo "installing Debian packages: ${need[*]}"
+  echo "installing Debian packages: ${need[*]} (apt-get; a minute or two)"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
@@ -29,8 +29,10 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # `npm ci` rejects this lock file: npm 11 records only this platform's optional binaries
-  # (biome's), then reports the others as missing. `npm install` honours the lock all the same.
-  npm install --no-audit --no-fund
+  # The lock lists every platform's optional packages (biome's), so `npm ci` installs exactly it
+  # and never rewrites it. better-sqlite3 builds from source here (no prebuilt binary reachable).
+  echo "installing npm dependencies with npm ci (builds better-sqlite3 from source: about a minute)"
+  npm ci --no-audit --no-fund
 fi
+echo "building imagectl (tsc, then esbuild bundles)"
 npm run build --silent

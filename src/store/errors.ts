@@ -1,4 +1,4 @@
-import type { ObjectKey } from "./store.js";
+import type { ObjectId } from "../api/object-id.js";
 
 /** Any storage failure; the message names the operation and object, never secret values. */
 export class StoreError extends Error {
@@ -21,7 +21,7 @@ export class NotFoundError extends StoreError {
 export class ConflictError extends StoreError {
   override name = "ConflictError";
   constructor(
-    key: ObjectKey,
+    key: ObjectId,
     readonly expected: number,
     readonly actual: number,
   ) {

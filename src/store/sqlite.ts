@@ -6,6 +6,7 @@
  * to `busy_timeout`) instead of failing with SQLITE_BUSY when a read upgrades to a write.
  */
 import Database from "better-sqlite3";
+import type { ObjectId } from "../api/object-id.js";
 import { type AnyObject, KINDS, type Kind } from "../api/types.js";
 import { jsonEqual } from "./canonical.js";
 import { ConflictError, InvalidObjectError, NotFoundError, StoreError } from "./errors.js";
@@ -22,7 +23,6 @@ import {
   type EventFilter,
   type EventInput,
   type ListOptions,
-  type ObjectKey,
   RECONCILE_REQUESTED_AT,
   type RunFilter,
   type RunInput,
@@ -127,7 +127,7 @@ function jsonOrNull(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
-function describe(key: ObjectKey): string {
+function describe(key: ObjectId): string {
   return `${key.kind} '${key.namespace}/${key.name}'`;
 }
 
@@ -347,18 +347,18 @@ export class SqliteStore implements Store {
     }
   }
 
-  private row(key: ObjectKey): ObjectRow | undefined {
+  private row(key: ObjectId): ObjectRow | undefined {
     return this.stmt.objectByKey.get(key.kind, key.namespace, key.name);
   }
 
-  private mustRow(key: ObjectKey): ObjectRow {
+  private mustRow(key: ObjectId): ObjectRow {
     const row = this.row(key);
     if (!row) throw new NotFoundError(key.kind, key.namespace, key.name);
     return row;
   }
 
   /** Appends to the change feed; the new row's key is the new resourceVersion. */
-  private recordChange(key: ObjectKey, type: ChangeType, generation: number): number {
+  private recordChange(key: ObjectId, type: ChangeType, generation: number): number {
     const rv = Number(
       this.stmt.insertChange.run(key.kind, key.namespace, key.name, type, generation).lastInsertRowid,
     );
@@ -415,7 +415,7 @@ export class SqliteStore implements Store {
   }
 
   private applyOne(doc: AnyObject): ApplyResult {
-    const key: ObjectKey = { kind: doc.kind, namespace: doc.metadata.namespace, name: doc.metadata.name };
+    const key: ObjectId = { kind: doc.kind, namespace: doc.metadata.namespace, name: doc.metadata.name };
     const labels = emptyToUndefined(doc.metadata.labels);
     const existing = this.row(key);
     if (!existing) {

@@ -111,8 +111,13 @@ describe("alert deliveries to a loopback receiver", () => {
       },
     );
     expect(bad).toMatchObject({ ok: false, attempts: 1, status: 400, error: "HTTP 400" });
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const a = closed.address();
+    const port = typeof a === "object" && a ? a.port : 0;
+    await new Promise<void>((r) => closed.close(() => r()));
     const dead = await deliver(
-      providerRequest(event, { type: "generic", address: "http://127.0.0.1:1/x?token=SECRET" }),
+      providerRequest(event, { type: "generic", address: `http://127.0.0.1:${port}/x?token=SECRET` }),
       {
         timeoutMs: 500,
         retries: 1,

@@ -1,41 +1,45 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 
 /**
  * A running `imagectl serve` announces itself in $IMAGECTL_HOME/daemon.json so that CLI commands
- * hand reconciliation to it instead of doing the work twice.
+ * hand reconciliation to it instead of doing the work twice. Only the holder of the daemon lock
+ * (daemon-lock.ts) writes it; readers check it with a schema since any file can be edited.
  */
-export interface DaemonInfo {
-  pid: number;
-  startedAt: string;
-}
+const daemonInfoSchema = z.object({
+  pid: z.number().int().positive(),
+  startedAt: z.string(),
+  /** The HTTP listener's base URL, when it has one. */
+  url: z.string().optional(),
+});
+export type DaemonInfo = z.infer<typeof daemonInfoSchema>;
 
 const FILE = "daemon.json";
 
-export function announceDaemon(home: string): () => void {
+export function announceDaemon(home: string, extra: { url?: string } = {}): () => void {
   const path = join(home, FILE);
-  writeFileSync(path, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }), {
-    mode: 0o600,
-  });
+  const info: DaemonInfo = { pid: process.pid, startedAt: new Date().toISOString(), ...extra };
+  writeFileSync(path, JSON.stringify(info), { mode: 0o600 });
   return () => {
-    try {
-      const info = JSON.parse(readFileSync(path, "utf8")) as DaemonInfo;
-      if (info.pid === process.pid) rmSync(path, { force: true });
-    } catch {
-      // already gone
-    }
+    if (readDaemonInfo(home)?.pid === process.pid) rmSync(path, { force: true });
   };
+}
+
+/** What daemon.json says, whether or not that process still lives; undefined when unreadable. */
+export function readDaemonInfo(home: string): DaemonInfo | undefined {
+  try {
+    const parsed = daemonInfoSchema.safeParse(JSON.parse(readFileSync(join(home, FILE), "utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The live daemon for this home, or undefined (a stale file from a killed daemon is ignored). */
 export function runningDaemon(home: string): DaemonInfo | undefined {
-  let info: DaemonInfo;
-  try {
-    info = JSON.parse(readFileSync(join(home, FILE), "utf8")) as DaemonInfo;
-  } catch {
-    return undefined;
-  }
-  if (info.pid === process.pid) return undefined;
+  const info = readDaemonInfo(home);
+  if (!info || info.pid === process.pid) return undefined;
   try {
     process.kill(info.pid, 0);
     return info;

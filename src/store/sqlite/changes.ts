@@ -8,20 +8,22 @@
 import * as z from "zod/mini";
 import { KINDS } from "../../api/types.js";
 import { CorruptRowError } from "../errors.js";
-import { checkRow, oneOf } from "../row-check.js";
+import { checkRow, oneOf, rowShape } from "../row-check.js";
 import type { Change, ChangeBatch, ChangeType, ObjectKey } from "../store.js";
 import { type Db, pruneThrough } from "./database.js";
 
 const PRUNED_THROUGH_KEY = "changes_pruned_through";
 
-const changeRow = z.object({
-  resourceVersion: z.int(),
-  kind: z.enum(KINDS),
-  namespace: z.string(),
-  name: z.string(),
-  type: oneOf<ChangeType>({ created: true, spec: true, metadata: true, status: true, deleted: true }),
-  generation: z.int(),
-});
+const changeRow = rowShape(() =>
+  z.object({
+    resourceVersion: z.int(),
+    kind: z.enum(KINDS),
+    namespace: z.string(),
+    name: z.string(),
+    type: oneOf<ChangeType>({ created: true, spec: true, metadata: true, status: true, deleted: true }),
+    generation: z.int(),
+  }),
+);
 
 export class ChangeFeed {
   private readonly stmt;

@@ -5,7 +5,7 @@
  */
 import * as z from "zod/mini";
 import { KINDS } from "../../api/types.js";
-import { checkJson, checkRow, oneOf } from "../row-check.js";
+import { checkJson, checkRow, oneOf, rowShape } from "../row-check.js";
 import type {
   EventFilter,
   EventInput,
@@ -18,35 +18,39 @@ import type {
 } from "../store.js";
 import { type Db, type Params, pruneThrough } from "./database.js";
 
-const eventRow = z.object({
-  id: z.int(),
-  kind: z.enum(KINDS),
-  namespace: z.string(),
-  name: z.string(),
-  type: oneOf<EventType>({ Normal: true, Warning: true }),
-  reason: z.string(),
-  message: z.string(),
-  first_at: z.string(),
-  last_at: z.string(),
-  count: z.int(),
-});
+const eventRow = rowShape(() =>
+  z.object({
+    id: z.int(),
+    kind: z.enum(KINDS),
+    namespace: z.string(),
+    name: z.string(),
+    type: oneOf<EventType>({ Normal: true, Warning: true }),
+    reason: z.string(),
+    message: z.string(),
+    first_at: z.string(),
+    last_at: z.string(),
+    count: z.int(),
+  }),
+);
 
-const runRow = z.object({
-  id: z.int(),
-  namespace: z.string(),
-  name: z.string(),
-  started_at: z.string(),
-  finished_at: z.string(),
-  outcome: oneOf<RunOutcome>({ pushed: true, unchanged: true, failed: true }),
-  commit_sha: z.nullable(z.string()),
-  branch: z.nullable(z.string()),
-  message: z.nullable(z.string()),
-  changes: z.string(),
-  error: z.nullable(z.string()),
-});
+const runRow = rowShape(() =>
+  z.object({
+    id: z.int(),
+    namespace: z.string(),
+    name: z.string(),
+    started_at: z.string(),
+    finished_at: z.string(),
+    outcome: oneOf<RunOutcome>({ pushed: true, unchanged: true, failed: true }),
+    commit_sha: z.nullable(z.string()),
+    branch: z.nullable(z.string()),
+    message: z.nullable(z.string()),
+    changes: z.string(),
+    error: z.nullable(z.string()),
+  }),
+);
 
-const runChanges = z.array(
-  z.object({ file: z.string(), setter: z.string(), oldValue: z.string(), newValue: z.string() }),
+const runChanges = rowShape(() =>
+  z.array(z.object({ file: z.string(), setter: z.string(), oldValue: z.string(), newValue: z.string() })),
 );
 
 /** Runs belong to automations; the table has no kind column. */

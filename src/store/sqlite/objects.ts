@@ -10,7 +10,7 @@ import { matchesLabelSelector } from "../../api/selector.js";
 import { type AnyObject, KINDS, type Kind } from "../../api/types.js";
 import { jsonEqual } from "../canonical.js";
 import { ConflictError, InvalidObjectError, NotFoundError } from "../errors.js";
-import { checkJson, checkRow, jsonObject, stringMap } from "../row-check.js";
+import { checkJson, checkRow, jsonObject, rowShape, stringMap } from "../row-check.js";
 import {
   type ApplyResult,
   type ListOptions,
@@ -27,21 +27,23 @@ const OBJECT_COLUMNS = `o.id, o.kind, o.namespace, o.name, o.api_version, o.labe
   o.generation, o.created_at, o.resource_version, s.status`;
 
 /** A row as the join returns it; its JSON columns are parsed and checked only when needed. */
-const objectRow = z.object({
-  id: z.int(),
-  kind: z.enum(KINDS),
-  namespace: z.string(),
-  name: z.string(),
-  api_version: z.string(),
-  labels: z.nullable(z.string()),
-  annotations: z.nullable(z.string()),
-  spec: z.string(),
-  generation: z.int(),
-  created_at: z.string(),
-  resource_version: z.int(),
-  status: z.nullable(z.string()),
-});
-type ObjectRow = z.infer<typeof objectRow>;
+const objectRow = rowShape(() =>
+  z.object({
+    id: z.int(),
+    kind: z.enum(KINDS),
+    namespace: z.string(),
+    name: z.string(),
+    api_version: z.string(),
+    labels: z.nullable(z.string()),
+    annotations: z.nullable(z.string()),
+    spec: z.string(),
+    generation: z.int(),
+    created_at: z.string(),
+    resource_version: z.int(),
+    status: z.nullable(z.string()),
+  }),
+);
+type ObjectRow = z.infer<typeof objectRow.schema>;
 
 function labelsOf(row: ObjectRow): Record<string, string> | undefined {
   return row.labels === null ? undefined : checkJson(stringMap, row.labels, "objects", row, "labels");

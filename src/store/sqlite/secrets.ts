@@ -5,18 +5,20 @@
 import * as z from "zod/mini";
 import { InvalidObjectError } from "../errors.js";
 import { summarizeSecret } from "../redact.js";
-import { checkJson, checkRow, stringMap } from "../row-check.js";
+import { checkJson, checkRow, rowShape, stringMap } from "../row-check.js";
 import type { Secret, SecretInput, SecretSummary } from "../store.js";
 import type { Db, Params } from "./database.js";
 
-const secretRow = z.object({
-  namespace: z.string(),
-  name: z.string(),
-  type: z.string(),
-  data: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
+const secretRow = rowShape(() =>
+  z.object({
+    namespace: z.string(),
+    name: z.string(),
+    type: z.string(),
+    data: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  }),
+);
 
 function secretFromRow(raw: unknown): Secret {
   const row = checkRow(secretRow, raw, "secrets", { kind: "Secret" });

@@ -5,21 +5,21 @@
  * the object drops them.
  */
 import * as z from "zod/mini";
-import { checkJson, checkRow, type RowOwner } from "../row-check.js";
+import { checkJson, checkRow, type RowOwner, rowShape } from "../row-check.js";
 import type { ScanInfo, TagSet } from "../store.js";
 import type { Db, Params } from "./database.js";
 import type { ObjectTable } from "./objects.js";
 
-const tagsRow = z.object({ tags: z.string(), revision: z.string(), scan_time: z.string() });
+const tagsRow = rowShape(() => z.object({ tags: z.string(), revision: z.string(), scan_time: z.string() }));
 
 /**
- * Checked element by element: 100k tags measured ~1.5 ms, against ~3-4 ms for the JSON.parse
- * before it and far more for the policy that reads them, so a cheaper partial check (first and
- * last element) would save little and let a bad tag in the middle reach a reconciler.
+ * Checked element by element, so a bad tag in the middle never reaches a reconciler: 100k tags
+ * measured 0.9 ms interpreted and 0.14 ms once compiled (see RowShape), against 3-4 ms for the
+ * JSON.parse before it.
  */
-const tagList = z.array(z.string());
+const tagList = rowShape(() => z.array(z.string()));
 
-const digestRow = z.object({ tag: z.string(), digest: z.string() });
+const digestRow = rowShape(() => z.object({ tag: z.string(), digest: z.string() }));
 
 function owner(namespace: string, name: string): RowOwner {
   return { kind: "ImageRepository", namespace, name };

@@ -138,7 +138,7 @@ function describe(issue: z.core.$ZodIssue | undefined, value: unknown, path: rea
     case "invalid_type":
       return `expected ${issue.expected}, found ${found}`;
     case "invalid_value":
-      // A string found is another string: which one is left out with every other value.
+      // Found values are never quoted (they may be secrets), so a wrong string is just "not these".
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}${found === "string" ? "" : `, found ${found}`}`;
     default:
       return issue?.message ?? "invalid";

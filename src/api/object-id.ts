@@ -4,8 +4,9 @@
  */
 import { DEFAULT_NAMESPACE, KINDS, type Kind } from "./types.js";
 
-export interface ObjectId {
-  kind: Kind;
+/** The one identity of an object everywhere (store rows, scheduler keys, events, messages). */
+export interface ObjectId<K extends Kind = Kind> {
+  kind: K;
   namespace: string;
   name: string;
 }
@@ -29,7 +30,10 @@ export function objectKey(
   return `${obj.kind}/${obj.namespace}/${obj.name}`;
 }
 
-export function objectIdOf(obj: { kind: Kind; metadata: { name: string; namespace?: string } }): ObjectId {
+export function objectIdOf<K extends Kind>(obj: {
+  kind: K;
+  metadata: { name: string; namespace?: string };
+}): ObjectId<K> {
   return { kind: obj.kind, namespace: obj.metadata.namespace || DEFAULT_NAMESPACE, name: obj.metadata.name };
 }
 

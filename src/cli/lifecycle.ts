@@ -1,8 +1,8 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
+import type { ObjectId } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
 import type { ControllerEnv } from "../controller/env.js";
-import type { ObjectKey } from "../controller/reconcile.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -66,7 +66,7 @@ export function registerReconcile(program: Command, ctx: CliContext): void {
 async function requestAndReport(
   ctx: CliContext,
   env: ControllerEnv,
-  key: ObjectKey,
+  key: ObjectId,
   timeoutMs: number,
 ): Promise<void> {
   const { reconcileAndWait } = await import("./wait.js");

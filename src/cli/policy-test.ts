@@ -198,7 +198,7 @@ async function selectAndReport(
   } else ctx.io.out(describeSelection(selection, top));
 }
 
-/** `--image`: every tag from the registry; exclusion is left to the policy step so counts show it. */
+/** `--image`: every tag from the registry; exclusion is the policy step's, so counts show it. */
 async function registryTags(
   image: string,
   insecure: boolean,
@@ -209,7 +209,7 @@ async function registryTags(
   const registry = await import("../registry/index.js");
   try {
     const ref = registry.parseImageReference(image, { insecure });
-    const options = { insecure, exclusionList: null, env: ctx.io.env, credentials, signal };
+    const options = { insecure, env: ctx.io.env, credentials, signal };
     return (await registry.listTags(ref, options)).tags;
   } catch (err) {
     if (err instanceof registry.InvalidImageReferenceError) throw new UsageError(`--image: ${err.message}`);

@@ -1,10 +1,11 @@
+import type { ObjectId } from "../api/object-id.js";
 import type { AnyObject } from "../api/types.js";
 import { findCondition } from "../controller/conditions.js";
 import { runningDaemon } from "../controller/daemon-info.js";
 import type { ControllerEnv } from "../controller/env.js";
 import type { ReconcileOutcome } from "../controller/outcome.js";
 import { REQUEST_ANNOTATION } from "../controller/outcome.js";
-import { type ObjectKey, reconcileWithDependents } from "../controller/reconcile.js";
+import { reconcileWithDependents } from "../controller/reconcile.js";
 import { CommandFailedError } from "./errors.js";
 
 export interface WaitResult {
@@ -22,12 +23,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function reconcileAndWait(
   env: ControllerEnv,
-  key: ObjectKey,
+  key: ObjectId,
   opts: {
     timeoutMs: number;
     request?: boolean;
     /** Told about each dependent reconciled in-process (policies of a repository, automations of a policy). */
-    onDependent?: (key: ObjectKey, outcome: ReconcileOutcome) => void;
+    onDependent?: (key: ObjectId, outcome: ReconcileOutcome) => void;
   },
 ): Promise<WaitResult> {
   const requestedAt = new Date().toISOString();
@@ -59,7 +60,7 @@ export async function reconcileAndWait(
 
 async function waitForDaemon(
   env: ControllerEnv,
-  key: ObjectKey,
+  key: ObjectId,
   timeoutMs: number,
   requestedAt: string | undefined,
 ): Promise<WaitResult> {

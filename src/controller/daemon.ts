@@ -1,7 +1,8 @@
+import { type ObjectId, objectKey } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
 import type { ControllerEnv } from "./env.js";
 import type { ReconcileOutcome } from "./outcome.js";
-import { dependentsToWake, keyOf, type ObjectKey, reconcileObject, wantsReconcile } from "./reconcile.js";
+import { dependentsToWake, reconcileObject, wantsReconcile } from "./reconcile.js";
 
 /** Flux's per-object rate limiter: 750 ms doubling up to 15 min. */
 export const MIN_RETRY_MS = 750;
@@ -18,12 +19,12 @@ export interface DaemonOptions {
   concurrency?: number;
   /** How often the store's change feed is read (the CLI's changes show up within this). */
   pollMs?: number;
-  onResult?: (key: ObjectKey, outcome: ReconcileOutcome) => void;
-  onError?: (key: ObjectKey, err: unknown) => void;
+  onResult?: (key: ObjectId, outcome: ReconcileOutcome) => void;
+  onError?: (key: ObjectId, err: unknown) => void;
 }
 
 interface Entry {
-  key: ObjectKey;
+  key: ObjectId;
   dueAt: number;
   failures: number;
   /** Set while a reconcile runs; a change arriving meanwhile re-queues it afterwards. */
@@ -77,8 +78,8 @@ export class Daemon {
   }
 
   /** Ask for `key` to run at `at` (earlier wins). */
-  schedule(key: ObjectKey, at: number): void {
-    const k = keyOf(key);
+  schedule(key: ObjectId, at: number): void {
+    const k = objectKey(key);
     const e = this.entries.get(k);
     if (!e) {
       this.entries.set(k, { key, dueAt: at, failures: 0, running: false, dirty: false });
@@ -123,9 +124,9 @@ export class Daemon {
     for (const c of feed.changed) {
       // Our own status writes come back through the feed too; only spec/metadata changes matter.
       if (!WATCHED.includes(c.kind) || c.type === "status") continue;
-      const key: ObjectKey = { kind: c.kind, namespace: c.namespace, name: c.name };
+      const key: ObjectId = { kind: c.kind, namespace: c.namespace, name: c.name };
       if (c.type === "deleted") {
-        this.entries.delete(keyOf(key));
+        this.entries.delete(objectKey(key));
         continue;
       }
       const obj = await this.env.store.get(c.kind, c.namespace, c.name);
@@ -156,7 +157,7 @@ export class Daemon {
       return;
     }
     if (!outcome) {
-      this.entries.delete(keyOf(e.key));
+      this.entries.delete(objectKey(e.key));
       return;
     }
     this.opts.onResult?.(e.key, outcome);

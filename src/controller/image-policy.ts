@@ -1,12 +1,7 @@
 import { digestIntervalMs, repositoryTimeoutMs } from "../api/defaults.js";
+import { readyMessage, sameImageRef } from "../api/image-ref.js";
 import type { ImagePolicy, ImagePolicyStatus, ImageRef, ImageRepository } from "../api/types.js";
-import {
-  buildPolicy,
-  NoSelectableTagError,
-  PolicySpecError,
-  readyMessage,
-  selectLatest,
-} from "../policy/index.js";
+import { buildPolicy, NoSelectableTagError, PolicySpecError, selectLatest } from "../policy/index.js";
 import { fetchDigest, parseImageReference, RegistryError } from "../registry/index.js";
 import { isStalled, markFailed, markReady, markStalled } from "./conditions.js";
 import { type ControllerEnv, registryOptionsFor } from "./env.js";
@@ -14,14 +9,6 @@ import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
 
 /** Flux's --requeue-dependency: how long a policy waits for its repository. */
 export const DEPENDENCY_REQUEUE_MS = 30_000;
-
-function sameRef(a: ImageRef | undefined, b: ImageRef | undefined): boolean {
-  return (
-    (a?.name ?? "") === (b?.name ?? "") &&
-    (a?.tag ?? "") === (b?.tag ?? "") &&
-    (a?.digest ?? "") === (b?.digest ?? "")
-  );
-}
 
 /**
  * Whether the digest of the selected tag must be fetched (Flux's updateImageRefs):
@@ -116,7 +103,7 @@ export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy)
     latest.digest = previous.digest;
   }
 
-  const changed = !sameRef(previous, latest);
+  const changed = !sameImageRef(previous, latest);
   const status: ImagePolicyStatus = { ...base, latestRef: latest };
   if (changed && previous) status.observedPreviousRef = previous;
   const message = readyMessage(latest, status.observedPreviousRef);

@@ -76,8 +76,9 @@ export async function reconcileImageRepository(
     return { ready: false, stalled: true, message };
   }
   const exclusion = obj.spec.exclusionList?.length ? obj.spec.exclusionList : [...DEFAULT_EXCLUSION_LIST];
+  let isExcluded: (tag: string) => boolean;
   try {
-    compileExclusionList(exclusion);
+    isExcluded = compileExclusionList(exclusion);
   } catch (err) {
     const message = err instanceof PolicySpecError ? `${err.field}: ${err.message}` : String(err);
     await save(markStalled(base, "InvalidExclusionList", message, nowIso, gen));
@@ -102,12 +103,8 @@ export async function reconcileImageRepository(
   let tags: string[];
   try {
     const regOpts = await registryOptionsFor(env, obj);
-    const result = await listTags(ref, {
-      ...regOpts,
-      exclusionList: exclusion,
-      timeoutMs: repositoryTimeoutMs(obj),
-    });
-    tags = result.tags;
+    const result = await listTags(ref, { ...regOpts, timeoutMs: repositoryTimeoutMs(obj) });
+    tags = result.tags.filter((t) => !isExcluded(t));
   } catch (err) {
     let reasonCode = "ReadOperationFailed";
     let message: string;

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { parseDuration } from "../api/duration.js";
+import { sameImageRef } from "../api/image-ref.js";
 import { gitTimeoutMs, matchesLabelSelector } from "../api/index.js";
 import type {
   GitRepository,
@@ -187,11 +188,7 @@ function sameObserved(a: Record<string, ImageRef> | undefined, b: Record<string,
   const ka = Object.keys(a ?? {}).sort();
   const kb = Object.keys(b).sort();
   if (ka.join("\n") !== kb.join("\n")) return false;
-  return kb.every((k) => {
-    const x = a![k]!;
-    const y = b[k]!;
-    return x.name === y.name && x.tag === y.tag && (x.digest ?? "") === (y.digest ?? "");
-  });
+  return kb.every((k) => sameImageRef(a?.[k], b[k]));
 }
 
 function classify(err: unknown): StalledError | RetryError {

@@ -1,27 +1,14 @@
-import type { AnyObject, Kind } from "../api/types.js";
+import type { ObjectId } from "../api/object-id.js";
+import type { AnyObject } from "../api/types.js";
 import type { ControllerEnv } from "./env.js";
 import { reconcileImagePolicy } from "./image-policy.js";
 import { reconcileImageRepository } from "./image-repository.js";
 import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
 
-export interface ObjectKey {
-  kind: Kind;
-  namespace: string;
-  name: string;
-}
-
-export function keyOf(o: ObjectKey): string {
-  return `${o.kind}/${o.namespace}/${o.name}`;
-}
-
-export function objectKey(obj: AnyObject): ObjectKey {
-  return { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
-}
-
 /** Reconciles one object by kind, reading it fresh from the store. Undefined when it no longer exists. */
 export async function reconcileObject(
   env: ControllerEnv,
-  key: ObjectKey,
+  key: ObjectId,
   opts: { force?: boolean } = {},
 ): Promise<ReconcileOutcome | undefined> {
   switch (key.kind) {
@@ -45,7 +32,7 @@ export async function reconcileObject(
 }
 
 /** Objects whose result depends on `key`'s result: policies of a repository, automations of a policy. */
-export async function dependentsOf(env: ControllerEnv, key: ObjectKey): Promise<ObjectKey[]> {
+export async function dependentsOf(env: ControllerEnv, key: ObjectId): Promise<ObjectId[]> {
   if (key.kind === "ImageRepository") {
     const policies = await env.store.list("ImagePolicy");
     return policies
@@ -78,8 +65,8 @@ export async function dependentsOf(env: ControllerEnv, key: ObjectKey): Promise<
  */
 export async function reconcileWithDependents(
   env: ControllerEnv,
-  key: ObjectKey,
-  opts: { force?: boolean; onResult?: (key: ObjectKey, outcome: ReconcileOutcome) => void } = {},
+  key: ObjectId,
+  opts: { force?: boolean; onResult?: (key: ObjectId, outcome: ReconcileOutcome) => void } = {},
 ): Promise<ReconcileOutcome | undefined> {
   const outcome = await reconcileObject(env, key, { force: opts.force });
   if (outcome) opts.onResult?.(key, outcome);
@@ -106,11 +93,11 @@ export function wantsReconcile(obj: AnyObject): boolean {
  */
 export async function dependentsToWake(
   env: ControllerEnv,
-  key: ObjectKey,
+  key: ObjectId,
   outcome: ReconcileOutcome,
-): Promise<ObjectKey[]> {
+): Promise<ObjectId[]> {
   if (!outcome.changed && key.kind !== "ImageRepository") return [];
-  const wake: ObjectKey[] = [];
+  const wake: ObjectId[] = [];
   for (const dep of await dependentsOf(env, key)) {
     if (dep.kind === "ImagePolicy" && !outcome.changed) {
       const p = await env.store.get("ImagePolicy", dep.namespace, dep.name);

@@ -1,11 +1,12 @@
+import pLimit from "p-limit";
+import { type ObjectId, objectIdOf } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
 import type { ControllerEnv } from "./env.js";
 import type { ReconcileOutcome } from "./outcome.js";
-import { mapBounded } from "./pool.js";
-import { type ObjectKey, reconcileObject } from "./reconcile.js";
+import { reconcileObject } from "./reconcile.js";
 
 export interface RunOnceEntry {
-  key: ObjectKey;
+  key: ObjectId;
   outcome: ReconcileOutcome;
 }
 
@@ -28,14 +29,11 @@ export async function runOnce(
   const entries: RunOnceEntry[] = [];
   for (const kind of PHASES) {
     const objs = await env.store.list(kind, opts.namespace ? { namespace: opts.namespace } : undefined);
-    const keys: ObjectKey[] = objs.map((o) => ({
-      kind,
-      namespace: o.metadata.namespace,
-      name: o.metadata.name,
-    }));
+    const keys: ObjectId[] = objs.map(objectIdOf);
     // Automations share git clones per GitRepository: run them one at a time.
     const limit = kind === "ImageUpdateAutomation" ? 1 : (opts.concurrency ?? 8);
-    await mapBounded(keys, limit, async (key) => {
+    const limited = pLimit(limit);
+    await limited.map(keys, async (key) => {
       let outcome: ReconcileOutcome | undefined;
       try {
         outcome = await reconcileObject(env, key, { force: kind === "ImageRepository" });

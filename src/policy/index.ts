@@ -22,7 +22,6 @@ export {
   latestTags,
 } from "./exclusion.js";
 export { parseGoFloat } from "./numeric/go-float.js";
-export { readyMessage } from "./ready-message.js";
 export { type CompiledTemplate, compileTemplate } from "./regex/go-expand.js";
 export { compileGoRegex, type GoMatch, type GoRegex } from "./regex/go-regex.js";
 export {

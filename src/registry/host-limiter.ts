@@ -1,42 +1,22 @@
 /**
- * A counting semaphore per registry host, so many scans of one registry do not open
- * dozens of connections and trip its rate limits. Hand-written: no p-limit is installed and
- * it is a dozen lines.
+ * A concurrency limit per registry host, so many scans of one registry do not open dozens of
+ * connections and trip its rate limits. p-limit does the queueing (the same library bounds the
+ * controller's `run --once` fan-out); this module only keeps one limiter per host.
  */
-export class Semaphore {
-  #free: number;
-  readonly #waiters: Array<() => void> = [];
+import pLimit, { type LimitFunction } from "p-limit";
 
-  constructor(limit: number) {
-    this.#free = limit;
-  }
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) {
-      this.#free--;
-    } else {
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-    try {
-      return await fn();
-    } finally {
-      const next = this.#waiters.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
-}
+export type HostLimiter = LimitFunction;
 
 export const DEFAULT_MAX_CONCURRENT_PER_HOST = 4;
-const limiters = new Map<string, Semaphore>();
+const limiters = new Map<string, LimitFunction>();
 
-/** The shared semaphore for `host` (`apiHost` of an ImageReference). */
-export function hostLimiter(host: string, limit: number = DEFAULT_MAX_CONCURRENT_PER_HOST): Semaphore {
+/** The shared limiter for `host` (`apiHost` of an ImageReference). */
+export function hostLimiter(host: string, limit: number = DEFAULT_MAX_CONCURRENT_PER_HOST): HostLimiter {
   const key = `${host}#${limit}`;
-  let s = limiters.get(key);
-  if (!s) {
-    s = new Semaphore(limit);
-    limiters.set(key, s);
+  let l = limiters.get(key);
+  if (!l) {
+    l = pLimit(limit);
+    limiters.set(key, l);
   }
-  return s;
+  return l;
 }

@@ -5,10 +5,8 @@ import { type RegistryResponse, RegistrySession, registryErrorSummary } from "./
 import { TagCollector } from "./tag-collector.js";
 
 export interface ListTagsResult {
-  /** Tags after exclusion, deduplicated, in the registry's order. */
+  /** Every tag, deduplicated, in the registry's order (exclusion is the reconciler's job). */
   tags: string[];
-  /** How many distinct tags the exclusion list removed. */
-  excluded: number;
   /** HTTP requests made (including auth and retries). */
   requests: number;
 }
@@ -76,14 +74,6 @@ function rejectsPageSize(res: RegistryResponse): boolean {
  * pages when the page size is refused (Quay), and never caps the count.
  */
 export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Promise<ListTagsResult> {
-  // Flux's ImageRepository treats an empty list like an unset one: the default `^.*\.sig$`.
-  // The policy engine (and its regex library) is loaded only when something is excluded here.
-  const isExcluded =
-    opts.exclusionList === null
-      ? () => false
-      : (await import("../policy/index.js")).compileExclusionList(
-          opts.exclusionList?.length ? opts.exclusionList : undefined,
-        );
   const session = new RegistrySession(ref, opts);
   const sizes: Array<number | undefined> = [opts.pageSize ?? DEFAULT_PAGE_SIZE];
   for (const s of FALLBACK_PAGE_SIZES) if (s === undefined || s < (sizes[0] ?? 0)) sizes.push(s);
@@ -123,13 +113,5 @@ export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Pro
     res = await session.send("GET", next);
   }
 
-  const all = collected.finish();
-  if (opts.exclusionList === null) return { tags: all, excluded: 0, requests: session.requests };
-  const tags: string[] = [];
-  let excluded = 0;
-  for (const t of all) {
-    if (isExcluded(t)) excluded++;
-    else tags.push(t);
-  }
-  return { tags, excluded, requests: session.requests };
+  return { tags: collected.finish(), requests: session.requests };
 }

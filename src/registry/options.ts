@@ -17,8 +17,6 @@ export interface ScanOptions {
   timeoutMs?: number;
   /** `n` for tags/list. Default 1000 (ECR's maximum). */
   pageSize?: number;
-  /** Flux `exclusionList`; undefined or empty = `^.*\.sig$`; null = exclude nothing (the caller filters). */
-  exclusionList?: readonly string[] | null;
   signal?: AbortSignal;
   userAgent?: string;
   /** Overrides for retries/backoff (tests use tiny delays). */

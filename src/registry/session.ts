@@ -3,7 +3,7 @@ import { resolveCredentials } from "./credentials.js";
 import { type Dispatcher, dispatcherFor } from "./dispatcher.js";
 import type { RegistryCredentials } from "./docker-config.js";
 import { RegistryError } from "./errors.js";
-import { hostLimiter, type Semaphore } from "./host-limiter.js";
+import { type HostLimiter, hostLimiter } from "./host-limiter.js";
 import { exchange, exchangeFollowingRedirects, ResponseTooLargeError } from "./http-exchange.js";
 import { DEFAULT_TIMEOUT_MS, DEFAULT_USER_AGENT, type ScanOptions } from "./options.js";
 import { type ImageReference, registryBaseUrl } from "./reference.js";
@@ -415,11 +415,11 @@ export class RegistrySession {
     signal: AbortSignal = this.#signal,
   ): Promise<RegistryResponse> {
     const host = new URL(url).host;
-    const limiter: Semaphore = hostLimiter(host, this.#opts.maxConcurrentPerHost);
+    const limiter: HostLimiter = hostLimiter(host, this.#opts.maxConcurrentPerHost);
     for (let attempt = 0; ; attempt++) {
       let res: RegistryResponse;
       try {
-        res = await limiter.run(() => this.#once(method, url, headers, body, signal));
+        res = await limiter(() => this.#once(method, url, headers, body, signal));
       } catch (err) {
         if (err instanceof RegistryError) throw err;
         if (signal.aborted) throw this.#abortError(err);

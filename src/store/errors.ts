@@ -1,7 +1,7 @@
-import type { ObjectKey } from "./store.js";
+import type { ObjectId } from "../api/object-id.js";
 
 /** `ImagePolicy 'flux-system/vote'`: how every store message names an object (Flux's style). */
-export function describeObjectKey(key: { kind: string; namespace: string; name: string }): string {
+export function describeObjectId(key: { kind: string; namespace: string; name: string }): string {
   return `${key.kind} '${key.namespace}/${key.name}'`;
 }
 
@@ -18,7 +18,7 @@ export class NotFoundError extends StoreError {
     readonly namespace: string,
     readonly objectName: string,
   ) {
-    super(`${describeObjectKey({ kind, namespace, name: objectName })} not found`);
+    super(`${describeObjectId({ kind, namespace, name: objectName })} not found`);
   }
 }
 
@@ -26,11 +26,11 @@ export class NotFoundError extends StoreError {
 export class ConflictError extends StoreError {
   override name = "ConflictError";
   constructor(
-    key: ObjectKey,
+    key: ObjectId,
     readonly expected: number,
     readonly actual: number,
   ) {
-    super(`${describeObjectKey(key)} was modified: expected resourceVersion ${expected}, found ${actual}`);
+    super(`${describeObjectId(key)} was modified: expected resourceVersion ${expected}, found ${actual}`);
   }
 }
 

@@ -12,7 +12,7 @@
  * JSON.parse or the driver produced (key order, no stripped keys), and nothing is copied twice.
  */
 import * as z from "zod/mini";
-import { CorruptRowError, describeObjectKey } from "./errors.js";
+import { CorruptRowError, describeObjectId } from "./errors.js";
 
 /** Whose row a value belongs to, for the message; `kind` is implied by tables without a kind column. */
 export interface RowOwner {
@@ -101,7 +101,7 @@ export function checkJson<S extends z.ZodMiniType>(
     value = JSON.parse(text);
   } catch {
     // The parser's message quotes the text, which may be a secret.
-    throw new CorruptRowError(table, describeObjectKey(owner), column, "not valid JSON");
+    throw new CorruptRowError(table, describeObjectId(owner), column, "not valid JSON");
   }
   if (shape.fits(value)) return value as z.output<S>;
   throw corrupt(table, owner, column, shape.schema, value);
@@ -126,7 +126,7 @@ function corrupt(
     (at, p) => (typeof p === "number" ? `${at}[${p}]` : at ? `${at}.${String(p)}` : String(p)),
     column,
   );
-  return new CorruptRowError(table, describeObjectKey(owner), field || "row", describe(issue, value, path));
+  return new CorruptRowError(table, describeObjectId(owner), field || "row", describe(issue, value, path));
 }
 
 /** The problem in words, naming types and allowed values but never the value found. */

@@ -4,16 +4,11 @@
  * Everything here is backend-neutral: no SQL, no file paths, no driver types. All methods are
  * async so a networked backend fits; the SQLite backend resolves immediately.
  */
+import type { ObjectId } from "../api/object-id.js";
 import type { AnyObject, Kind, LabelSelector, ObjectMeta, ObjectOfKind } from "../api/types.js";
 
 /** Annotation Flux's `reconcile` command sets to ask for an immediate reconcile. */
 export const RECONCILE_REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
-
-export interface ObjectKey<K extends Kind = Kind> {
-  kind: K;
-  namespace: string;
-  name: string;
-}
 
 /** Metadata as the store returns it: the fields the store owns are always present. */
 export interface StoredMeta extends ObjectMeta {
@@ -38,7 +33,7 @@ export interface ListOptions {
 
 export type ApplyAction = "created" | "configured" | "unchanged";
 
-export interface ApplyResult extends ObjectKey {
+export interface ApplyResult extends ObjectId {
   /** `configured` = spec, labels, annotations or apiVersion changed; only a spec change bumps generation. */
   action: ApplyAction;
   generation: number;
@@ -106,7 +101,7 @@ export interface SecretSummary {
 
 export type EventType = "Normal" | "Warning";
 
-export interface EventInput extends ObjectKey {
+export interface EventInput extends ObjectId {
   type: EventType;
   reason: string;
   message: string;
@@ -114,7 +109,7 @@ export interface EventInput extends ObjectKey {
 }
 
 /** Identical consecutive events for one object are folded into one with a count, as Kubernetes does. */
-export interface StoredEvent extends ObjectKey {
+export interface StoredEvent extends ObjectId {
   id: number;
   type: EventType;
   reason: string;
@@ -169,7 +164,7 @@ export interface RunFilter {
 
 export type ChangeType = "created" | "spec" | "metadata" | "status" | "deleted";
 
-export interface Change extends ObjectKey {
+export interface Change extends ObjectId {
   resourceVersion: number;
   type: ChangeType;
   /** Generation after the change (0 for `deleted`). */

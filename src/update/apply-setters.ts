@@ -1,9 +1,9 @@
 import { type Document, isCollection, isSeq, type Node, parseAllDocuments, Scalar, visit } from "yaml";
 import { scanBlockYaml } from "./block-yaml-scan.js";
 import { parseMarker, resolveSetter } from "./marker.js";
-import { objectIdOf } from "./object-id.js";
+import { resourceIdOf } from "./resource-id.js";
 import { formatLike } from "./scalar-style.js";
-import type { FileSetterResult, ObjectId, PolicyRefs } from "./types.js";
+import type { FileSetterResult, PolicyRefs, ResourceIdentifier } from "./types.js";
 
 interface Edit {
   start: number;
@@ -35,7 +35,7 @@ function lineCommentAfter(src: string, end: number): string | undefined {
 /** Collects the edits, changes and problems of one file, whichever way its scalars were found. */
 function setterCollector(refs: PolicyRefs, result: FileSetterResult) {
   const edits: Edit[] = [];
-  const mark = (m: MarkedScalar, object: () => ObjectId): void => {
+  const mark = (m: MarkedScalar, object: () => ResourceIdentifier): void => {
     const newValue = resolveSetter(m.setter, refs);
     if (newValue === undefined) {
       result.problems.push({ kind: "unknown-policy", message: `marker names unknown policy "${m.setter}"` });
@@ -88,9 +88,9 @@ function markParsed(text: string, refs: PolicyRefs, result: FileSetterResult): E
   }
   const { edits, mark } = setterCollector(refs, result);
   for (const doc of list) {
-    let object: ObjectId | undefined;
-    const objectOf = (): ObjectId => {
-      object ??= objectIdOf(doc as Document<Node>);
+    let object: ResourceIdentifier | undefined;
+    const objectOf = (): ResourceIdentifier => {
+      object ??= resourceIdOf(doc as Document<Node>);
       return object;
     };
     visit(doc, {

@@ -1,5 +1,5 @@
 import { Scalar } from "yaml";
-import type { ObjectId } from "./types.js";
+import type { ResourceIdentifier } from "./types.js";
 
 /** A block scalar value that ends its line with a comment: the only place a marker can sit in the subset. */
 export interface CommentedScalar {
@@ -9,7 +9,7 @@ export interface CommentedScalar {
   value: string;
   type: Scalar.PLAIN | Scalar.QUOTE_DOUBLE | Scalar.QUOTE_SINGLE;
   /** The identity of the document holding the scalar (complete once the scan has finished). */
-  object: ObjectId;
+  object: ResourceIdentifier;
 }
 
 /**
@@ -81,7 +81,7 @@ class LineScanner {
   private stack: Level[] = [];
   private pending: { indent: number; role: Role } | undefined;
   private hasRoot = false;
-  private object: ObjectId = emptyObject();
+  private object: ResourceIdentifier = emptyObject();
 
   line(line: string, offset: number): boolean {
     if (line.length > MAX_LINE) return false;
@@ -162,7 +162,7 @@ class LineScanner {
     }
     const value = this.leaf(line, at, offset);
     if (value === undefined) return false;
-    // objectIdOf reads name/namespace from a flow `metadata` too; not worth duplicating here.
+    // resourceIdOf reads name/namespace from a flow `metadata` too; not worth duplicating here.
     if (level.role === "root" && key === "metadata" && !value.scalar) return false;
     const text = value.scalar?.value ?? "";
     if (level.role === "root" && (key === "apiVersion" || key === "kind")) this.object[key] = text;
@@ -187,7 +187,7 @@ class LineScanner {
   }
 }
 
-function emptyObject(): ObjectId {
+function emptyObject(): ResourceIdentifier {
   return { apiVersion: "", kind: "", name: "", namespace: "" };
 }
 

@@ -6,7 +6,7 @@ import {
   parseTemplate,
   rootFieldChains,
 } from "../template/index.js";
-import type { Change, ObjectId, UpdateResult } from "./types.js";
+import type { Change, ResourceIdentifier, UpdateResult } from "./types.js";
 
 export { PushSummaryError, pushSummary } from "./push-summary.js";
 
@@ -20,10 +20,10 @@ export class RemovedTemplateFieldError extends Error {
   override name = "RemovedTemplateFieldError";
 }
 
-type GoObjectId = { APIVersion: string; Kind: string; Name: string; Namespace: string };
+type GoResourceId = { APIVersion: string; Kind: string; Name: string; Namespace: string };
 type GoChange = { OldValue: string; NewValue: string; Setter: string };
 
-function goObjectId(o: ObjectId): GoObjectId {
+function goResourceId(o: ResourceIdentifier): GoResourceId {
   // Field order is kyaml ResourceIdentifier's, which is how Go orders these map keys.
   return {
     APIVersion: o.apiVersion,
@@ -31,7 +31,7 @@ function goObjectId(o: ObjectId): GoObjectId {
     Name: o.name,
     Namespace: o.namespace,
     [GO_TYPE]: "yaml.ResourceIdentifier",
-  } as GoObjectId;
+  } as GoResourceId;
 }
 
 function goChange(c: Change): GoChange {
@@ -43,7 +43,7 @@ function goChange(c: Change): GoChange {
   } as GoChange;
 }
 
-function objectKey(o: ObjectId): string {
+function resourceKey(o: ResourceIdentifier): string {
   return JSON.stringify([o.apiVersion, o.kind, o.name, o.namespace]);
 }
 
@@ -58,16 +58,16 @@ export function commitTemplateData(
   values?: Record<string, string>,
 ): unknown {
   const fileChanges = goMap<unknown>([], null);
-  const objects = new Map<string, { id: GoObjectId; changes: GoChange[] }>();
+  const objects = new Map<string, { id: GoResourceId; changes: GoChange[] }>();
   const changes: GoChange[] = [];
   const seen = new Set<string>();
   for (const [path, perObject] of result.fileChanges) {
     const byObject = goMap<unknown>([], null);
     for (const { object, changes: list } of perObject) {
-      const key = objectKey(object);
+      const key = resourceKey(object);
       let entry = objects.get(key);
       if (!entry) {
-        entry = { id: goObjectId(object), changes: [] };
+        entry = { id: goResourceId(object), changes: [] };
         objects.set(key, entry);
       }
       const goList = list.map(goChange);

@@ -13,10 +13,10 @@ export type {
   FileSetterResult,
   LatestRef,
   ObjectChanges,
-  ObjectId,
   PolicyRefs,
   Problem,
   ProblemKind,
+  ResourceIdentifier,
   UpdateResult,
 } from "./types.js";
 export { UpdatePathError } from "./update-path.js";

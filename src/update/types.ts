@@ -16,7 +16,7 @@ export interface Change {
 }
 
 /** kyaml ResourceIdentifier; empty strings for YAML that is not a Kubernetes object. */
-export interface ObjectId {
+export interface ResourceIdentifier {
   apiVersion: string;
   kind: string;
   name: string;
@@ -39,7 +39,7 @@ export interface Problem {
 }
 
 export interface ObjectChanges {
-  object: ObjectId;
+  object: ResourceIdentifier;
   changes: Change[];
 }
 
@@ -53,6 +53,6 @@ export interface UpdateResult {
 
 export interface FileSetterResult {
   text: string;
-  changes: { object: ObjectId; change: Change }[];
+  changes: { object: ResourceIdentifier; change: Change }[];
   problems: Omit<Problem, "path">[];
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { readyMessage } from "../../src/api/image-ref.js";
 import type { ImageRef } from "../../src/api/types.js";
 import {
   buildPolicy,
@@ -9,7 +10,6 @@ import {
   type PolicyChoice,
   PolicySpecError,
   parseFluxVersion,
-  readyMessage,
   selectLatest,
   sortVersions,
   type TagFilterSpec,

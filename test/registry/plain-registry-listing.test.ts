@@ -15,23 +15,13 @@ afterAll(async () => {
 });
 
 describe("listing tags from Debian's docker-registry over plain HTTP", () => {
-  it("lists every tag and drops .sig tags by default", async () => {
+  it("lists every tag, .sig tags too (exclusion is the reconciler's)", async () => {
     const res = await listTags(parseImageReference(`${reg.host}/demo/app`), opts);
-    expect(res.tags.sort()).toEqual(["latest", "v1.0.0", "v1.1.0", "v2.0.0-rc.1"]);
-    expect(res.excluded).toBe(1);
+    expect(res.tags.sort()).toEqual(["latest", "sha256-abc.sig", "v1.0.0", "v1.1.0", "v2.0.0-rc.1"]);
     // The first scan of a loopback host probes HTTPS once; later scans know it is plain HTTP.
     expect(res.requests).toBeLessThanOrEqual(2);
     const again = await listTags(parseImageReference(`${reg.host}/demo/app`), opts);
     expect(again.requests).toBe(1);
-  });
-
-  it("replaces the default exclusion list when one is given (Flux semantics)", async () => {
-    const res = await listTags(parseImageReference(`${reg.host}/demo/app`), {
-      ...opts,
-      exclusionList: ["^latest$"],
-    });
-    expect(res.tags.sort()).toEqual(["sha256-abc.sig", "v1.0.0", "v1.1.0", "v2.0.0-rc.1"]);
-    expect(res.excluded).toBe(1);
   });
 
   it("reads thousands of tags seeded on the filesystem", async () => {

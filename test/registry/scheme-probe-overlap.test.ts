@@ -126,7 +126,6 @@ describe("first request to a loopback registry while its scheme is probed", () =
     const res = await listTags(parseImageReference(`127.0.0.1:${port}/app`), {
       ...options,
       tls: { ca: pki.caPem },
-      exclusionList: null,
     });
     expect(res.tags).toEqual(["a", "b"]);
     expect(seen.plainOnTlsPort).toHaveLength(1);
@@ -162,7 +161,6 @@ describe("first request to a loopback registry while its scheme is probed", () =
     const port = await startPlainRegistry(seen);
     const res = await listTags(parseImageReference(`127.0.0.1:${port}/app`), {
       ...options,
-      exclusionList: null,
     });
     expect(res.tags).toEqual(["a", "b"]);
     // One anonymous request (sent during the probe), one with the credentials: nothing repeated.

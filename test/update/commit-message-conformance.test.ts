@@ -6,9 +6,9 @@ import {
   commitTemplateData,
   DEFAULT_COMMIT_MESSAGE,
   type ObjectChanges,
-  type ObjectId,
   pushSummary,
   RemovedTemplateFieldError,
+  type ResourceIdentifier,
   renderCommitMessage,
   validateCommitTemplate,
 } from "../../src/update/index.js";
@@ -19,7 +19,7 @@ interface Vectors {
     template: string;
     data: {
       automationObject: { namespace: string; name: string };
-      changed: ({ file: string; object: ObjectId } & Change)[];
+      changed: ({ file: string; object: ResourceIdentifier } & Change)[];
       values: Record<string, string> | null;
     };
     expectedMessage?: string;

@@ -6,10 +6,11 @@
  * with `changesSince` to pick up what the CLI changed.
  */
 import * as z from "zod/mini";
+import type { ObjectId } from "../../api/object-id.js";
 import { KINDS } from "../../api/types.js";
 import { CorruptRowError } from "../errors.js";
 import { checkRow, oneOf, rowShape } from "../row-check.js";
-import type { Change, ChangeBatch, ChangeType, ObjectKey } from "../store.js";
+import type { Change, ChangeBatch, ChangeType } from "../store.js";
 import { type Db, pruneThrough } from "./database.js";
 
 const PRUNED_THROUGH_KEY = "changes_pruned_through";
@@ -51,7 +52,7 @@ export class ChangeFeed {
   }
 
   /** Appends a change (inside the caller's write); the new row's key is the new resourceVersion. */
-  record(key: ObjectKey, type: ChangeType, generation: number): number {
+  record(key: ObjectId, type: ChangeType, generation: number): number {
     const rv = Number(
       this.stmt.insert.run(key.kind, key.namespace, key.name, type, generation).lastInsertRowid,
     );

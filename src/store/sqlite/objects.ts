@@ -6,6 +6,7 @@
  * Every write also appends to the change feed, in the caller's transaction.
  */
 import * as z from "zod/mini";
+import type { ObjectId } from "../../api/object-id.js";
 import { matchesLabelSelector } from "../../api/selector.js";
 import { type AnyObject, KINDS, type Kind } from "../../api/types.js";
 import { jsonEqual } from "../canonical.js";
@@ -14,7 +15,6 @@ import { checkJson, checkRow, jsonObject, rowShape, stringMap } from "../row-che
 import {
   type ApplyResult,
   type ListOptions,
-  type ObjectKey,
   RECONCILE_REQUESTED_AT,
   type StatusOfKind,
   type StatusWriteOptions,
@@ -166,23 +166,23 @@ export class ObjectTable {
   }
 
   /** The row of `key`, its columns checked; the JSON in it is checked when read. */
-  row(key: ObjectKey): ObjectRow | undefined {
+  row(key: ObjectId): ObjectRow | undefined {
     const raw = this.stmt.byKey.get(key.kind, key.namespace, key.name);
     return raw === undefined ? undefined : checkRow(objectRow, raw, "objects");
   }
 
-  mustRow(key: ObjectKey): ObjectRow {
+  mustRow(key: ObjectId): ObjectRow {
     const row = this.row(key);
     if (!row) throw new NotFoundError(key.kind, key.namespace, key.name);
     return row;
   }
 
-  get<K extends Kind>(key: ObjectKey<K>): StoredObject<K> | undefined {
+  get<K extends Kind>(key: ObjectId<K>): StoredObject<K> | undefined {
     const row = this.row(key);
     return row ? rowToObject<K>(row) : undefined;
   }
 
-  mustGet<K extends Kind>(key: ObjectKey<K>): StoredObject<K> {
+  mustGet<K extends Kind>(key: ObjectId<K>): StoredObject<K> {
     return rowToObject<K>(this.mustRow(key));
   }
 
@@ -203,7 +203,7 @@ export class ObjectTable {
   }
 
   apply(doc: AnyObject): ApplyResult {
-    const key: ObjectKey = { kind: doc.kind, namespace: doc.metadata.namespace, name: doc.metadata.name };
+    const key: ObjectId = { kind: doc.kind, namespace: doc.metadata.namespace, name: doc.metadata.name };
     const labels = emptyToUndefined(doc.metadata.labels);
     const existing = this.row(key);
     if (!existing) {
@@ -256,7 +256,7 @@ export class ObjectTable {
     return { ...key, action: "configured", generation, resourceVersion: rv };
   }
 
-  delete(key: ObjectKey): boolean {
+  delete(key: ObjectId): boolean {
     const row = this.row(key);
     if (!row) return false;
     this.stmt.delete.run(row.id);
@@ -264,7 +264,7 @@ export class ObjectTable {
     return true;
   }
 
-  setSuspended<K extends Kind>(key: ObjectKey<K>, suspended: boolean): StoredObject<K> {
+  setSuspended<K extends Kind>(key: ObjectId<K>, suspended: boolean): StoredObject<K> {
     const row = this.mustRow(key);
     const spec = specOf(row);
     // An absent `suspend` already means "not suspended" (Go's zero value): resuming is a no-op.
@@ -284,7 +284,7 @@ export class ObjectTable {
     return rowToObject<K>(this.mustRow(key));
   }
 
-  requestReconcile<K extends Kind>(key: ObjectKey<K>, at: string): StoredObject<K> {
+  requestReconcile<K extends Kind>(key: ObjectId<K>, at: string): StoredObject<K> {
     const row = this.mustRow(key);
     const annotations = annotationsOf(row) ?? {};
     if (annotations[RECONCILE_REQUESTED_AT] === at) return rowToObject<K>(row);
@@ -302,7 +302,7 @@ export class ObjectTable {
     return rowToObject<K>(this.mustRow(key));
   }
 
-  updateStatus<K extends Kind>(key: ObjectKey<K>, status: StatusOfKind<K>, opts: StatusWriteOptions): number {
+  updateStatus<K extends Kind>(key: ObjectId<K>, status: StatusOfKind<K>, opts: StatusWriteOptions): number {
     const row = this.mustRow(key);
     const expected = opts.expectedResourceVersion;
     if (expected !== undefined && expected !== row.resource_version) {

@@ -7,7 +7,7 @@
  * every method does its work before the returned promise settles.
  */
 import type { AnyObject, Kind } from "../../api/types.js";
-import { describeObjectKey } from "../errors.js";
+import { describeObjectId } from "../errors.js";
 import type {
   ApplyResult,
   ChangeBatch,
@@ -126,7 +126,7 @@ export class SqliteStore implements Store {
 
   async delete(kind: Kind, namespace: string, name: string): Promise<boolean> {
     const key = { kind, namespace, name };
-    return this.write(`delete ${describeObjectKey(key)}`, () => this.objects.delete(key));
+    return this.write(`delete ${describeObjectId(key)}`, () => this.objects.delete(key));
   }
 
   async setSuspended<K extends Kind>(
@@ -136,7 +136,7 @@ export class SqliteStore implements Store {
     suspended: boolean,
   ): Promise<StoredObject<K>> {
     const key = { kind, namespace, name };
-    return this.write(`${suspended ? "suspend" : "resume"} ${describeObjectKey(key)}`, () =>
+    return this.write(`${suspended ? "suspend" : "resume"} ${describeObjectId(key)}`, () =>
       this.objects.setSuspended(key, suspended),
     );
   }
@@ -148,7 +148,7 @@ export class SqliteStore implements Store {
     at: string,
   ): Promise<StoredObject<K>> {
     const key = { kind, namespace, name };
-    return this.write(`reconcile ${describeObjectKey(key)}`, () => this.objects.requestReconcile(key, at));
+    return this.write(`reconcile ${describeObjectId(key)}`, () => this.objects.requestReconcile(key, at));
   }
 
   async updateStatus<K extends Kind>(
@@ -159,7 +159,7 @@ export class SqliteStore implements Store {
     opts: StatusWriteOptions = {},
   ): Promise<number> {
     const key = { kind, namespace, name };
-    return this.write(`update status of ${describeObjectKey(key)}`, () =>
+    return this.write(`update status of ${describeObjectId(key)}`, () =>
       this.objects.updateStatus(key, status, opts),
     );
   }
@@ -214,7 +214,7 @@ export class SqliteStore implements Store {
   // ---------------------------------------------------------------- events and runs
 
   async recordEvent(e: EventInput): Promise<void> {
-    this.write(`record event for ${describeObjectKey(e)}`, () => this.history.recordEvent(e));
+    this.write(`record event for ${describeObjectId(e)}`, () => this.history.recordEvent(e));
   }
 
   async listEvents(filter: EventFilter = {}, limit = 100): Promise<StoredEvent[]> {

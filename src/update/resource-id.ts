@@ -1,12 +1,12 @@
 import { type Document, isMap, isScalar, type Node } from "yaml";
-import type { ObjectId } from "./types.js";
+import type { ResourceIdentifier } from "./types.js";
 
 function stringAt(node: unknown): string {
   return isScalar(node) && typeof node.value === "string" ? node.value : "";
 }
 
 /** kyaml's ResourceIdentifier of a document: empty fields when it is not a Kubernetes object. */
-export function objectIdOf(doc: Document<Node>): ObjectId {
+export function resourceIdOf(doc: Document<Node>): ResourceIdentifier {
   const root = doc.contents;
   if (!isMap(root)) return { apiVersion: "", kind: "", name: "", namespace: "" };
   const meta = root.get("metadata", true);

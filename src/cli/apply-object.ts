@@ -1,5 +1,5 @@
 import type { AnyObject } from "../api/types.js";
-import type { ControllerEnv } from "../controller/env.js";
+import type { ControllerDeps } from "../controller/controller-deps.js";
 import { UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 import { progress } from "./progress.js";
@@ -20,7 +20,7 @@ export async function checkObject(obj: AnyObject): Promise<void> {
 export async function createOrExport(
   ctx: CliContext,
   obj: AnyObject,
-  opts: { export?: boolean; timeoutMs: number; env: () => Promise<ControllerEnv> },
+  opts: { export?: boolean; timeoutMs: number; env: () => Promise<ControllerDeps> },
 ): Promise<void> {
   await checkObject(obj);
   if (opts.export) {

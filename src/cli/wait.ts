@@ -1,8 +1,8 @@
 import type { ObjectId } from "../api/object-id.js";
 import type { AnyObject } from "../api/types.js";
 import { findCondition } from "../controller/conditions.js";
+import type { ControllerDeps } from "../controller/controller-deps.js";
 import { runningDaemon } from "../controller/daemon-info.js";
-import type { ControllerEnv } from "../controller/env.js";
 import type { ReconcileOutcome } from "../controller/outcome.js";
 import { REQUEST_ANNOTATION } from "../controller/outcome.js";
 import { reconcileWithDependents } from "../controller/reconcile.js";
@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * CLI reconciles in-process, dependents included, so the CLI alone always shows current results.
  */
 export async function reconcileAndWait(
-  env: ControllerEnv,
+  env: ControllerDeps,
   key: ObjectId,
   opts: {
     timeoutMs: number;
@@ -59,7 +59,7 @@ export async function reconcileAndWait(
 }
 
 async function waitForDaemon(
-  env: ControllerEnv,
+  env: ControllerDeps,
   key: ObjectId,
   timeoutMs: number,
   requestedAt: string | undefined,

@@ -1,6 +1,6 @@
 import { type ObjectId, objectKey } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
-import type { ControllerEnv } from "./env.js";
+import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { dependentsToWake, reconcileObject, wantsReconcile } from "./reconcile.js";
 
@@ -48,7 +48,7 @@ export class Daemon {
   private lastPoll = 0;
 
   constructor(
-    private readonly env: ControllerEnv,
+    private readonly deps: ControllerDeps,
     private readonly opts: DaemonOptions = {},
   ) {
     this.concurrency = opts.concurrency ?? 4;
@@ -56,14 +56,14 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    this.resourceVersion = await this.env.store.currentResourceVersion();
+    this.resourceVersion = await this.deps.store.currentResourceVersion();
     await this.scheduleAll();
     this.tick();
   }
 
   private async scheduleAll(): Promise<void> {
     for (const kind of WATCHED) {
-      for (const obj of await this.env.store.list(kind)) {
+      for (const obj of await this.deps.store.list(kind)) {
         this.schedule({ kind, namespace: obj.metadata.namespace, name: obj.metadata.name }, Date.now());
       }
     }
@@ -114,11 +114,11 @@ export class Daemon {
   }
 
   private async pollChanges(): Promise<void> {
-    const feed = await this.env.store.changesSince(this.resourceVersion);
+    const feed = await this.deps.store.changesSince(this.resourceVersion);
     this.resourceVersion = feed.resourceVersion;
     // Fell too far behind the feed: start over from a full listing.
     if (feed.expired) {
-      this.resourceVersion = await this.env.store.currentResourceVersion();
+      this.resourceVersion = await this.deps.store.currentResourceVersion();
       return this.scheduleAll();
     }
     for (const c of feed.changed) {
@@ -129,7 +129,7 @@ export class Daemon {
         this.entries.delete(objectKey(key));
         continue;
       }
-      const obj = await this.env.store.get(c.kind, c.namespace, c.name);
+      const obj = await this.deps.store.get(c.kind, c.namespace, c.name);
       if (obj && wantsReconcile(obj)) this.schedule(key, Date.now());
     }
   }
@@ -149,7 +149,7 @@ export class Daemon {
   private async run(e: Entry): Promise<void> {
     let outcome: ReconcileOutcome | undefined;
     try {
-      outcome = await reconcileObject(this.env, e.key);
+      outcome = await reconcileObject(this.deps, e.key);
     } catch (err) {
       this.opts.onError?.(e.key, err);
       e.failures++;
@@ -170,6 +170,6 @@ export class Daemon {
       if (!outcome.stalled && !outcome.suspended && outcome.requeueAfterMs !== undefined)
         e.dueAt = Date.now() + outcome.requeueAfterMs;
     }
-    for (const dep of await dependentsToWake(this.env, e.key, outcome)) this.schedule(dep, Date.now());
+    for (const dep of await dependentsToWake(this.deps, e.key, outcome)) this.schedule(dep, Date.now());
   }
 }

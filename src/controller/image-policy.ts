@@ -4,8 +4,9 @@ import type { ImagePolicy, ImagePolicyStatus, ImageRef, ImageRepository } from "
 import { buildPolicy, NoSelectableTagError, PolicySpecError, selectLatest } from "../policy/index.js";
 import { fetchDigest, parseImageReference, RegistryError } from "../registry/index.js";
 import { isStalled, markFailed, markReady, markStalled } from "./conditions.js";
-import { type ControllerEnv, registryOptionsFor } from "./env.js";
+import type { ControllerDeps } from "./controller-deps.js";
 import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
+import { registryOptionsFor } from "./registry-secrets.js";
 
 /** Flux's --requeue-dependency: how long a policy waits for its repository. */
 export const DEPENDENCY_REQUEUE_MS = 30_000;
@@ -26,15 +27,18 @@ export function needsDigest(
 }
 
 /** Selects the latest tag from the repository's stored tags and publishes status.latestRef. */
-export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy): Promise<ReconcileOutcome> {
+export async function reconcileImagePolicy(
+  deps: ControllerDeps,
+  obj: ImagePolicy,
+): Promise<ReconcileOutcome> {
   const { namespace, name } = obj.metadata;
   const gen = obj.metadata.generation;
-  const nowIso = env.now().toISOString();
+  const nowIso = deps.now().toISOString();
   const base: ImagePolicyStatus = { ...(obj.status ?? {}) };
   const requested = obj.metadata.annotations?.[REQUEST_ANNOTATION];
   const finish = async (status: ImagePolicyStatus, outcome: ReconcileOutcome) => {
     if (requested) status.lastHandledReconcileAt = requested;
-    await env.store.updateStatus("ImagePolicy", namespace, name, status);
+    await deps.store.updateStatus("ImagePolicy", namespace, name, status);
     return outcome;
   };
   const stall = (reason: string, message: string) =>
@@ -60,7 +64,7 @@ export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy)
 
   const repoNs = obj.spec.imageRepositoryRef.namespace ?? namespace;
   const repoName = obj.spec.imageRepositoryRef.name;
-  const repo = await env.store.get("ImageRepository", repoNs, repoName);
+  const repo = await deps.store.get("ImageRepository", repoNs, repoName);
   if (!repo) {
     const message = `referenced ImageRepository '${repoNs}/${repoName}' not found`;
     return fail("DependencyNotReady", message, DEPENDENCY_REQUEUE_MS);
@@ -73,7 +77,7 @@ export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy)
     const message = `referenced ImageRepository '${repoNs}/${repoName}' has an invalid image`;
     return stall("ImageURLInvalid", message);
   }
-  const stored = await env.store.getTags(repoNs, repoName);
+  const stored = await deps.store.getTags(repoNs, repoName);
   if (!stored || stored.tags.length === 0) {
     const message = "retrying in 30s error: no tags in database";
     return fail("DependencyNotReady", message, DEPENDENCY_REQUEUE_MS);
@@ -93,7 +97,7 @@ export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy)
   if (needsDigest(obj.spec.digestReflectionPolicy, previous, latest.name, tag)) {
     try {
       const ref = parseImageReference(repo.spec.image, { insecure: repo.spec.insecure });
-      const regOpts = await registryOptionsFor(env, repo);
+      const regOpts = await registryOptionsFor(deps, repo);
       latest.digest = await fetchDigest(ref, tag, { ...regOpts, timeoutMs: repositoryTimeoutMs(repo) });
     } catch (err) {
       const message = `failed to fetch digest of ${repo.spec.image}:${tag}: ${err instanceof RegistryError || err instanceof Error ? err.message : String(err)}`;
@@ -110,7 +114,7 @@ export async function reconcileImagePolicy(env: ControllerEnv, obj: ImagePolicy)
   const outcome: ReconcileOutcome = { ready: true, stalled: false, message, changed };
   if (digestInterval !== undefined) outcome.requeueAfterMs = digestInterval;
   if (changed) {
-    await env.store.recordEvent({
+    await deps.store.recordEvent({
       kind: "ImagePolicy",
       namespace,
       name,

@@ -10,8 +10,9 @@ import {
   RegistryError,
 } from "../registry/index.js";
 import { markFailed, markReady, markStalled } from "./conditions.js";
-import { type ControllerEnv, registryOptionsFor, SecretMissingError } from "./env.js";
+import type { ControllerDeps } from "./controller-deps.js";
 import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
+import { registryOptionsFor, SecretMissingError } from "./registry-secrets.js";
 
 /** The checksum Flux's file storage publishes as `lastScanResult.revision`. */
 export function tagsRevision(sortedTags: readonly string[]): string {
@@ -44,18 +45,18 @@ function scanReason(
 
 /** Scans the repository's registry when due and records its tags and status. */
 export async function reconcileImageRepository(
-  env: ControllerEnv,
+  deps: ControllerDeps,
   obj: ImageRepository,
   opts: { force?: boolean } = {},
 ): Promise<ReconcileOutcome> {
   const { namespace, name } = obj.metadata;
   const gen = obj.metadata.generation;
-  const now = env.now();
+  const now = deps.now();
   const nowIso = now.toISOString();
   const base: ImageRepositoryStatus = { ...(obj.status ?? {}) };
   const requested = obj.metadata.annotations?.[REQUEST_ANNOTATION];
   const save = (status: ImageRepositoryStatus) =>
-    env.store.updateStatus("ImageRepository", namespace, name, status);
+    deps.store.updateStatus("ImageRepository", namespace, name, status);
 
   if (obj.spec.suspend) return { ready: false, stalled: false, suspended: true, message: "suspended" };
 
@@ -85,7 +86,7 @@ export async function reconcileImageRepository(
     return { ready: false, stalled: true, message };
   }
 
-  const stored = await env.store.getTags(namespace, name);
+  const stored = await deps.store.getTags(namespace, name);
   const reason = opts.force
     ? "reconcile requested"
     : scanReason(obj, ref.canonicalName, exclusion, !!stored, now);
@@ -102,7 +103,7 @@ export async function reconcileImageRepository(
 
   let tags: string[];
   try {
-    const regOpts = await registryOptionsFor(env, obj);
+    const regOpts = await registryOptionsFor(deps, obj);
     const result = await listTags(ref, { ...regOpts, timeoutMs: repositoryTimeoutMs(obj) });
     tags = result.tags.filter((t) => !isExcluded(t));
   } catch (err) {
@@ -120,7 +121,7 @@ export async function reconcileImageRepository(
     const status = markFailed(base, reasonCode, message, nowIso, gen);
     if (requested) status.lastHandledReconcileAt = requested;
     await save(status);
-    await env.store.recordEvent({
+    await deps.store.recordEvent({
       kind: "ImageRepository",
       namespace,
       name,
@@ -135,7 +136,7 @@ export async function reconcileImageRepository(
   tags.sort((a, b) => compareBytes(b, a));
   const revision = tagsRevision(tags);
   const changed = stored?.revision !== revision;
-  await env.store.putTags(namespace, name, tags, { revision, scanTime: nowIso });
+  await deps.store.putTags(namespace, name, tags, { revision, scanTime: nowIso });
   const message = `successful scan: found ${tags.length} tags with checksum ${revision}`;
   const status: ImageRepositoryStatus = markReady(
     {
@@ -157,7 +158,7 @@ export async function reconcileImageRepository(
   if (requested) status.lastHandledReconcileAt = requested;
   await save(status);
   const next = formatDuration(intervalMs);
-  await env.store.recordEvent({
+  await deps.store.recordEvent({
     kind: "ImageRepository",
     namespace,
     name,

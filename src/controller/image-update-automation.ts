@@ -29,7 +29,7 @@ import {
   updateWithSetters,
 } from "../update/index.js";
 import { markFailed, markReady, markStalled } from "./conditions.js";
-import type { ControllerEnv } from "./env.js";
+import type { ControllerDeps } from "./controller-deps.js";
 import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
 
 /** A problem in the spec or its references that retrying cannot fix. */
@@ -71,11 +71,11 @@ interface Plan {
   checkoutBranch: string;
 }
 
-async function gitAuthFor(env: ControllerEnv, repo: GitRepository): Promise<GitAuth | undefined> {
+async function gitAuthFor(deps: ControllerDeps, repo: GitRepository): Promise<GitAuth | undefined> {
   const ref = repo.spec.secretRef?.name;
   if (!ref) return undefined;
   const ns = repo.metadata.namespace;
-  const secret = await env.store.getSecret(ns, ref);
+  const secret = await deps.store.getSecret(ns, ref);
   if (!secret)
     throw new RetryError(
       "GitOperationFailed",
@@ -91,11 +91,14 @@ async function gitAuthFor(env: ControllerEnv, repo: GitRepository): Promise<GitA
   };
 }
 
-async function signingFor(env: ControllerEnv, auto: ImageUpdateAutomation): Promise<GitSigning | undefined> {
+async function signingFor(
+  deps: ControllerDeps,
+  auto: ImageUpdateAutomation,
+): Promise<GitSigning | undefined> {
   const sk = auto.spec.git?.commit.signingKey;
   if (!sk) return undefined;
   const ns = auto.metadata.namespace;
-  const secret = await env.store.getSecret(ns, sk.secretRef.name);
+  const secret = await deps.store.getSecret(ns, sk.secretRef.name);
   if (!secret)
     throw new RetryError("GitOperationFailed", `signing key secret '${ns}/${sk.secretRef.name}' not found`);
   const type = sk.type ?? "gpg";
@@ -109,7 +112,7 @@ async function signingFor(env: ControllerEnv, auto: ImageUpdateAutomation): Prom
 }
 
 /** Resolves the automation's references into everything a run needs; throws Stalled/RetryError. */
-async function plan(env: ControllerEnv, auto: ImageUpdateAutomation): Promise<Plan> {
+async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): Promise<Plan> {
   const spec = auto.spec;
   if ((spec.sourceRef.kind ?? "GitRepository") !== "GitRepository")
     throw new StalledError(
@@ -126,7 +129,7 @@ async function plan(env: ControllerEnv, auto: ImageUpdateAutomation): Promise<Pl
     throw new StalledError("InvalidUpdateStrategy", `unsupported update strategy '${strategy}'`);
 
   const ns = spec.sourceRef.namespace ?? auto.metadata.namespace;
-  const repo = await env.store.get("GitRepository", ns, spec.sourceRef.name);
+  const repo = await deps.store.get("GitRepository", ns, spec.sourceRef.name);
   if (!repo)
     throw new RetryError(
       "SourceManagerFailed",
@@ -135,7 +138,7 @@ async function plan(env: ControllerEnv, auto: ImageUpdateAutomation): Promise<Pl
 
   const checkoutBranch = spec.git.checkout?.ref.branch ?? repo.spec.ref?.branch ?? "master";
   const pushBranch = spec.git.push?.branch ?? checkoutBranch;
-  const policies = (await env.store.list("ImagePolicy", { namespace: auto.metadata.namespace })).filter(
+  const policies = (await deps.store.list("ImagePolicy", { namespace: auto.metadata.namespace })).filter(
     (p) => policyMatchesAutomation(auto, p) && p.status?.latestRef,
   );
   const refs = new Map<string, ImageRef>();
@@ -146,16 +149,16 @@ async function plan(env: ControllerEnv, auto: ImageUpdateAutomation): Promise<Pl
     observed[p.metadata.name] = r;
   }
   const git: AutomationGitOptions = {
-    cacheDir: join(env.home, "git", ns, spec.sourceRef.name),
+    cacheDir: join(deps.home, "git", ns, spec.sourceRef.name),
     url: repo.spec.url,
-    auth: await gitAuthFor(env, repo),
+    auth: await gitAuthFor(deps, repo),
     timeoutMs: gitTimeoutMs(repo),
     checkoutBranch,
     pushBranch,
     refspec: spec.git.push?.refspec,
     pushOptions: spec.git.push?.options,
     author: spec.git.commit.author,
-    signing: await signingFor(env, auto),
+    signing: await signingFor(deps, auto),
   };
   return {
     git,
@@ -202,12 +205,12 @@ function classify(err: unknown): StalledError | RetryError {
 
 /** One automation run: setters over the cached clone, commit and push when something changed. */
 export async function reconcileImageUpdateAutomation(
-  env: ControllerEnv,
+  deps: ControllerDeps,
   auto: ImageUpdateAutomation,
 ): Promise<ReconcileOutcome> {
   const { namespace, name } = auto.metadata;
   const gen = auto.metadata.generation;
-  const nowIso = env.now().toISOString();
+  const nowIso = deps.now().toISOString();
   const requested = auto.metadata.annotations?.[REQUEST_ANNOTATION];
   if (auto.spec.suspend) return { ready: false, stalled: false, suspended: true, message: "suspended" };
   // Flux sets the run time at the start of every run, also when it later fails.
@@ -215,11 +218,11 @@ export async function reconcileImageUpdateAutomation(
   if (requested) status.lastHandledReconcileAt = requested;
   const intervalMs = parseDuration(auto.spec.interval);
   const save = (s: ImageUpdateAutomationStatus) =>
-    env.store.updateStatus("ImageUpdateAutomation", namespace, name, s);
+    deps.store.updateStatus("ImageUpdateAutomation", namespace, name, s);
 
   let p: Plan;
   try {
-    p = await plan(env, auto);
+    p = await plan(deps, auto);
     const switching = p.pushBranch !== p.checkoutBranch || !!auto.spec.git?.push?.refspec;
     if (
       !switching &&
@@ -241,7 +244,7 @@ export async function reconcileImageUpdateAutomation(
     let message = "repository up-to-date";
     if (res.pushed && res.commit) {
       status.lastPushCommit = res.commit;
-      status.lastPushTime = env.now().toISOString();
+      status.lastPushTime = deps.now().toISOString();
       const commitMessage = last.result
         ? renderCommitMessage(p.template, commitTemplateData({ namespace, name }, last.result, p.values))
         : "";
@@ -251,7 +254,7 @@ export async function reconcileImageUpdateAutomation(
         commitMessage,
         auto.spec.git?.push?.refspec ? [auto.spec.git.push.refspec] : [],
       );
-      await env.store.recordEvent({
+      await deps.store.recordEvent({
         kind: "ImageUpdateAutomation",
         namespace,
         name,
@@ -260,11 +263,11 @@ export async function reconcileImageUpdateAutomation(
         message: event,
         at: nowIso,
       });
-      await env.store.recordRun({
+      await deps.store.recordRun({
         namespace,
         name,
         startedAt: nowIso,
-        finishedAt: env.now().toISOString(),
+        finishedAt: deps.now().toISOString(),
         outcome: "pushed",
         commit: res.commit,
         branch: p.pushBranch,
@@ -284,7 +287,7 @@ export async function reconcileImageUpdateAutomation(
       return { ready: false, stalled: true, message: e.message };
     }
     await save(markFailed(status, e.reason, e.message, nowIso, gen));
-    await env.store.recordEvent({
+    await deps.store.recordEvent({
       kind: "ImageUpdateAutomation",
       namespace,
       name,
@@ -299,11 +302,11 @@ export async function reconcileImageUpdateAutomation(
 
 /** `reconcile image update --dry-run`: the diff and message a run would make; nothing is pushed. */
 export async function previewAutomationRun(
-  env: ControllerEnv,
+  deps: ControllerDeps,
   auto: ImageUpdateAutomation,
 ): Promise<{ diff: string; message: string | null }> {
   try {
-    const p = await plan(env, auto);
+    const p = await plan(deps, auto);
     const preview = await previewAutomation(p.git, applier(auto, p, {}));
     return { diff: preview.diff, message: preview.message };
   } catch (err) {

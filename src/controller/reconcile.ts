@@ -1,29 +1,29 @@
 import type { ObjectId } from "../api/object-id.js";
 import type { AnyObject } from "../api/types.js";
-import type { ControllerEnv } from "./env.js";
+import type { ControllerDeps } from "./controller-deps.js";
 import { reconcileImagePolicy } from "./image-policy.js";
 import { reconcileImageRepository } from "./image-repository.js";
 import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
 
 /** Reconciles one object by kind, reading it fresh from the store. Undefined when it no longer exists. */
 export async function reconcileObject(
-  env: ControllerEnv,
+  deps: ControllerDeps,
   key: ObjectId,
   opts: { force?: boolean } = {},
 ): Promise<ReconcileOutcome | undefined> {
   switch (key.kind) {
     case "ImageRepository": {
-      const obj = await env.store.get("ImageRepository", key.namespace, key.name);
-      return obj && reconcileImageRepository(env, obj, opts);
+      const obj = await deps.store.get("ImageRepository", key.namespace, key.name);
+      return obj && reconcileImageRepository(deps, obj, opts);
     }
     case "ImagePolicy": {
-      const obj = await env.store.get("ImagePolicy", key.namespace, key.name);
-      return obj && reconcileImagePolicy(env, obj);
+      const obj = await deps.store.get("ImagePolicy", key.namespace, key.name);
+      return obj && reconcileImagePolicy(deps, obj);
     }
     case "ImageUpdateAutomation": {
       const { reconcileImageUpdateAutomation } = await import("./image-update-automation.js");
-      const obj = await env.store.get("ImageUpdateAutomation", key.namespace, key.name);
-      return obj && reconcileImageUpdateAutomation(env, obj);
+      const obj = await deps.store.get("ImageUpdateAutomation", key.namespace, key.name);
+      return obj && reconcileImageUpdateAutomation(deps, obj);
     }
     case "GitRepository":
       // GitRepository is a source definition only: automations clone it themselves.
@@ -32,9 +32,9 @@ export async function reconcileObject(
 }
 
 /** Objects whose result depends on `key`'s result: policies of a repository, automations of a policy. */
-export async function dependentsOf(env: ControllerEnv, key: ObjectId): Promise<ObjectId[]> {
+export async function dependentsOf(deps: ControllerDeps, key: ObjectId): Promise<ObjectId[]> {
   if (key.kind === "ImageRepository") {
-    const policies = await env.store.list("ImagePolicy");
+    const policies = await deps.store.list("ImagePolicy");
     return policies
       .filter(
         (p) =>
@@ -45,9 +45,9 @@ export async function dependentsOf(env: ControllerEnv, key: ObjectId): Promise<O
   }
   if (key.kind === "ImagePolicy") {
     const { policyMatchesAutomation } = await import("./image-update-automation.js");
-    const policy = await env.store.get("ImagePolicy", key.namespace, key.name);
+    const policy = await deps.store.get("ImagePolicy", key.namespace, key.name);
     if (!policy) return [];
-    const autos = await env.store.list("ImageUpdateAutomation", { namespace: key.namespace });
+    const autos = await deps.store.list("ImageUpdateAutomation", { namespace: key.namespace });
     return autos
       .filter((a) => policyMatchesAutomation(a, policy))
       .map((a) => ({
@@ -64,15 +64,15 @@ export async function dependentsOf(env: ControllerEnv, key: ObjectId): Promise<O
  * (repository → policies → automations). Used by the CLI when no daemon is running.
  */
 export async function reconcileWithDependents(
-  env: ControllerEnv,
+  deps: ControllerDeps,
   key: ObjectId,
   opts: { force?: boolean; onResult?: (key: ObjectId, outcome: ReconcileOutcome) => void } = {},
 ): Promise<ReconcileOutcome | undefined> {
-  const outcome = await reconcileObject(env, key, { force: opts.force });
+  const outcome = await reconcileObject(deps, key, { force: opts.force });
   if (outcome) opts.onResult?.(key, outcome);
   if (outcome) {
-    for (const dep of await dependentsToWake(env, key, outcome)) {
-      await reconcileWithDependents(env, dep, { onResult: opts.onResult });
+    for (const dep of await dependentsToWake(deps, key, outcome)) {
+      await reconcileWithDependents(deps, dep, { onResult: opts.onResult });
     }
   }
   return outcome;
@@ -92,15 +92,15 @@ export function wantsReconcile(obj: AnyObject): boolean {
  * (e.g. their previous evaluation failed for lack of tags).
  */
 export async function dependentsToWake(
-  env: ControllerEnv,
+  deps: ControllerDeps,
   key: ObjectId,
   outcome: ReconcileOutcome,
 ): Promise<ObjectId[]> {
   if (!outcome.changed && key.kind !== "ImageRepository") return [];
   const wake: ObjectId[] = [];
-  for (const dep of await dependentsOf(env, key)) {
+  for (const dep of await dependentsOf(deps, key)) {
     if (dep.kind === "ImagePolicy" && !outcome.changed) {
-      const p = await env.store.get("ImagePolicy", dep.namespace, dep.name);
+      const p = await deps.store.get("ImagePolicy", dep.namespace, dep.name);
       if (p?.status?.latestRef && !wantsReconcile(p)) continue;
     }
     wake.push(dep);

@@ -1,7 +1,7 @@
 import pLimit from "p-limit";
 import { type ObjectId, objectIdOf } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
-import type { ControllerEnv } from "./env.js";
+import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { reconcileObject } from "./reconcile.js";
 
@@ -23,12 +23,12 @@ const PHASES: Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation
  * in dependency order, with bounded concurrency inside each phase.
  */
 export async function runOnce(
-  env: ControllerEnv,
+  deps: ControllerDeps,
   opts: { concurrency?: number; namespace?: string; onResult?: (e: RunOnceEntry) => void } = {},
 ): Promise<RunOnceSummary> {
   const entries: RunOnceEntry[] = [];
   for (const kind of PHASES) {
-    const objs = await env.store.list(kind, opts.namespace ? { namespace: opts.namespace } : undefined);
+    const objs = await deps.store.list(kind, opts.namespace ? { namespace: opts.namespace } : undefined);
     const keys: ObjectId[] = objs.map(objectIdOf);
     // Automations share git clones per GitRepository: run them one at a time.
     const limit = kind === "ImageUpdateAutomation" ? 1 : (opts.concurrency ?? 8);
@@ -36,7 +36,7 @@ export async function runOnce(
     await limited.map(keys, async (key) => {
       let outcome: ReconcileOutcome | undefined;
       try {
-        outcome = await reconcileObject(env, key, { force: kind === "ImageRepository" });
+        outcome = await reconcileObject(deps, key, { force: kind === "ImageRepository" });
       } catch (err) {
         outcome = {
           ready: false,

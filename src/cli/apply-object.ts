@@ -42,7 +42,7 @@ export async function createOrExport(
     const res = await reconcileAndWait(env, key, {
       timeoutMs: opts.timeoutMs,
       request: false,
-      onDependent: (k, o) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${o.message}`),
+      onDependent: (k, message) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${message}`),
     });
     if (!res.ready) {
       p.failure(res.message || `${kind} reconciliation failed`);

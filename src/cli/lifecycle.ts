@@ -75,7 +75,7 @@ async function requestAndReport(
   const res = await reconcileAndWait(env, key, {
     timeoutMs,
     request: true,
-    onDependent: (k, o) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${o.message}`),
+    onDependent: (k, message) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${message}`),
   });
   if (res.ready) return p.success(readyText(res.object));
   p.failure(res.message || `${key.kind} reconciliation failed`);

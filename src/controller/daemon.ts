@@ -2,7 +2,7 @@ import { type ObjectId, objectKey } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
-import { dependentsToWake, reconcileObject, wantsReconcile } from "./reconcile.js";
+import { reconcileObject, wakeDependents, wantsReconcile } from "./reconcile.js";
 
 /** Flux's per-object rate limiter: 750 ms doubling up to 15 min. */
 export const MIN_RETRY_MS = 750;
@@ -12,7 +12,7 @@ export function backoffMs(failures: number): number {
   return Math.min(MAX_RETRY_MS, MIN_RETRY_MS * 2 ** Math.max(0, failures - 1));
 }
 
-const WATCHED: Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"];
+const WATCHED: Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "GitRepository"];
 
 export interface DaemonOptions {
   /** Objects reconciled at the same time. */
@@ -46,6 +46,8 @@ export class Daemon {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private lastPoll = 0;
+  /** Feed versions of the requests wakeDependents passed on: those objects are scheduled already. */
+  private readonly ownRequests = new Set<number>();
 
   constructor(
     private readonly deps: ControllerDeps,
@@ -124,6 +126,9 @@ export class Daemon {
     for (const c of feed.changed) {
       // Our own status writes come back through the feed too; only spec/metadata changes matter.
       if (!WATCHED.includes(c.kind) || c.type === "status") continue;
+      // Requests we passed on to woken dependents come back too: those are scheduled already, and
+      // rescheduling one that is running would run it a second time.
+      if (this.ownRequests.delete(c.resourceVersion)) continue;
       const key: ObjectId = { kind: c.kind, namespace: c.namespace, name: c.name };
       if (c.type === "deleted") {
         this.entries.delete(objectKey(key));
@@ -170,6 +175,10 @@ export class Daemon {
       if (!outcome.stalled && !outcome.suspended && outcome.requeueAfterMs !== undefined)
         e.dueAt = Date.now() + outcome.requeueAfterMs;
     }
-    for (const dep of await dependentsToWake(this.deps, e.key, outcome)) this.schedule(dep, Date.now());
+    for (const woken of await wakeDependents(this.deps, e.key, outcome)) {
+      if (woken.requestVersion !== undefined && woken.requestVersion > this.resourceVersion)
+        this.ownRequests.add(woken.requestVersion);
+      this.schedule(woken.key, Date.now());
+    }
   }
 }

@@ -15,8 +15,21 @@ export interface RunOnceSummary {
   notReady: number;
 }
 
+/** What `run --once` watchers are told as the run goes (the CLI's progress line). */
+export interface RunOnceWatch {
+  /** Every object the run will reconcile is known: how many. */
+  onPlanned?: (total: number) => void;
+  onStart?: (key: ObjectId) => void;
+  onResult?: (entry: RunOnceEntry) => void;
+}
+
 /** Order matters: tags before the policies reading them, policies before the automations writing them. */
 const PHASES: Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"];
+
+/** What makes `run --once` exit 1: a result that is not Ready, unless the object is suspended. */
+export function isNotReady(outcome: ReconcileOutcome): boolean {
+  return !outcome.ready && !outcome.suspended;
+}
 
 /**
  * `imagectl run --once`: every object reconciled once, as if its interval had elapsed,
@@ -24,16 +37,21 @@ const PHASES: Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation
  */
 export async function runOnce(
   deps: ControllerDeps,
-  opts: { concurrency?: number; namespace?: string; onResult?: (e: RunOnceEntry) => void } = {},
+  opts: { concurrency?: number; namespace?: string } & RunOnceWatch = {},
 ): Promise<RunOnceSummary> {
-  const entries: RunOnceEntry[] = [];
+  const phases: { kind: Kind; keys: ObjectId[] }[] = [];
   for (const kind of PHASES) {
     const objs = await deps.store.list(kind, opts.namespace ? { namespace: opts.namespace } : undefined);
-    const keys: ObjectId[] = objs.map(objectIdOf);
+    phases.push({ kind, keys: objs.map(objectIdOf) });
+  }
+  opts.onPlanned?.(phases.reduce((n, p) => n + p.keys.length, 0));
+  const entries: RunOnceEntry[] = [];
+  for (const { kind, keys } of phases) {
     // Automations share git clones per GitRepository: run them one at a time.
     const limit = kind === "ImageUpdateAutomation" ? 1 : (opts.concurrency ?? 8);
     const limited = pLimit(limit);
     await limited.map(keys, async (key) => {
+      opts.onStart?.(key);
       let outcome: ReconcileOutcome | undefined;
       try {
         outcome = await reconcileObject(deps, key, { force: kind === "ImageRepository" });
@@ -51,5 +69,5 @@ export async function runOnce(
       opts.onResult?.(entry);
     });
   }
-  return { entries, notReady: entries.filter((e) => !e.outcome.ready && !e.outcome.suspended).length };
+  return { entries, notReady: entries.filter((e) => isNotReady(e.outcome)).length };
 }

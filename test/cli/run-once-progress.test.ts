@@ -71,7 +71,9 @@ describe("run --once progress", () => {
     const { code, out } = await onTerminal(["run", "--once", "--home", home], env());
     expect(code).toBe(0);
     expect(out).toContain(`${ERASE}run --once: 0 done, 0 failed, ${REPOS * 2} remaining`);
-    expect(out).toMatch(/run --once: \d+ done, \d+ failed, \d+ remaining · ImageRepository flux-system\/app\d/);
+    expect(out).toMatch(
+      /run --once: \d+ done, \d+ failed, \d+ remaining · ImageRepository flux-system\/app\d/,
+    );
     // The line rewrites itself: no newline between two of its states; the summary follows the last erase.
     const live = out.slice(out.indexOf(ERASE), out.lastIndexOf(ERASE));
     expect(live).not.toMatch(/[\n]/);

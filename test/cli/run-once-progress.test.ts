@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { assertFreshBuild, exited, spawnImagectl } from "../support/imagectl-process.js";
+import { repositoryWithPolicy } from "../support/manifests.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
 const BIN = fileURLToPath(new URL("../../bin/imagectl", import.meta.url));
@@ -51,13 +52,10 @@ describe("run --once progress", () => {
     const docs: string[] = [];
     for (let i = 0; i < REPOS; i++) {
       await registry.pushTags(`fleet/app${i}`, ["1.0.0", "1.1.0"]);
-      docs.push(
-        `apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata: {name: app${i}}\nspec: {image: ${proxy.host}/fleet/app${i}, interval: 1h}`,
-        `apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata: {name: app${i}}\nspec:\n  imageRepositoryRef: {name: app${i}}\n  policy: {semver: {range: 1.x}}`,
-      );
+      docs.push(repositoryWithPolicy(`app${i}`, `image: ${proxy.host}/fleet/app${i}, interval: 1h`));
     }
     const manifest = join(home, "fleet.yaml");
-    writeFileSync(manifest, docs.join("\n---\n"));
+    writeFileSync(manifest, docs.join("---\n"));
     expect((await runCli(["apply", "-f", manifest, "--no-wait", "--home", home])).code).toBe(0);
   }, 60_000);
   afterAll(async () => {

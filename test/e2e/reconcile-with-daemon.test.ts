@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { createBareRepoAt, headOf } from "../support/git-repo.js";
 import { eventually, exited, spawnImagectl } from "../support/imagectl-process.js";
+import { repositoryWithPolicy } from "../support/manifests.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
 // `reconcile image repository` prints the same lines whether it does the work itself or a running
@@ -28,18 +29,7 @@ kind: GitRepository
 metadata: {name: fleet}
 spec: {url: "file://${bare}", interval: 1h, ref: {branch: main}}
 ---
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageRepository
-metadata: {name: app}
-spec: {image: ${registry.host}/fleet/app, interval: 1h, insecure: true}
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata: {name: app}
-spec:
-  imageRepositoryRef: {name: app}
-  policy: {semver: {range: 1.x}}
----
+${repositoryWithPolicy("app", `image: ${registry.host}/fleet/app, interval: 1h, insecure: true`)}---
 apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImageUpdateAutomation
 metadata: {name: app}

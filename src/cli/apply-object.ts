@@ -38,11 +38,11 @@ export async function createOrExport(
     p.success(`${kind} ${result?.action === "created" ? "created" : "updated"}`);
     p.waiting(`waiting for ${kind} reconciliation`);
     const key = { kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
-    const { reconcileAndWait } = await import("./wait.js");
+    const { reconcileAndWait, dependentLines } = await import("./wait.js");
     const res = await reconcileAndWait(env, key, {
       timeoutMs: opts.timeoutMs,
       request: false,
-      onDependent: (k, message) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${message}`),
+      onDependent: dependentLines(p),
     });
     if (!res.ready) {
       p.failure(res.message || `${kind} reconciliation failed`);

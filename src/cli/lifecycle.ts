@@ -69,13 +69,13 @@ async function requestAndReport(
   key: ObjectId,
   timeoutMs: number,
 ): Promise<void> {
-  const { reconcileAndWait } = await import("./wait.js");
+  const { reconcileAndWait, dependentLines } = await import("./wait.js");
   const p = progress(ctx.io);
   p.waiting(`waiting for ${key.kind} reconciliation`);
   const res = await reconcileAndWait(env, key, {
     timeoutMs,
     request: true,
-    onDependent: (k, message) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${message}`),
+    onDependent: dependentLines(p),
   });
   if (res.ready) return p.success(readyText(res.object));
   p.failure(res.message || `${key.kind} reconciliation failed`);

@@ -6,6 +6,7 @@ import { runningDaemon } from "../controller/daemon-info.js";
 import { resultChanged, suspendedOutcome } from "../controller/outcome.js";
 import { dependentsOf, dependentsToWake, reconcileWithDependents } from "../controller/reconcile.js";
 import { CommandFailedError } from "./errors.js";
+import type { Progress } from "./progress.js";
 
 export interface WaitResult {
   object: AnyObject;
@@ -15,6 +16,11 @@ export interface WaitResult {
 
 /** Told about each dependent the reconcile woke (policies of a repository, automations of a policy). */
 export type OnDependent = (key: ObjectId, message: string) => void;
+
+/** Prints each woken dependent's result as a progress line: `► ImagePolicy ns/name: <Ready message>`. */
+export function dependentLines(p: Progress): OnDependent {
+  return (k, message) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${message}`);
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -62,7 +68,11 @@ export async function reconcileAndWait(
 }
 
 /** `key` and everything that may be woken after it (policies, their automations), as stored now. */
-async function snapshot(deps: ControllerDeps, key: ObjectId, into = new Map<string, AnyObject>()) {
+async function snapshot(
+  deps: ControllerDeps,
+  key: ObjectId,
+  into = new Map<string, AnyObject>(),
+): Promise<Map<string, AnyObject>> {
   const obj = await deps.store.get(key.kind, key.namespace, key.name);
   if (obj) into.set(objectKey(key), obj);
   for (const dep of await dependentsOf(deps, key)) await snapshot(deps, dep, into);

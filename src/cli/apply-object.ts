@@ -1,5 +1,5 @@
 import type { AnyObject } from "../api/types.js";
-import type { ControllerEnv } from "../controller/env.js";
+import type { ControllerDeps } from "../controller/controller-deps.js";
 import { UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 import { progress } from "./progress.js";
@@ -20,7 +20,7 @@ export async function checkObject(obj: AnyObject): Promise<void> {
 export async function createOrExport(
   ctx: CliContext,
   obj: AnyObject,
-  opts: { export?: boolean; timeoutMs: number; env: () => Promise<ControllerEnv> },
+  opts: { export?: boolean; timeoutMs: number; env: () => Promise<ControllerDeps> },
 ): Promise<void> {
   await checkObject(obj);
   if (opts.export) {
@@ -38,11 +38,11 @@ export async function createOrExport(
     p.success(`${kind} ${result?.action === "created" ? "created" : "updated"}`);
     p.waiting(`waiting for ${kind} reconciliation`);
     const key = { kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
-    const { reconcileAndWait } = await import("./wait.js");
+    const { reconcileAndWait, dependentLines } = await import("./wait.js");
     const res = await reconcileAndWait(env, key, {
       timeoutMs: opts.timeoutMs,
       request: false,
-      onDependent: (k, o) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${o.message}`),
+      onDependent: dependentLines(p),
     });
     if (!res.ready) {
       p.failure(res.message || `${kind} reconciliation failed`);

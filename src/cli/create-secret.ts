@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { DOCKER_CONFIG_KEY } from "../controller/env.js";
+import { DOCKER_CONFIG_KEY } from "../controller/registry-secrets.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { AnyObject, Kind } from "../api/types.js";
 import { findCondition } from "../controller/conditions.js";
-import type { ControllerEnv } from "../controller/env.js";
+import type { ControllerDeps } from "../controller/controller-deps.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -105,7 +105,7 @@ function outputFlag(v: string): Output {
 }
 
 async function listOrGet(
-  env: ControllerEnv,
+  env: ControllerDeps,
   view: KindView,
   ns: string | undefined,
   name?: string,

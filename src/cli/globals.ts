@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { parseDuration } from "../api/duration.js";
 import { DEFAULT_NAMESPACE } from "../api/types.js";
-import type { ControllerEnv } from "../controller/env.js";
+import type { ControllerDeps } from "../controller/controller-deps.js";
 import { resolveHome } from "../store/home.js";
 import { UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
@@ -43,7 +43,7 @@ export function globalsOf(cmd: Command, ctx: CliContext): GlobalOptions {
 }
 
 /** Opens the store for one command; the caller must close it. */
-export async function openEnv(g: GlobalOptions): Promise<ControllerEnv> {
+export async function openEnv(g: GlobalOptions): Promise<ControllerDeps> {
   // Loaded on demand: the native SQLite binding is not needed by --help or `policy test`.
   const { openStore } = await import("../store/index.js");
   const store = await openStore({ home: g.home });
@@ -51,7 +51,7 @@ export async function openEnv(g: GlobalOptions): Promise<ControllerEnv> {
 }
 
 /** Runs `fn` with an open environment and always closes the store. */
-export async function withEnv<T>(g: GlobalOptions, fn: (env: ControllerEnv) => Promise<T>): Promise<T> {
+export async function withEnv<T>(g: GlobalOptions, fn: (env: ControllerDeps) => Promise<T>): Promise<T> {
   const env = await openEnv(g);
   try {
     return await fn(env);

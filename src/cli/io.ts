@@ -8,6 +8,17 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** True when stdout is a terminal and colour/symbols may be used. */
   isTTY: boolean;
+  /**
+   * True when stderr is a person's terminal, where a progress line may rewrite itself; false in
+   * logs, pipes and CI (which may give a terminal but keeps every byte), and on TERM=dumb.
+   */
+  liveStderr: boolean;
+  /** Width of the stderr terminal; 0 when unknown. */
+  columns(): number;
+}
+
+function inCI(env: NodeJS.ProcessEnv): boolean {
+  return !!env.CI && env.CI !== "false" && env.CI !== "0";
 }
 
 export function processIO(): CliIO {
@@ -20,6 +31,8 @@ export function processIO(): CliIO {
     },
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    liveStderr: Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb" && !inCI(process.env),
+    columns: () => process.stderr.columns ?? 0,
   };
 }
 
@@ -40,6 +53,8 @@ export function memoryIO(opts: { stdin?: Readable; env?: NodeJS.ProcessEnv } = {
     stdin: opts.stdin ?? (process.stdin as Readable),
     env: opts.env ?? { ...process.env },
     isTTY: false,
+    liveStderr: false,
+    columns: () => 0,
     stdout: () => o,
     stderr: () => e,
   };

@@ -2,7 +2,7 @@ import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import type { ObjectId } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
-import type { ControllerEnv } from "../controller/env.js";
+import type { ControllerDeps } from "../controller/controller-deps.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -65,17 +65,17 @@ export function registerReconcile(program: Command, ctx: CliContext): void {
 /** Asks for a reconcile now, waits for it, and prints Flux's result line (exit 1 when not Ready). */
 async function requestAndReport(
   ctx: CliContext,
-  env: ControllerEnv,
+  env: ControllerDeps,
   key: ObjectId,
   timeoutMs: number,
 ): Promise<void> {
-  const { reconcileAndWait } = await import("./wait.js");
+  const { reconcileAndWait, dependentLines } = await import("./wait.js");
   const p = progress(ctx.io);
   p.waiting(`waiting for ${key.kind} reconciliation`);
   const res = await reconcileAndWait(env, key, {
     timeoutMs,
     request: true,
-    onDependent: (k, o) => p.action(`${k.kind} ${k.namespace}/${k.name}: ${o.message}`),
+    onDependent: dependentLines(p),
   });
   if (res.ready) return p.success(readyText(res.object));
   p.failure(res.message || `${key.kind} reconciliation failed`);

@@ -226,7 +226,7 @@ async function secretCredentials(
   cmd: Command,
 ): Promise<ScanOptions["credentials"]> {
   const { globalsOf, withEnv } = await import("./globals.js");
-  const { registryOptionsFor, SecretMissingError } = await import("../controller/env.js");
+  const { registryOptionsFor, SecretMissingError } = await import("../controller/registry-secrets.js");
   const g = globalsOf(cmd, ctx);
   const namespace = g.namespace ?? DEFAULT_NAMESPACE;
   const repo: ImageRepository = {

@@ -35,3 +35,48 @@ export function progress(io: CliIO): Progress {
     failure: (m) => line(paint("red", "✗"), m),
   };
 }
+
+/** One stderr line that rewrites itself on a terminal: `update` replaces it, `done` erases it. */
+export interface LiveLine {
+  update(text: string): void;
+  done(): void;
+}
+
+const ERASE_LINE = "\r\x1b[K";
+
+/**
+ * A LiveLine where the terminal is a person's (io.liveStderr); nothing at all elsewhere, so logs
+ * and CI keep only the lines a command prints anyway. The line is redrawn at most every
+ * `minIntervalMs` (a fleet finishes objects faster than anyone reads), the newest text last.
+ */
+export function liveLine(io: CliIO, minIntervalMs = 100): LiveLine {
+  if (!io.liveStderr) return { update: () => {}, done: () => {} };
+  let shownAt: number | undefined;
+  let pending: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const draw = (text: string) => {
+    shownAt = Date.now();
+    pending = undefined;
+    // A line wider than the terminal wraps, and \r then returns to its last row only.
+    const width = (io.columns() || 80) - 1;
+    io.err(`${ERASE_LINE}${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+  };
+  return {
+    update(text) {
+      const wait = shownAt === undefined ? 0 : shownAt + minIntervalMs - Date.now();
+      if (wait <= 0) return draw(text);
+      pending = text;
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        if (pending !== undefined) draw(pending);
+      }, wait);
+    },
+    done() {
+      clearTimeout(timer);
+      timer = undefined;
+      pending = undefined;
+      if (shownAt !== undefined) io.err(ERASE_LINE);
+      shownAt = undefined;
+    },
+  };
+}

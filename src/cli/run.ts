@@ -1,14 +1,47 @@
 import type { Command } from "commander";
 import { announceDaemon, runningDaemon } from "../controller/daemon-info.js";
+import type { ReconcileOutcome } from "../controller/outcome.js";
+import type { RunOnceWatch } from "../controller/run-once.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, openEnv, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
+import { liveLine } from "./progress.js";
 import { renderTable } from "./table.js";
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: must be a positive integer, got '${v}'`);
   return n;
+}
+
+/** `run --once` on a terminal: done / failed / remaining and the object at work, on one live line. */
+function runProgress(
+  ctx: CliContext,
+  isNotReady: (o: ReconcileOutcome) => boolean,
+): RunOnceWatch & { finish: () => void } {
+  const line = liveLine(ctx.io);
+  let total = 0;
+  let done = 0;
+  let failed = 0;
+  let atWork = "";
+  const show = () =>
+    line.update(`run --once: ${done} done, ${failed} failed, ${total - done - failed} remaining${atWork}`);
+  return {
+    onPlanned: (n) => {
+      total = n;
+      show();
+    },
+    onStart: (k) => {
+      atWork = ` · ${k.kind} ${k.namespace}/${k.name}`;
+      show();
+    },
+    onResult: (e) => {
+      if (isNotReady(e.outcome)) failed++;
+      else done++;
+      show();
+    },
+    finish: () => line.done(),
+  };
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {
@@ -26,8 +59,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
       await withEnv(g, async (env) => {
         if (runningDaemon(env.home))
           ctx.io.err("⚠️ a daemon is running for this home; reconciling once anyway\n");
-        const { runOnce } = await import("../controller/run-once.js");
-        const summary = await runOnce(env, { concurrency });
+        const { runOnce, isNotReady } = await import("../controller/run-once.js");
+        const progress = runProgress(ctx, isNotReady);
+        const summary = await runOnce(env, { concurrency, ...progress }).finally(progress.finish);
         const rows = summary.entries.map((e) => [
           e.key.kind,
           `${e.key.namespace}/${e.key.name}`,

@@ -1,8 +1,8 @@
 import { type ObjectId, objectKey } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
-import type { ControllerEnv } from "./env.js";
+import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
-import { dependentsToWake, reconcileObject, wantsReconcile } from "./reconcile.js";
+import { reconcileObject, wakeDependents, wantsReconcile } from "./reconcile.js";
 
 /** Flux's per-object rate limiter: 750 ms doubling up to 15 min. */
 export const MIN_RETRY_MS = 750;
@@ -12,7 +12,7 @@ export function backoffMs(failures: number): number {
   return Math.min(MAX_RETRY_MS, MIN_RETRY_MS * 2 ** Math.max(0, failures - 1));
 }
 
-const WATCHED: Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"];
+const WATCHED: Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "GitRepository"];
 
 export interface DaemonOptions {
   /** Objects reconciled at the same time. */
@@ -46,9 +46,11 @@ export class Daemon {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private lastPoll = 0;
+  /** Feed versions of the requests wakeDependents passed on: those objects are scheduled already. */
+  private readonly ownRequests = new Set<number>();
 
   constructor(
-    private readonly env: ControllerEnv,
+    private readonly deps: ControllerDeps,
     private readonly opts: DaemonOptions = {},
   ) {
     this.concurrency = opts.concurrency ?? 4;
@@ -56,14 +58,14 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    this.resourceVersion = await this.env.store.currentResourceVersion();
+    this.resourceVersion = await this.deps.store.currentResourceVersion();
     await this.scheduleAll();
     this.tick();
   }
 
   private async scheduleAll(): Promise<void> {
     for (const kind of WATCHED) {
-      for (const obj of await this.env.store.list(kind)) {
+      for (const obj of await this.deps.store.list(kind)) {
         this.schedule({ kind, namespace: obj.metadata.namespace, name: obj.metadata.name }, Date.now());
       }
     }
@@ -114,22 +116,25 @@ export class Daemon {
   }
 
   private async pollChanges(): Promise<void> {
-    const feed = await this.env.store.changesSince(this.resourceVersion);
+    const feed = await this.deps.store.changesSince(this.resourceVersion);
     this.resourceVersion = feed.resourceVersion;
     // Fell too far behind the feed: start over from a full listing.
     if (feed.expired) {
-      this.resourceVersion = await this.env.store.currentResourceVersion();
+      this.resourceVersion = await this.deps.store.currentResourceVersion();
       return this.scheduleAll();
     }
     for (const c of feed.changed) {
       // Our own status writes come back through the feed too; only spec/metadata changes matter.
       if (!WATCHED.includes(c.kind) || c.type === "status") continue;
+      // Requests we passed on to woken dependents come back too: those are scheduled already, and
+      // rescheduling one that is running would run it a second time.
+      if (this.ownRequests.delete(c.resourceVersion)) continue;
       const key: ObjectId = { kind: c.kind, namespace: c.namespace, name: c.name };
       if (c.type === "deleted") {
         this.entries.delete(objectKey(key));
         continue;
       }
-      const obj = await this.env.store.get(c.kind, c.namespace, c.name);
+      const obj = await this.deps.store.get(c.kind, c.namespace, c.name);
       if (obj && wantsReconcile(obj)) this.schedule(key, Date.now());
     }
   }
@@ -149,7 +154,7 @@ export class Daemon {
   private async run(e: Entry): Promise<void> {
     let outcome: ReconcileOutcome | undefined;
     try {
-      outcome = await reconcileObject(this.env, e.key);
+      outcome = await reconcileObject(this.deps, e.key);
     } catch (err) {
       this.opts.onError?.(e.key, err);
       e.failures++;
@@ -170,6 +175,10 @@ export class Daemon {
       if (!outcome.stalled && !outcome.suspended && outcome.requeueAfterMs !== undefined)
         e.dueAt = Date.now() + outcome.requeueAfterMs;
     }
-    for (const dep of await dependentsToWake(this.env, e.key, outcome)) this.schedule(dep, Date.now());
+    for (const woken of await wakeDependents(this.deps, e.key, outcome)) {
+      if (woken.requestVersion !== undefined && woken.requestVersion > this.resourceVersion)
+        this.ownRequests.add(woken.requestVersion);
+      this.schedule(woken.key, Date.now());
+    }
   }
 }

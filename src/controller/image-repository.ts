@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { DEFAULT_EXCLUSION_LIST, repositoryTimeoutMs } from "../api/defaults.js";
 import { formatDuration, parseDuration } from "../api/duration.js";
-import type { ImageRepository, ImageRepositoryStatus } from "../api/types.js";
+import type { ImageRepository } from "../api/types.js";
 import { compareBytes, compileExclusionList, latestTags, PolicySpecError } from "../policy/index.js";
 import {
   InvalidImageReferenceError,
@@ -9,9 +9,11 @@ import {
   parseImageReference,
   RegistryError,
 } from "../registry/index.js";
-import { markFailed, markReady, markStalled } from "./conditions.js";
-import { type ControllerEnv, registryOptionsFor, SecretMissingError } from "./env.js";
-import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
+import { RECONCILE_REQUESTED_AT } from "../store/store.js";
+import type { ControllerDeps } from "./controller-deps.js";
+import type { ReconcileOutcome } from "./outcome.js";
+import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
+import { registryOptionsFor, SecretMissingError } from "./registry-secrets.js";
 
 /** The checksum Flux's file storage publishes as `lastScanResult.revision`. */
 export function tagsRevision(sortedTags: readonly string[]): string {
@@ -29,7 +31,7 @@ function scanReason(
   const st = obj.status;
   const scanTime = st?.lastScanResult?.scanTime;
   if (!scanTime) return "first scan";
-  const requested = obj.metadata.annotations?.[REQUEST_ANNOTATION];
+  const requested = obj.metadata.annotations?.[RECONCILE_REQUESTED_AT];
   if (requested && requested !== st?.lastHandledReconcileAt) return "reconcile requested";
   if (st?.canonicalImageName !== canonical) return "new image name";
   const observed = new Set(st?.observedExclusionList ?? []);
@@ -43,37 +45,33 @@ function scanReason(
 }
 
 /** Scans the repository's registry when due and records its tags and status. */
-export async function reconcileImageRepository(
-  env: ControllerEnv,
+export function reconcileImageRepository(
+  deps: ControllerDeps,
   obj: ImageRepository,
   opts: { force?: boolean } = {},
 ): Promise<ReconcileOutcome> {
+  return reconcileWith(deps, obj, (r) => scan(deps, obj, r, opts.force ?? false));
+}
+
+async function scan(
+  deps: ControllerDeps,
+  obj: ImageRepository,
+  r: ReconcileContext<"ImageRepository">,
+  force: boolean,
+): Promise<Finished> {
   const { namespace, name } = obj.metadata;
-  const gen = obj.metadata.generation;
-  const now = env.now();
-  const nowIso = now.toISOString();
-  const base: ImageRepositoryStatus = { ...(obj.status ?? {}) };
-  const requested = obj.metadata.annotations?.[REQUEST_ANNOTATION];
-  const save = (status: ImageRepositoryStatus) =>
-    env.store.updateStatus("ImageRepository", namespace, name, status);
-
-  if (obj.spec.suspend) return { ready: false, stalled: false, suspended: true, message: "suspended" };
-
   let ref: ReturnType<typeof parseImageReference>;
   try {
     ref = parseImageReference(obj.spec.image, { insecure: obj.spec.insecure });
   } catch (err) {
-    const message = err instanceof InvalidImageReferenceError ? err.message : String(err);
-    const status = markStalled(base, "ImageURLInvalid", message, nowIso, gen);
-    if (requested) status.lastHandledReconcileAt = requested;
-    await save(status);
-    return { ready: false, stalled: true, message };
+    return r.stall("ImageURLInvalid", err instanceof InvalidImageReferenceError ? err.message : String(err));
   }
   if (obj.spec.provider && obj.spec.provider !== "generic") {
     // Cloud workload identity (aws/azure/gcp) needs the cloud's metadata services; not available here.
-    const message = `spec.provider: '${obj.spec.provider}' is not supported; use 'generic' with spec.secretRef or a Docker credential helper`;
-    await save(markStalled(base, "ProviderNotSupported", message, nowIso, gen));
-    return { ready: false, stalled: true, message };
+    return r.stall(
+      "ProviderNotSupported",
+      `spec.provider: '${obj.spec.provider}' is not supported; use 'generic' with spec.secretRef or a Docker credential helper`,
+    );
   }
   const exclusion = obj.spec.exclusionList?.length ? obj.spec.exclusionList : [...DEFAULT_EXCLUSION_LIST];
   let isExcluded: (tag: string) => boolean;
@@ -81,90 +79,48 @@ export async function reconcileImageRepository(
     isExcluded = compileExclusionList(exclusion);
   } catch (err) {
     const message = err instanceof PolicySpecError ? `${err.field}: ${err.message}` : String(err);
-    await save(markStalled(base, "InvalidExclusionList", message, nowIso, gen));
-    return { ready: false, stalled: true, message };
+    return r.stall("InvalidExclusionList", message);
   }
 
-  const stored = await env.store.getTags(namespace, name);
-  const reason = opts.force
+  const stored = await deps.store.getTags(namespace, name);
+  const reason = force
     ? "reconcile requested"
-    : scanReason(obj, ref.canonicalName, exclusion, !!stored, now);
+    : scanReason(obj, ref.canonicalName, exclusion, !!stored, r.now);
   const intervalMs = parseDuration(obj.spec.interval);
   if (!reason) {
-    const elapsed = now.getTime() - Date.parse(obj.status?.lastScanResult?.scanTime ?? nowIso);
-    return {
-      ready: true,
-      stalled: false,
-      requeueAfterMs: Math.max(1000, intervalMs - elapsed),
-      message: obj.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "",
-    };
+    const elapsed = r.now.getTime() - Date.parse(obj.status?.lastScanResult?.scanTime ?? r.nowIso);
+    return r.idle(Math.max(1000, intervalMs - elapsed));
   }
 
   let tags: string[];
   try {
-    const regOpts = await registryOptionsFor(env, obj);
+    const regOpts = await registryOptionsFor(deps, obj);
     const result = await listTags(ref, { ...regOpts, timeoutMs: repositoryTimeoutMs(obj) });
     tags = result.tags.filter((t) => !isExcluded(t));
   } catch (err) {
-    let reasonCode = "ReadOperationFailed";
-    let message: string;
-    if (err instanceof SecretMissingError) {
-      reasonCode = "AuthenticationFailed";
-      message = err.message;
-    } else if (err instanceof RegistryError) {
-      if (err.kind === "auth") reasonCode = "AuthenticationFailed";
-      message = `scan failed: ${err.message}`;
-    } else {
-      message = `scan failed: ${err instanceof Error ? err.message : String(err)}`;
-    }
-    const status = markFailed(base, reasonCode, message, nowIso, gen);
-    if (requested) status.lastHandledReconcileAt = requested;
-    await save(status);
-    await env.store.recordEvent({
-      kind: "ImageRepository",
-      namespace,
-      name,
-      type: "Warning",
-      reason: reasonCode,
-      message,
-      at: nowIso,
-    });
-    return { ready: false, stalled: false, failed: true, message };
+    if (err instanceof SecretMissingError) return r.fail("AuthenticationFailed", err.message);
+    const message = `scan failed: ${err instanceof Error ? err.message : String(err)}`;
+    const auth = err instanceof RegistryError && err.kind === "auth";
+    return r.fail(auth ? "AuthenticationFailed" : "ReadOperationFailed", message);
   }
 
   tags.sort((a, b) => compareBytes(b, a));
   const revision = tagsRevision(tags);
   const changed = stored?.revision !== revision;
-  await env.store.putTags(namespace, name, tags, { revision, scanTime: nowIso });
-  const message = `successful scan: found ${tags.length} tags with checksum ${revision}`;
-  const status: ImageRepositoryStatus = markReady(
-    {
-      ...base,
-      canonicalImageName: ref.canonicalName,
-      observedExclusionList: [...exclusion],
-      lastScanResult: {
-        revision,
-        tagCount: tags.length,
-        scanTime: nowIso,
-        ...(tags.length ? { latestTags: latestTags(tags) } : {}),
-      },
+  await deps.store.putTags(namespace, name, tags, { revision, scanTime: r.nowIso });
+  Object.assign(r.status, {
+    canonicalImageName: ref.canonicalName,
+    observedExclusionList: [...exclusion],
+    lastScanResult: {
+      revision,
+      tagCount: tags.length,
+      scanTime: r.nowIso,
+      ...(tags.length ? { latestTags: latestTags(tags) } : {}),
     },
-    "Succeeded",
-    message,
-    nowIso,
-    gen,
-  );
-  if (requested) status.lastHandledReconcileAt = requested;
-  await save(status);
-  const next = formatDuration(intervalMs);
-  await env.store.recordEvent({
-    kind: "ImageRepository",
-    namespace,
-    name,
-    type: "Normal",
-    reason: "Succeeded",
-    message: changed ? `successful scan, next scan in ${next}` : `tags did not change, next scan in ${next}`,
-    at: nowIso,
   });
-  return { ready: true, stalled: false, requeueAfterMs: intervalMs, message, changed };
+  const next = formatDuration(intervalMs);
+  return r.ready(`successful scan: found ${tags.length} tags with checksum ${revision}`, {
+    event: changed ? `successful scan, next scan in ${next}` : `tags did not change, next scan in ${next}`,
+    requeueAfterMs: intervalMs,
+  });
 }

@@ -1,7 +1,7 @@
 import pLimit from "p-limit";
 import { type ObjectId, objectIdOf } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
-import type { ControllerEnv } from "./env.js";
+import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { reconcileObject } from "./reconcile.js";
 
@@ -15,28 +15,46 @@ export interface RunOnceSummary {
   notReady: number;
 }
 
+/** What `run --once` watchers are told as the run goes (the CLI's progress line). */
+export interface RunOnceWatch {
+  /** Every object the run will reconcile is known: how many. */
+  onPlanned?: (total: number) => void;
+  onStart?: (key: ObjectId) => void;
+  onResult?: (entry: RunOnceEntry) => void;
+}
+
 /** Order matters: tags before the policies reading them, policies before the automations writing them. */
 const PHASES: Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"];
+
+/** What makes `run --once` exit 1: a result that is not Ready, unless the object is suspended. */
+export function isNotReady(outcome: ReconcileOutcome): boolean {
+  return !outcome.ready && !outcome.suspended;
+}
 
 /**
  * `imagectl run --once`: every object reconciled once, as if its interval had elapsed,
  * in dependency order, with bounded concurrency inside each phase.
  */
 export async function runOnce(
-  env: ControllerEnv,
-  opts: { concurrency?: number; namespace?: string; onResult?: (e: RunOnceEntry) => void } = {},
+  deps: ControllerDeps,
+  opts: { concurrency?: number; namespace?: string } & RunOnceWatch = {},
 ): Promise<RunOnceSummary> {
-  const entries: RunOnceEntry[] = [];
+  const phases: { kind: Kind; keys: ObjectId[] }[] = [];
   for (const kind of PHASES) {
-    const objs = await env.store.list(kind, opts.namespace ? { namespace: opts.namespace } : undefined);
-    const keys: ObjectId[] = objs.map(objectIdOf);
+    const objs = await deps.store.list(kind, opts.namespace ? { namespace: opts.namespace } : undefined);
+    phases.push({ kind, keys: objs.map(objectIdOf) });
+  }
+  opts.onPlanned?.(phases.reduce((n, p) => n + p.keys.length, 0));
+  const entries: RunOnceEntry[] = [];
+  for (const { kind, keys } of phases) {
     // Automations share git clones per GitRepository: run them one at a time.
     const limit = kind === "ImageUpdateAutomation" ? 1 : (opts.concurrency ?? 8);
     const limited = pLimit(limit);
     await limited.map(keys, async (key) => {
+      opts.onStart?.(key);
       let outcome: ReconcileOutcome | undefined;
       try {
-        outcome = await reconcileObject(env, key, { force: kind === "ImageRepository" });
+        outcome = await reconcileObject(deps, key, { force: kind === "ImageRepository" });
       } catch (err) {
         outcome = {
           ready: false,
@@ -51,5 +69,5 @@ export async function runOnce(
       opts.onResult?.(entry);
     });
   }
-  return { entries, notReady: entries.filter((e) => !e.outcome.ready && !e.outcome.suspended).length };
+  return { entries, notReady: entries.filter((e) => isNotReady(e.outcome)).length };
 }

@@ -1,5 +1,10 @@
 import type { ObjectId } from "../api/object-id.js";
 
+/** `ImagePolicy 'flux-system/vote'`: how every store message names an object (Flux's style). */
+export function describeObjectId(key: { kind: string; namespace: string; name: string }): string {
+  return `${key.kind} '${key.namespace}/${key.name}'`;
+}
+
 /** Any storage failure; the message names the operation and object, never secret values. */
 export class StoreError extends Error {
   override name = "StoreError";
@@ -13,7 +18,7 @@ export class NotFoundError extends StoreError {
     readonly namespace: string,
     readonly objectName: string,
   ) {
-    super(`${kind} '${namespace}/${objectName}' not found`);
+    super(`${describeObjectId({ kind, namespace, name: objectName })} not found`);
   }
 }
 
@@ -25,9 +30,7 @@ export class ConflictError extends StoreError {
     readonly expected: number,
     readonly actual: number,
   ) {
-    super(
-      `${key.kind} '${key.namespace}/${key.name}' was modified: expected resourceVersion ${expected}, found ${actual}`,
-    );
+    super(`${describeObjectId(key)} was modified: expected resourceVersion ${expected}, found ${actual}`);
   }
 }
 
@@ -39,4 +42,21 @@ export class InvalidObjectError extends StoreError {
 /** The database file was written by a newer imagectl, or a migration failed. */
 export class SchemaError extends StoreError {
   override name = "SchemaError";
+}
+
+/**
+ * A row read back from the database is not what imagectl writes (edited by hand, another tool, a
+ * damaged file). Names the table, the object and the field so the row can be found and fixed;
+ * never the value, which may be a secret.
+ */
+export class CorruptRowError extends StoreError {
+  override name = "CorruptRowError";
+  constructor(
+    readonly table: string,
+    readonly object: string,
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`corrupt row in table ${table} for ${object}: ${field}: ${problem}`);
+  }
 }

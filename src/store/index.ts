@@ -1,7 +1,13 @@
 export { canonicalJson, jsonEqual } from "./canonical.js";
-export { ConflictError, InvalidObjectError, NotFoundError, SchemaError, StoreError } from "./errors.js";
+export {
+  ConflictError,
+  CorruptRowError,
+  InvalidObjectError,
+  NotFoundError,
+  SchemaError,
+  StoreError,
+} from "./errors.js";
 export { DEFAULT_HOME_DIR, ensureHome, HOME_ENV, resolveHome } from "./home.js";
-export { matchesLabelSelector } from "./labels.js";
 export { type OpenStoreOptions, openStore, STATE_DB } from "./open.js";
 export { REDACTED, redact, summarizeSecret } from "./redact.js";
 export type * from "./store.js";

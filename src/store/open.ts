@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { ensureHome, resolveHome } from "./home.js";
-import { openSqliteStore } from "./sqlite.js";
+import { openSqliteStore } from "./sqlite/store.js";
 import type { Store } from "./store.js";
 
 export const STATE_DB = "state.db";

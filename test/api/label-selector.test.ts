@@ -43,6 +43,18 @@ describe("matchesLabelSelector", () => {
     expect(matchesLabelSelector(sel("DoesNotExist"), {})).toBe(true);
   });
 
+  it("judges a key the labels lack the same whatever other labels they have", () => {
+    const missing = (operator: "In" | "NotIn" | "Exists" | "DoesNotExist", values?: string[]) =>
+      matchesLabelSelector(
+        { matchExpressions: [{ key: "missing", operator, ...(values ? { values } : {}) }] },
+        labels,
+      );
+    expect(missing("In", ["frontend"])).toBe(false);
+    expect(missing("NotIn", ["frontend"])).toBe(true);
+    expect(missing("Exists")).toBe(false);
+    expect(missing("DoesNotExist")).toBe(true);
+  });
+
   it("ANDs matchLabels and every expression", () => {
     const selector = {
       matchLabels: { app: "vote" },

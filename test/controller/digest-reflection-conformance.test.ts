@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImagePolicy, ImageRef, ImageRepository } from "../../src/api/types.js";
-import type { ControllerEnv } from "../../src/controller/env.js";
+import type { ControllerDeps } from "../../src/controller/controller-deps.js";
 import { reconcileImagePolicy } from "../../src/controller/image-policy.js";
 import { reconcileImageRepository } from "../../src/controller/image-repository.js";
 import { openStore } from "../../src/store/index.js";
@@ -50,7 +50,7 @@ describe("digest reflection (upstream scenarios, real registry)", () => {
       const d1 = await registry.pushTags(repoPath, TAGS);
       const home = join(dir, `h${i}`);
       const store = await openStore({ home });
-      const env: ControllerEnv = { store, home, now: () => new Date() };
+      const deps: ControllerDeps = { store, home, now: () => new Date() };
       try {
         const repo: ImageRepository = {
           apiVersion: "image.toolkit.fluxcd.io/v1",
@@ -76,11 +76,11 @@ describe("digest reflection (upstream scenarios, real registry)", () => {
 
         await store.apply([repo, policy(sc.range1stPass, sc.digestReflectionPolicy1stPass)]);
         expect(
-          (await reconcileImageRepository(env, (await store.get("ImageRepository", "flux-system", "bar"))!))
+          (await reconcileImageRepository(deps, (await store.get("ImageRepository", "flux-system", "bar"))!))
             .ready,
         ).toBe(true);
         const first = await reconcileImagePolicy(
-          env,
+          deps,
           (await store.get("ImagePolicy", "flux-system", "bar"))!,
         );
         current = await store.get("ImagePolicy", "flux-system", "bar");
@@ -93,7 +93,7 @@ describe("digest reflection (upstream scenarios, real registry)", () => {
         expect(d2).not.toBe(d1);
         await store.apply([repo, policy(sc.range2ndPass, sc.digestReflectionPolicy2ndPass)]);
         const second = await reconcileImagePolicy(
-          env,
+          deps,
           (await store.get("ImagePolicy", "flux-system", "bar"))!,
         );
         current = await store.get("ImagePolicy", "flux-system", "bar");

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageRepository } from "../../src/api/types.js";
-import type { ControllerEnv } from "../../src/controller/env.js";
+import type { ControllerDeps } from "../../src/controller/controller-deps.js";
 import { reconcileImageRepository } from "../../src/controller/image-repository.js";
 import { openStore } from "../../src/store/index.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
@@ -24,7 +24,7 @@ describe("ImageRepository exclusion list (real registry)", () => {
 
   const scan = async (home: string, exclusionList?: string[]) => {
     const store = await openStore({ home: join(dir, home) });
-    const env: ControllerEnv = { store, home: join(dir, home), now: () => new Date() };
+    const deps: ControllerDeps = { store, home: join(dir, home), now: () => new Date() };
     const repo: ImageRepository = {
       apiVersion: "image.toolkit.fluxcd.io/v1",
       kind: "ImageRepository",
@@ -39,7 +39,7 @@ describe("ImageRepository exclusion list (real registry)", () => {
     await store.apply([repo]);
     const stored = await store.get("ImageRepository", "flux-system", "app");
     if (!stored) throw new Error("not stored");
-    const outcome = await reconcileImageRepository(env, stored);
+    const outcome = await reconcileImageRepository(deps, stored);
     const tags = (await store.getTags("flux-system", "app"))?.tags.sort();
     const status = (await store.get("ImageRepository", "flux-system", "app"))?.status;
     await store.close();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { eventually, exited, spawnImagectl } from "../support/imagectl-process.js";
+import { repositoryWithPolicy } from "../support/manifests.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
 describe("a daemon killed with SIGKILL mid-scan", () => {
@@ -29,18 +30,7 @@ describe("a daemon killed with SIGKILL mid-scan", () => {
     const manifest = join(home, "objs.yaml");
     writeFileSync(
       manifest,
-      `apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageRepository
-metadata: {name: app}
-spec: {image: ${proxy.host}/team/app, interval: 1m, timeout: 30s}
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata: {name: app}
-spec:
-  imageRepositoryRef: {name: app}
-  policy: {semver: {range: 1.x}}
-`,
+      repositoryWithPolicy("app", `image: ${proxy.host}/team/app, interval: 1m, timeout: 30s`),
     );
     expect((await runCli(["apply", "-f", manifest, "--no-wait", "--home", home])).code).toBe(0);
     // every registry request now hangs for a while: the first scan is in flight when we kill

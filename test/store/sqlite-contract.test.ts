@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { openSqliteStore } from "../../src/store/sqlite.js";
+import { openSqliteStore } from "../../src/store/sqlite/store.js";
 import { describeStoreContract } from "./contract.js";
 import { tempDir } from "./support/temp.js";
 

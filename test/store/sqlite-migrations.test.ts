@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SchemaError } from "../../src/store/index.js";
 import { MIGRATIONS, type Migration } from "../../src/store/sqlite/migrations.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
+import { openSqliteStore } from "../../src/store/sqlite/store.js";
 import { repo } from "./contract.js";
 import { tempDir } from "./support/temp.js";
 

@@ -10,7 +10,7 @@
  */
 import { createInterface } from "node:readline";
 import type { ImagePolicy, ImageRepository } from "../../../src/api/types.js";
-import { openSqliteStore } from "../../../src/store/sqlite.js";
+import { openSqliteStore } from "../../../src/store/sqlite/store.js";
 
 const [mode, file, a = "0", b = "0"] = process.argv.slice(2);
 

@@ -1,14 +1,6 @@
 import type { ImageRepository } from "../api/types.js";
 import type { ScanOptions } from "../registry/index.js";
-import type { Store } from "../store/index.js";
-
-/** What every reconciler needs from the outside world. */
-export interface ControllerEnv {
-  store: Store;
-  /** $IMAGECTL_HOME: where caches (git clones) live beside the store. */
-  home: string;
-  now: () => Date;
-}
+import type { ControllerDeps } from "./controller-deps.js";
 
 /** A secretRef names a secret the store does not have. */
 export class SecretMissingError extends Error {
@@ -23,13 +15,13 @@ export const DOCKER_CONFIG_KEY = ".dockerconfigjson";
  * The secrets stay in memory only for the scan; nothing here is logged.
  */
 export async function registryOptionsFor(
-  env: ControllerEnv,
+  deps: ControllerDeps,
   obj: ImageRepository,
 ): Promise<Pick<ScanOptions, "insecure" | "credentials" | "tls">> {
   const ns = obj.metadata.namespace;
   const out: Pick<ScanOptions, "insecure" | "credentials" | "tls"> = { insecure: obj.spec.insecure };
   if (obj.spec.secretRef?.name) {
-    const secret = await env.store.getSecret(ns, obj.spec.secretRef.name);
+    const secret = await deps.store.getSecret(ns, obj.spec.secretRef.name);
     if (!secret)
       throw new SecretMissingError(`secret '${ns}/${obj.spec.secretRef.name}' not found (spec.secretRef)`);
     const json = secret.data[DOCKER_CONFIG_KEY];
@@ -42,7 +34,7 @@ export async function registryOptionsFor(
       );
   }
   if (obj.spec.certSecretRef?.name) {
-    const secret = await env.store.getSecret(ns, obj.spec.certSecretRef.name);
+    const secret = await deps.store.getSecret(ns, obj.spec.certSecretRef.name);
     if (!secret)
       throw new SecretMissingError(
         `secret '${ns}/${obj.spec.certSecretRef.name}' not found (spec.certSecretRef)`,

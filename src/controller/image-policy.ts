@@ -1,5 +1,5 @@
 import { digestIntervalMs, repositoryTimeoutMs } from "../api/defaults.js";
-import { readyMessage, sameImageRef } from "../api/image-ref.js";
+import { imageRefString, readyMessage, sameImageRef } from "../api/image-ref.js";
 import type { ImagePolicy, ImageRef, ImageRepository } from "../api/types.js";
 import { buildPolicy, NoSelectableTagError, PolicySpecError, selectLatest } from "../policy/index.js";
 import { fetchDigest, parseImageReference, RegistryError } from "../registry/index.js";
@@ -8,6 +8,7 @@ import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
 import { registryOptionsFor } from "./registry-secrets.js";
+import { reportLatestRefChanged } from "./telemetry.js";
 
 /** Flux's --requeue-dependency: how long a policy waits for its repository. */
 export const DEPENDENCY_REQUEUE_MS = 30_000;
@@ -99,9 +100,12 @@ async function select(
   r.status.latestRef = latest;
   if (changed && previous) r.status.observedPreviousRef = previous;
   const message = readyMessage(latest, r.status.observedPreviousRef);
+  if (changed) {
+    reportLatestRefChanged({ namespace, name: obj.metadata.name, latest, ...(previous && { previous }) });
+  }
   return r.ready(message, {
     // A new selection is news; the same one again is not.
-    ...(changed ? { event: message } : {}),
+    ...(changed ? { event: message, eventMetadata: { revision: imageRefString(latest) } } : {}),
     ...(digestInterval === undefined ? {} : { requeueAfterMs: digestInterval }),
   });
 }

@@ -14,6 +14,7 @@ import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
 import { registryOptionsFor, SecretMissingError } from "./registry-secrets.js";
+import { reportScanned } from "./telemetry.js";
 
 /** The checksum Flux's file storage publishes as `lastScanResult.revision`. */
 export function tagsRevision(sortedTags: readonly string[]): string {
@@ -95,8 +96,10 @@ async function scan(
   let tags: string[];
   try {
     const regOpts = await registryOptionsFor(deps, obj);
+    const started = performance.now();
     const result = await listTags(ref, { ...regOpts, timeoutMs: repositoryTimeoutMs(obj) });
     tags = result.tags.filter((t) => !isExcluded(t));
+    reportScanned({ namespace, name, durationMs: performance.now() - started, tags: tags.length });
   } catch (err) {
     if (err instanceof SecretMissingError) return r.fail("AuthenticationFailed", err.message);
     const message = `scan failed: ${err instanceof Error ? err.message : String(err)}`;

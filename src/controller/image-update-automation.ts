@@ -59,7 +59,11 @@ async function run(
   });
   return r.ready(
     `repository up-to-date: pushed commit '${res.commit.slice(0, 7)}' to branch '${p.pushBranch}'`,
-    { event: pushSummary(res.commit, p.pushBranch, commitMessage, refspecs), requeueAfterMs: intervalMs },
+    {
+      event: pushSummary(res.commit, p.pushBranch, commitMessage, refspecs),
+      eventMetadata: { commit: res.commit, branch: p.pushBranch },
+      requeueAfterMs: intervalMs,
+    },
   );
 }
 

@@ -26,6 +26,7 @@ import { RECONCILE_REQUESTED_AT } from "../store/store.js";
 import { markFailed, markReady, markStalled } from "./conditions.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import { type ReconcileOutcome, resultChanged, suspendedOutcome } from "./outcome.js";
+import { reportObjectEvent, reportReconciled } from "./telemetry.js";
 
 declare const finished: unique symbol;
 
@@ -58,6 +59,7 @@ interface EventNote {
   type: EventType;
   reason: string;
   message: string;
+  metadata?: Record<string, string>;
 }
 
 /** One reconcile of one object: created by reconcileWith, handed to the kind's own logic. */
@@ -76,17 +78,31 @@ export class ReconcileContext<K extends Kind> {
     this.status = { ...(obj.status ?? {}) } as StatusOfKind<K>;
   }
 
-  /** Success: Ready=True. `event` is the Normal event's message when there is news to tell. */
-  ready(message: string, opts: { event?: string; requeueAfterMs?: number } = {}): Promise<Finished> {
+  /**
+   * Success: Ready=True. `event` is the Normal event's message when there is news to tell
+   * (`eventMetadata` travels with it to alerts); recovering from a failure is news too.
+   */
+  ready(
+    message: string,
+    opts: { event?: string; eventMetadata?: Record<string, string>; requeueAfterMs?: number } = {},
+  ): Promise<Finished> {
     const status = markReady(this.status, "Succeeded", message, this.nowIso, this.generation);
     const outcome: ReconcileOutcome = { ready: true, stalled: false, message };
     if (opts.requeueAfterMs !== undefined) outcome.requeueAfterMs = opts.requeueAfterMs;
     outcome.changed = resultChanged(this.obj.kind, this.obj.status as StatusOfKind<K> | undefined, status);
-    const news = opts.event;
+    const wasReady = this.obj.status?.conditions?.find((c) => c.type === "Ready")?.status;
+    const news = opts.event ?? (wasReady === "False" ? message : undefined);
     return this.finish(
       status,
       outcome,
-      news === undefined ? undefined : { type: "Normal", reason: "Succeeded", message: news },
+      news === undefined
+        ? undefined
+        : {
+            type: "Normal",
+            reason: "Succeeded",
+            message: news,
+            ...(opts.eventMetadata && { metadata: opts.eventMetadata }),
+          },
     );
   }
 
@@ -138,7 +154,11 @@ export class ReconcileContext<K extends Kind> {
     }
     const id = objectIdOf<Kind>(this.obj);
     await this.deps.store.updateStatus(this.obj.kind, id.namespace, id.name, status);
-    if (event) await this.deps.store.recordEvent({ ...id, ...event, at: this.nowIso });
+    if (event) {
+      const { metadata, ...stored } = event;
+      await this.deps.store.recordEvent({ ...id, ...stored, at: this.nowIso });
+      reportObjectEvent({ ...id, ...event, at: this.nowIso });
+    }
     return outcome as Finished;
   }
 }
@@ -155,11 +175,23 @@ export async function reconcileWith<K extends Kind>(
   const object: AnyObject = obj;
   if (object.spec.suspend) return suspendedOutcome();
   const r = new ReconcileContext(deps, obj);
+  const started = performance.now();
+  let outcome: ReconcileOutcome;
   try {
-    return await body(r);
+    outcome = await body(r);
   } catch (err) {
-    if (err instanceof StallError) return r.stall(err.reason, err.message);
-    if (err instanceof RetryError) return r.fail(err.reason, err.message);
-    throw err;
+    if (err instanceof StallError) outcome = await r.stall(err.reason, err.message);
+    else if (err instanceof RetryError) outcome = await r.fail(err.reason, err.message);
+    else throw err;
   }
+  reportReconciled({
+    ...objectIdOf<Kind>(obj),
+    durationMs: performance.now() - started,
+    ready: outcome.ready,
+    stalled: outcome.stalled,
+    failed: outcome.failed === true,
+    suspended: false,
+    message: outcome.message,
+  });
+  return outcome;
 }

@@ -52,7 +52,10 @@ export function hookRoutes(deps: HookDeps) {
       const status = err.statusCode ?? 500;
       if (status === 413) deps.metrics.webhookRequests.inc({ outcome: "too_large" });
       else if (status === 400) deps.metrics.webhookRequests.inc({ outcome: "bad_request" });
-      return reply.code(status).type("text/plain").send(`${status === 413 ? "payload too large" : "error"}\n`);
+      return reply
+        .code(status)
+        .type("text/plain")
+        .send(`${status === 413 ? "payload too large" : "error"}\n`);
     });
 
     const answer = (reply: FastifyReply, status: number, outcome: string, text: string) => {
@@ -71,7 +74,10 @@ export function hookRoutes(deps: HookDeps) {
         const who = `Receiver/${receiver.namespace}/${receiver.name}`;
         let event: string;
         try {
-          const ok = verifyWebhook(receiver.type, receiver.events, receiver.token, { headers: req.headers, body });
+          const ok = verifyWebhook(receiver.type, receiver.events, receiver.token, {
+            headers: req.headers,
+            body,
+          });
           if (!ok.trigger) return answer(reply, 200, "accepted", "ok");
           event = ok.event;
           deps.log(`${who}: ${receiver.type} ${ok.event} event${ok.image ? ` for ${ok.image}` : ""}`);

@@ -11,6 +11,7 @@ import { registerLifecycle } from "./lifecycle.js";
 import { registerPolicyTest } from "./policy-test.js";
 import { rootCommand, runProgram } from "./program.js";
 import { registerRun } from "./run.js";
+import { registerServe } from "./serve.js";
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerApply(program, ctx);
   registerLifecycle(program, ctx);
   registerRun(program, ctx);
+  registerServe(program, ctx);
   registerPolicyTest(program, ctx);
   return program;
 }

@@ -1,14 +1,14 @@
 import type { Command } from "commander";
-import { announceDaemon, runningDaemon } from "../controller/daemon-info.js";
+import { runningDaemon } from "../controller/daemon-info.js";
 import type { ReconcileOutcome } from "../controller/outcome.js";
 import type { RunOnceWatch } from "../controller/run-once.js";
-import { CommandFailedError, UsageError } from "./errors.js";
-import { globalsOf, openEnv, withEnv } from "./globals.js";
+import { UsageError } from "./errors.js";
+import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
 import { liveLine } from "./progress.js";
 import { renderTable } from "./table.js";
 
-function positiveInt(flag: string, v: string): number {
+export function positiveInt(flag: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: must be a positive integer, got '${v}'`);
   return n;
@@ -78,46 +78,5 @@ export function registerRun(program: Command, ctx: CliContext): void {
         }
         if (summary.notReady > 0) ctx.setExitCode(1);
       });
-    });
-
-  program
-    .command("serve")
-    .description("run the reconcile loop continuously (the daemon)")
-    .option("--concurrent <n>", "objects reconciled at the same time", "4")
-    .option("--poll <ms>", "how often the store is checked for changes made by the CLI", "500")
-    .action(async (f: { concurrent: string; poll: string }, cmd: Command) => {
-      const g = globalsOf(cmd, ctx);
-      const env = await openEnv(g);
-      if (runningDaemon(env.home)) {
-        await env.store.close();
-        throw new CommandFailedError(`a daemon is already running for ${env.home}`);
-      }
-      const { Daemon } = await import("../controller/daemon.js");
-      const withdraw = announceDaemon(env.home);
-      const log = (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}\n`);
-      const daemon = new Daemon(env, {
-        concurrency: positiveInt("--concurrent", f.concurrent),
-        pollMs: positiveInt("--poll", f.poll),
-        onResult: (k, o) =>
-          log(
-            `${k.kind}/${k.namespace}/${k.name} ${o.suspended ? "suspended" : o.ready ? "ready" : "not ready"}: ${o.message}`,
-          ),
-        onError: (k, e) =>
-          log(`${k.kind}/${k.namespace}/${k.name} error: ${e instanceof Error ? e.message : String(e)}`),
-      });
-      log(`imagectl serve: home ${env.home}, pid ${process.pid}`);
-      await daemon.start();
-      await new Promise<void>((resolve) => {
-        const shutdown = (sig: string) => {
-          log(`${sig} received, stopping`);
-          resolve();
-        };
-        process.once("SIGTERM", () => shutdown("SIGTERM"));
-        process.once("SIGINT", () => shutdown("SIGINT"));
-      });
-      await daemon.stop();
-      withdraw();
-      await env.store.close();
-      log("stopped");
     });
 }

@@ -46,6 +46,7 @@ export class Daemon {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private lastPoll = 0;
+  private lastStep = 0;
   /** Feed versions of the requests wakeDependents passed on: those objects are scheduled already. */
   private readonly ownRequests = new Set<number>();
 
@@ -79,6 +80,31 @@ export class Daemon {
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
 
+  /** `Date.now()` at the start of the loop's last step (0 before the first): a stuck loop stops moving it. */
+  lastStepAt(): number {
+    return this.lastStep;
+  }
+
+  running(): boolean {
+    return !this.stopped;
+  }
+
+  /** Objects due now and waiting for a free reconcile slot. */
+  queueDepth(): number {
+    const now = Date.now();
+    let n = 0;
+    for (const e of this.entries.values()) if (!e.running && e.dueAt <= now) n++;
+    return n;
+  }
+
+  /**
+   * Run `key` within `delayMs` (a webhook's burst of calls collapses into one reconcile: the first
+   * call sets the time, later ones within the window find it set).
+   */
+  requestSoon(key: ObjectId, delayMs: number): void {
+    this.schedule(key, Date.now() + delayMs);
+  }
+
   /** Ask for `key` to run at `at` (earlier wins). */
   schedule(key: ObjectId, at: number): void {
     const k = objectKey(key);
@@ -100,6 +126,7 @@ export class Daemon {
 
   private async step(): Promise<void> {
     const now = Date.now();
+    this.lastStep = now;
     if (now - this.lastPoll >= this.pollMs) {
       this.lastPoll = now;
       await this.pollChanges().catch((err) =>

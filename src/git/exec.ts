@@ -2,6 +2,7 @@ import { execa } from "execa";
 import { type ConfigEntry, configEnv, type Env, hermeticEnv } from "./env.js";
 import { GitError, type GitOp } from "./errors.js";
 import { scrub } from "./scrub.js";
+import { type GitOperationMessage, timedGitOperation } from "./telemetry.js";
 
 export interface GitRunOptions {
   cwd?: string;
@@ -23,9 +24,31 @@ export interface GitRunResult {
 const AUTH_FAILURE =
   /Authentication failed|could not read (Username|Password)|Permission denied \(|Host key verification failed|No [A-Z0-9-]+ host key is known|returned error: 40[13]|HTTP Basic: Access denied/i;
 
+const REMOTE_OPS = new Set<string>(["fetch", "push", "ls-remote", "clone"]);
+
 /** Runs git and returns its result whatever the exit code; throws only for timeouts, aborts and spawn errors. */
 export async function gitRaw(args: readonly string[], o: GitRunOptions): Promise<GitRunResult> {
   const sub = args.find((a) => !a.startsWith("-")) ?? "git";
+  if (!REMOTE_OPS.has(sub)) return runGit(sub, args, o);
+  // Remote operations are what metrics count: a non-zero exit is a failure as much as a throw.
+  const operation = sub as GitOperationMessage["operation"];
+  return timedGitOperation(operation, async () => {
+    const r = await runGit(sub, args, o);
+    if (r.exitCode !== 0) throw new RemoteOperationFailed(r);
+    return r;
+  }).catch((err: unknown) => {
+    if (err instanceof RemoteOperationFailed) return err.result;
+    throw err;
+  });
+}
+
+class RemoteOperationFailed extends Error {
+  constructor(readonly result: GitRunResult) {
+    super("git exited non-zero");
+  }
+}
+
+async function runGit(sub: string, args: readonly string[], o: GitRunOptions): Promise<GitRunResult> {
   if (o.signal?.aborted) throw new GitError(o.op, `git ${sub} aborted`);
   // Own process group: git fetch/push run helpers (git-remote-http, ssh) that keep the pipes open, so
   // killing only git would leave a timed-out transfer hanging. The whole group is killed instead.

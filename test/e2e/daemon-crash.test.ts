@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
-import { eventually, exited, spawnImagectl } from "../support/imagectl-process.js";
+import { eventually, exited, spawnServe } from "../support/imagectl-process.js";
 import { repositoryWithPolicy } from "../support/manifests.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
@@ -35,7 +35,7 @@ describe("a daemon killed with SIGKILL mid-scan", () => {
     expect((await runCli(["apply", "-f", manifest, "--no-wait", "--home", home])).code).toBe(0);
     // every registry request now hangs for a while: the first scan is in flight when we kill
     proxy.inject(...Array.from({ length: 6 }, () => ({ kind: "slow" as const, delayMs: 4000 })));
-    const first = spawnImagectl(["serve", "--home", home]);
+    const first = spawnServe(home);
     await eventually(async () => (proxy.seen.length > 0 ? true : undefined), 20_000, "the scan to start");
     first.kill("SIGKILL");
     await exited(first);
@@ -48,7 +48,7 @@ describe("a daemon killed with SIGKILL mid-scan", () => {
     );
     expect(repo.status?.lastScanResult).toBeUndefined();
 
-    const second = spawnImagectl(["serve", "--home", home]);
+    const second = spawnServe(home);
     try {
       const tag = await eventually(
         async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { createBareRepoAt, headOf } from "../support/git-repo.js";
-import { eventually, exited, spawnImagectl } from "../support/imagectl-process.js";
+import { eventually, exited, type spawnImagectl, spawnServe } from "../support/imagectl-process.js";
 import { repositoryWithPolicy } from "../support/manifests.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
@@ -64,7 +64,7 @@ spec:
     // Both homes start from the same settled state: 1.1.0 selected and written back.
     expect((await runCli(["reconcile", "image", "repository", "app", "--home", homes.alone])).code).toBe(0);
     const seeded = await headOf(servedBare, "main");
-    daemon = spawnImagectl(["serve", "--poll", "100", "--home", homes.served]);
+    daemon = spawnServe(homes.served, ["--poll", "100"]);
     await eventually(
       async () => ((await headOf(servedBare, "main")) !== seeded ? true : undefined),
       60_000,

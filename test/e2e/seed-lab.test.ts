@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { eventually, exited, spawnImagectl } from "../support/imagectl-process.js";
+import { eventually, exited, spawnServe } from "../support/imagectl-process.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
 // The Flux lab "Automating Image Updates", with imagectl in place of flux and no cluster.
@@ -85,7 +85,7 @@ describe("the seed lab end to end against a real registry", () => {
     expect(
       (await cli("create", "image", "repository", "vote", `--image=${image}`, "--interval=2s")).code,
     ).toBe(0);
-    const daemon = spawnImagectl(["serve", "--home", home]);
+    const daemon = spawnServe(home);
     try {
       await eventually(
         async () => (daemon.output().includes("imagectl serve") ? true : undefined),

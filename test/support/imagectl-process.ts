@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -68,4 +68,34 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+/**
+ * Starts `imagectl serve` for `home` on a free loopback port (tests run daemons side by side), and
+ * gives the listener's URL once the daemon has announced it in daemon.json.
+ */
+export function spawnServe(
+  home: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess & { output: () => string; url: () => Promise<string> } {
+  const child = spawnImagectl(["serve", "--home", home, "--listen", "127.0.0.1:0", ...args], env);
+  const url = () =>
+    eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${child.output()}`);
+        try {
+          const info = JSON.parse(readFileSync(join(home, "daemon.json"), "utf8")) as {
+            pid?: number;
+            url?: string;
+          };
+          return info.pid === child.pid ? info.url : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      20_000,
+      "the daemon to announce its listener",
+    );
+  return Object.assign(child, { url });
 }

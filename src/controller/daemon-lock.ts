@@ -29,6 +29,12 @@ export interface DaemonLock {
   release(): void;
 }
 
+/**
+ * Connections holding a lock. Kept here so that a caller that drops the DaemonLock handle cannot
+ * lose the lock to the garbage collector (better-sqlite3 closes unreachable connections).
+ */
+const held = new Set<Database.Database>();
+
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
@@ -46,11 +52,10 @@ export function acquireDaemonLock(home: string): DaemonLock {
     if (isBusy(err)) throw new DaemonLockedError(home, readDaemonInfo(home));
     throw err;
   }
-  let released = false;
+  held.add(db);
   return {
     release() {
-      if (released) return;
-      released = true;
+      if (!held.delete(db)) return;
       db.exec("ROLLBACK");
       db.close();
     },

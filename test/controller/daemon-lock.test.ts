@@ -16,17 +16,22 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-// A separate process that takes the lock, says so, and holds it until killed.
+// A separate process that takes the lock, says so, and holds it until killed. It drops the handle
+// and forces a garbage collection: the lock must not depend on the caller keeping the handle.
 const HOLDER = `
   const { acquireDaemonLock } = await import(${JSON.stringify(new URL("../../src/controller/daemon-lock.ts", import.meta.url).pathname)});
-  try { acquireDaemonLock(process.argv[1]); console.log("won"); setInterval(() => {}, 1000); }
+  try { acquireDaemonLock(process.argv[1]); globalThis.gc(); console.log("won"); setInterval(() => {}, 1000); }
   catch (e) { console.log("lost:" + e.name); process.exit(0); }
 `;
 
 function holder(dir: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", HOLDER, dir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", HOLDER, dir],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const said = new Promise<string>((resolve) => {
     child.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()));
   });

@@ -1,6 +1,7 @@
 import type { ImageRepository } from "../api/types.js";
-import type { ScanOptions } from "../registry/index.js";
+import { parseDockerConfig, type ScanOptions } from "../registry/index.js";
 import type { Store } from "../store/index.js";
+import { proxyFromSecretRef } from "./proxy-secret.js";
 
 /** What every reconciler needs from the outside world. */
 export interface ControllerEnv {
@@ -19,21 +20,24 @@ export class SecretMissingError extends Error {
 export const DOCKER_CONFIG_KEY = ".dockerconfigjson";
 
 /**
- * Resolves an ImageRepository's secretRef / certSecretRef into registry client options.
+ * Resolves an ImageRepository's secretRef / certSecretRef / proxySecretRef into registry client options.
  * The secrets stay in memory only for the scan; nothing here is logged.
  */
 export async function registryOptionsFor(
   env: ControllerEnv,
   obj: ImageRepository,
-): Promise<Pick<ScanOptions, "insecure" | "credentials" | "tls">> {
+): Promise<Pick<ScanOptions, "insecure" | "credentials" | "tls" | "proxy">> {
   const ns = obj.metadata.namespace;
-  const out: Pick<ScanOptions, "insecure" | "credentials" | "tls"> = { insecure: obj.spec.insecure };
+  const out: Pick<ScanOptions, "insecure" | "credentials" | "tls" | "proxy"> = {
+    insecure: obj.spec.insecure,
+  };
   if (obj.spec.secretRef?.name) {
     const secret = await env.store.getSecret(ns, obj.spec.secretRef.name);
     if (!secret)
       throw new SecretMissingError(`secret '${ns}/${obj.spec.secretRef.name}' not found (spec.secretRef)`);
     const json = secret.data[DOCKER_CONFIG_KEY];
-    if (json) out.credentials = JSON.parse(json);
+    const source = `secret '${ns}/${obj.spec.secretRef.name}' key ${DOCKER_CONFIG_KEY} (spec.secretRef)`;
+    if (json) out.credentials = await parseDockerConfig(json, source, obj.spec.image);
     else if (secret.data.username !== undefined && secret.data.password !== undefined)
       out.credentials = { username: secret.data.username, password: secret.data.password };
     else
@@ -54,5 +58,7 @@ export async function registryOptionsFor(
       key: d["tls.key"] ?? d.keyFile,
     };
   }
+  const proxy = await proxyFromSecretRef(env.store, obj);
+  if (proxy) out.proxy = proxy;
   return out;
 }

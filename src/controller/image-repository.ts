@@ -12,6 +12,7 @@ import {
 import { markFailed, markReady, markStalled } from "./conditions.js";
 import { type ControllerEnv, registryOptionsFor, SecretMissingError } from "./env.js";
 import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
+import { ProxySecretError } from "./proxy-secret.js";
 
 /** The checksum Flux's file storage publishes as `lastScanResult.revision`. */
 export function tagsRevision(sortedTags: readonly string[]): string {
@@ -111,7 +112,7 @@ export async function reconcileImageRepository(
   } catch (err) {
     let reasonCode = "ReadOperationFailed";
     let message: string;
-    if (err instanceof SecretMissingError) {
+    if (err instanceof SecretMissingError || err instanceof ProxySecretError) {
       reasonCode = "AuthenticationFailed";
       message = err.message;
     } else if (err instanceof RegistryError) {

@@ -30,6 +30,7 @@ import {
 import { markFailed, markReady, markStalled } from "./conditions.js";
 import type { ControllerEnv } from "./env.js";
 import { REQUEST_ANNOTATION, type ReconcileOutcome } from "./outcome.js";
+import { ProxySecretError, proxyFromSecretRef } from "./proxy-secret.js";
 
 /** A problem in the spec or its references that retrying cannot fix. */
 class StalledError extends Error {
@@ -148,6 +149,7 @@ async function plan(env: ControllerEnv, auto: ImageUpdateAutomation): Promise<Pl
     cacheDir: join(env.home, "git", ns, spec.sourceRef.name),
     url: repo.spec.url,
     auth: await gitAuthFor(env, repo),
+    proxy: await proxyFromSecretRef(env.store, repo),
     timeoutMs: gitTimeoutMs(repo),
     checkoutBranch,
     pushBranch,
@@ -196,6 +198,7 @@ function sameObserved(a: Record<string, ImageRef> | undefined, b: Record<string,
 
 function classify(err: unknown): StalledError | RetryError {
   if (err instanceof StalledError || err instanceof RetryError) return err;
+  if (err instanceof ProxySecretError) return new RetryError("GitOperationFailed", err.message);
   if (err instanceof RemovedTemplateFieldError) return new StalledError("RemovedTemplateField", err.message);
   if (err instanceof UpdatePathError) return new StalledError("InvalidUpdatePath", err.message);
   if (err instanceof GitError)
@@ -230,7 +233,7 @@ export async function reconcileImageUpdateAutomation(
       auto.status?.observedSourceRevision
     ) {
       // Nothing changed on our side: skip the clone if the remote branch did not move either.
-      const head = await lsRemoteHead(p.git.url, p.checkoutBranch, p.git.auth, p.git.timeoutMs);
+      const head = await lsRemoteHead(p.git.url, p.checkoutBranch, p.git.auth, p.git.timeoutMs, p.git.proxy);
       if (head && `${p.checkoutBranch}@sha1:${head}` === auto.status.observedSourceRevision) {
         const message = "repository up-to-date";
         await save(markReady(status, "Succeeded", message, nowIso, gen));

@@ -88,8 +88,12 @@ function proxyConfig(u: URL, proxy: URL, config: ConfigEntry[], secrets: string[
       `GitRepository proxySecretRef applies to http(s) URLs only, not ${u.protocol}//`,
     );
   }
-  config.push(["http.proxy", proxy.href]);
-  if (proxy.username || proxy.password) {
+  if (!proxy.username && !proxy.password) {
+    config.push(["http.proxy", proxy.href]);
+  } else {
+    // Spelled out so that an empty password keeps its colon (URL drops it): git would prompt for one.
+    const { protocol, username, password, host } = proxy;
+    config.push(["http.proxy", `${protocol}//${username}:${password}@${host}`]);
     config.push(["http.proxyAuthMethod", "basic"]);
     secrets.push(...new Set([proxy.password, decodeURIComponent(proxy.password)].filter((s) => s !== "")));
   }

@@ -14,15 +14,17 @@ const PROXY_PASSWORD = `proxy-pw-${Math.random().toString(36).slice(2)}`;
 describe("git over HTTP through a GitRepository's proxySecretRef", () => {
   let server: GitHttpServer;
   let proxy: TestProxy;
+  let userOnlyProxy: TestProxy;
   const dirs = tempDirs();
   beforeAll(async () => {
-    [server, proxy] = await Promise.all([
+    [server, proxy, userOnlyProxy] = await Promise.all([
       startGitHttpServer({ username: "gituser", password: GIT_PASSWORD }),
       startConnectProxy({ username: "proxy-user", password: PROXY_PASSWORD }),
+      startConnectProxy({ username: "only-user", password: "" }),
     ]);
   });
   afterAll(async () => {
-    await Promise.all([server?.stop(), proxy?.stop()]);
+    await Promise.all([server?.stop(), proxy?.stop(), userOnlyProxy?.stop()]);
     await dirs.cleanup();
   });
 
@@ -45,6 +47,15 @@ describe("git over HTTP through a GitRepository's proxySecretRef", () => {
     const config = await cachedGitConfig(cacheDir);
     expect(config).not.toContain(PROXY_PASSWORD);
     expect(config).not.toContain("proxy");
+  });
+
+  it("sends a user name without a password as such (git does not prompt for one)", async () => {
+    await server.createBareRepo("user-only.git", { "a.yaml": "a: 1\n" });
+    const proxyUrl = new URL(userOnlyProxy.url);
+    expect(await lsRemoteHead(server.url("user-only.git"), "main", auth, 60_000, proxyUrl)).toMatch(
+      /^[0-9a-f]{40}$/,
+    );
+    expect(userOnlyProxy.refused).toBe(0);
   });
 
   it("fails as a GitError that names no password when the proxy refuses the credentials", async () => {

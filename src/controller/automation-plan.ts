@@ -23,6 +23,7 @@ import {
   updateWithSetters,
 } from "../update/index.js";
 import type { ControllerDeps } from "./controller-deps.js";
+import { ProxySecretError, proxyFromSecretRef } from "./proxy-secret.js";
 import { RetryError, StallError } from "./reconcile-context.js";
 
 /** Only policies in the automation's namespace, matching its policySelector, count (as in Flux). */
@@ -123,6 +124,7 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     cacheDir: join(deps.home, "git", ns, spec.sourceRef.name),
     url: repo.spec.url,
     auth: await gitAuthFor(deps, repo),
+    proxy: await proxyFromSecretRef(deps.store, repo),
     timeoutMs: gitTimeoutMs(repo),
     checkoutBranch,
     pushBranch,
@@ -178,6 +180,7 @@ export function sameObserved(a: Record<string, ImageRef> | undefined, b: Record<
 
 export function classify(err: unknown): StallError | RetryError {
   if (err instanceof StallError || err instanceof RetryError) return err;
+  if (err instanceof ProxySecretError) return new RetryError("GitOperationFailed", err.message);
   if (err instanceof RemovedTemplateFieldError) return new StallError("RemovedTemplateField", err.message);
   if (err instanceof UpdatePathError) return new StallError("InvalidUpdatePath", err.message);
   if (err instanceof GitError)

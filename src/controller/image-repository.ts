@@ -12,6 +12,7 @@ import {
 import { RECONCILE_REQUESTED_AT } from "../store/store.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
+import { ProxySecretError } from "./proxy-secret.js";
 import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
 import { registryOptionsFor, SecretMissingError } from "./registry-secrets.js";
 import { reportScanned } from "./telemetry.js";
@@ -101,7 +102,8 @@ async function scan(
     tags = result.tags.filter((t) => !isExcluded(t));
     reportScanned({ namespace, name, durationMs: performance.now() - started, tags: tags.length });
   } catch (err) {
-    if (err instanceof SecretMissingError) return r.fail("AuthenticationFailed", err.message);
+    if (err instanceof SecretMissingError || err instanceof ProxySecretError)
+      return r.fail("AuthenticationFailed", err.message);
     const message = `scan failed: ${err instanceof Error ? err.message : String(err)}`;
     const auth = err instanceof RegistryError && err.kind === "auth";
     return r.fail(auth ? "AuthenticationFailed" : "ReadOperationFailed", message);

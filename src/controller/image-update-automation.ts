@@ -72,7 +72,7 @@ async function upToDateWithoutClone(auto: ImageUpdateAutomation, p: Plan): Promi
   const switching = p.pushBranch !== p.checkoutBranch || !!auto.spec.git?.push?.refspec;
   const observed = auto.status?.observedSourceRevision;
   if (switching || !observed || !sameObserved(auto.status?.observedPolicies, p.observed)) return false;
-  const head = await lsRemoteHead(p.git.url, p.checkoutBranch, p.git.auth, p.git.timeoutMs);
+  const head = await lsRemoteHead(p.git.url, p.checkoutBranch, p.git.auth, p.git.timeoutMs, p.git.proxy);
   return !!head && `${p.checkoutBranch}@sha1:${head}` === observed;
 }
 

@@ -1,6 +1,7 @@
 import type { ImageRepository } from "../api/types.js";
-import type { ScanOptions } from "../registry/index.js";
+import { parseDockerConfig, type ScanOptions } from "../registry/index.js";
 import type { ControllerDeps } from "./controller-deps.js";
+import { proxyFromSecretRef } from "./proxy-secret.js";
 
 /** A secretRef names a secret the store does not have. */
 export class SecretMissingError extends Error {
@@ -11,21 +12,24 @@ export class SecretMissingError extends Error {
 export const DOCKER_CONFIG_KEY = ".dockerconfigjson";
 
 /**
- * Resolves an ImageRepository's secretRef / certSecretRef into registry client options.
+ * Resolves an ImageRepository's secretRef / certSecretRef / proxySecretRef into registry client options.
  * The secrets stay in memory only for the scan; nothing here is logged.
  */
 export async function registryOptionsFor(
   deps: ControllerDeps,
   obj: ImageRepository,
-): Promise<Pick<ScanOptions, "insecure" | "credentials" | "tls">> {
+): Promise<Pick<ScanOptions, "insecure" | "credentials" | "tls" | "proxy">> {
   const ns = obj.metadata.namespace;
-  const out: Pick<ScanOptions, "insecure" | "credentials" | "tls"> = { insecure: obj.spec.insecure };
+  const out: Pick<ScanOptions, "insecure" | "credentials" | "tls" | "proxy"> = {
+    insecure: obj.spec.insecure,
+  };
   if (obj.spec.secretRef?.name) {
     const secret = await deps.store.getSecret(ns, obj.spec.secretRef.name);
     if (!secret)
       throw new SecretMissingError(`secret '${ns}/${obj.spec.secretRef.name}' not found (spec.secretRef)`);
     const json = secret.data[DOCKER_CONFIG_KEY];
-    if (json) out.credentials = JSON.parse(json);
+    const source = `secret '${ns}/${obj.spec.secretRef.name}' key ${DOCKER_CONFIG_KEY} (spec.secretRef)`;
+    if (json) out.credentials = await parseDockerConfig(json, source, obj.spec.image);
     else if (secret.data.username !== undefined && secret.data.password !== undefined)
       out.credentials = { username: secret.data.username, password: secret.data.password };
     else
@@ -46,5 +50,7 @@ export async function registryOptionsFor(
       key: d["tls.key"] ?? d.keyFile,
     };
   }
+  const proxy = await proxyFromSecretRef(deps.store, obj);
+  if (proxy) out.proxy = proxy;
   return out;
 }

@@ -19,7 +19,7 @@ function pushBranchOf(opts: AutomationGitOptions): string {
 }
 
 async function withTransport<T>(opts: AutomationGitOptions, fn: (t: TransportEnv) => Promise<T>): Promise<T> {
-  const transport = await transportEnv(opts.url, opts.auth);
+  const transport = await transportEnv(opts.url, opts.auth, opts.proxy);
   try {
     return await fn(transport);
   } finally {

@@ -76,11 +76,38 @@ function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Transport credentials for `url`, scoped to its origin so a redirect elsewhere never receives them. */
-export async function transportEnv(url: string, auth: GitAuth = {}): Promise<TransportEnv> {
+/**
+ * `http.proxy` for a GitRepository's `proxySecretRef`, with the credentials in its userinfo (git
+ * sends them as Basic Proxy-Authorization at once). Like every entry here it reaches git through
+ * GIT_CONFIG_* variables, never argv; the password is added to what is scrubbed from git's output.
+ */
+function proxyConfig(u: URL, proxy: URL, config: ConfigEntry[], secrets: string[]): void {
+  if (u.protocol !== "http:" && u.protocol !== "https:") {
+    throw new GitError(
+      "clone",
+      `GitRepository proxySecretRef applies to http(s) URLs only, not ${u.protocol}//`,
+    );
+  }
+  if (!proxy.username && !proxy.password) {
+    config.push(["http.proxy", proxy.href]);
+  } else {
+    // Spelled out so that an empty password keeps its colon (URL drops it): git would prompt for one.
+    const { protocol, username, password, host } = proxy;
+    config.push(["http.proxy", `${protocol}//${username}:${password}@${host}`]);
+    config.push(["http.proxyAuthMethod", "basic"]);
+    secrets.push(...new Set([proxy.password, decodeURIComponent(proxy.password)].filter((s) => s !== "")));
+  }
+}
+
+/**
+ * Transport credentials for `url`, scoped to its origin so a redirect elsewhere never receives them,
+ * and the proxy of a `proxySecretRef` (HTTP CONNECT for https).
+ */
+export async function transportEnv(url: string, auth: GitAuth = {}, proxy?: URL): Promise<TransportEnv> {
   const u = parseRemoteUrl(url);
   const secrets = [auth.password, auth.bearerToken, auth.sshPrivateKey].filter((s): s is string => !!s);
   const config: ConfigEntry[] = [["credential.helper", ""]];
+  if (proxy) proxyConfig(u, proxy, config, secrets);
   const env: Env = {};
   let tempDir: string | undefined;
 

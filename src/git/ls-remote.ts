@@ -9,8 +9,9 @@ export async function lsRemoteHead(
   branch: string,
   auth?: GitAuth,
   timeoutMs = 60_000,
+  proxy?: URL,
 ): Promise<string | null> {
-  const transport = await transportEnv(url, auth);
+  const transport = await transportEnv(url, auth, proxy);
   try {
     const ref = `refs/heads/${branch}`;
     const out = await git(["ls-remote", "--heads", url, ref], {

@@ -20,6 +20,8 @@ export interface AutomationGitOptions {
   cacheDir: string;
   url: string;
   auth?: GitAuth;
+  /** GitRepository `proxySecretRef`: an http(s) proxy, credentials in its userinfo. */
+  proxy?: URL;
   /** Per network operation (fetch, push), like Flux's GitRepository `timeout`. Default 60 s. */
   timeoutMs?: number;
   /** `git.checkout.ref.branch` ?? GitRepository `ref.branch` ?? "master". */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Agent as HttpAgent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import type { SecureContext } from "node:tls";
-import { type ProxySettings, proxyFor, proxySettings } from "./proxy-env.js";
+import { fixedProxySettings, type ProxySettings, proxyFor, proxySettings } from "./proxy-env.js";
 import { createTunnelingAgent, proxyAuthorization } from "./proxy-tunnel.js";
 import { socketHost } from "./socket-host.js";
 import { httpsModule, tlsModule } from "./tls-modules.js";
@@ -18,6 +18,8 @@ export interface DispatcherOptions {
   tls?: TlsOptions;
   /** Environment for `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, `NODE_EXTRA_CA_CERTS`. */
   env?: NodeJS.ProcessEnv;
+  /** One proxy for every request, in place of the environment's (an object's `proxySecretRef`). */
+  proxy?: URL;
 }
 
 /** Where and how to send one request: directly, through a CONNECT tunnel, or to an HTTP proxy. */
@@ -143,6 +145,7 @@ export function dispatcherFor(opts: DispatcherOptions = {}): Dispatcher {
   const env = opts.env ?? process.env;
   const tls = opts.tls ?? {};
   const proxyVars = [
+    opts.proxy?.href,
     env.https_proxy,
     env.HTTPS_PROXY,
     env.http_proxy,
@@ -161,7 +164,8 @@ export function dispatcherFor(opts: DispatcherOptions = {}): Dispatcher {
   ]);
   const cached = dispatchers.get(key);
   if (cached) return cached;
-  const dispatcher = createDispatcher(tls, env, proxySettings(env));
+  const proxies = opts.proxy ? fixedProxySettings(opts.proxy) : proxySettings(env);
+  const dispatcher = createDispatcher(tls, env, proxies);
   dispatchers.set(key, dispatcher);
   return dispatcher;
 }

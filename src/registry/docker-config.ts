@@ -73,12 +73,19 @@ export async function loadDockerConfig(dir: string, image: string): Promise<Dock
       `${image}: cannot read Docker config ${path}: ${(err as Error).message}`,
     );
   }
-  try {
-    return JSON.parse(text) as DockerConfigJson;
-  } catch {
-    // The parser's message may quote file content, i.e. a secret: keep only the path.
-    throw new CredentialsError(image, `${image}: Docker config ${path} is not valid JSON`);
-  }
+  return parseDockerConfig(text, path, image);
+}
+
+/**
+ * A Docker config's text (a `config.json`, a secret's `.dockerconfigjson`), checked; `source`
+ * names it in errors, which never quote the text.
+ */
+export async function parseDockerConfig(
+  text: string,
+  source: string,
+  image: string,
+): Promise<DockerConfigJson> {
+  return (await import("./docker-config-checks.js")).dockerConfigFromText(text, source, image);
 }
 
 /** Turns one `auths` entry into credentials; `where` names the entry in errors. */
@@ -125,11 +132,6 @@ export function lookupAuths(
   return undefined;
 }
 
-interface HelperOutput {
-  Username?: string;
-  Secret?: string;
-}
-
 /**
  * Runs `docker-credential-<helper> get` with the server URL on stdin. "credentials not found"
  * means no credentials (Docker falls through to anonymous); any other failure of a configured
@@ -149,12 +151,8 @@ export async function runCredentialHelper(
     }
     throw new CredentialsError(image, `${image}: credential helper ${bin} for ${registry} ${result.failure}`);
   }
-  let out: HelperOutput;
-  try {
-    out = JSON.parse(result.stdout) as HelperOutput;
-  } catch {
-    throw new CredentialsError(image, `${image}: credential helper ${bin} printed invalid JSON`);
-  }
+  const { helperAnswerFromText } = await import("./docker-config-checks.js");
+  const out = helperAnswerFromText(result.stdout, `${bin} for ${registry}`, image);
   if (!out.Secret) return undefined;
   // Docker's convention: the user name "<token>" marks an identity (refresh) token.
   if (out.Username === "<token>") return { identityToken: out.Secret };

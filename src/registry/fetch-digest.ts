@@ -1,6 +1,9 @@
+import { isDigest } from "./digest.js";
+import { registryErrorSummary } from "./error-summary.js";
 import type { ScanOptions } from "./options.js";
 import type { ImageReference } from "./reference.js";
-import { RegistrySession, registryErrorSummary } from "./session.js";
+import { RegistrySession } from "./session.js";
+import type { RegistryResponse } from "./transport.js";
 
 /**
  * All four manifest types: without the OCI ones distribution answers 404 for OCI content, and
@@ -15,6 +18,19 @@ export const MANIFEST_ACCEPT = [
 
 const TAG = /^[\w][\w.-]{0,127}$/;
 
+/** The `Docker-Content-Digest` header, checked: it becomes the policy's status as is. */
+function headerDigest(session: RegistrySession, res: RegistryResponse): string | undefined {
+  const digest = res.headers["docker-content-digest"];
+  if (digest === undefined || digest === "") return undefined;
+  if (!isDigest(digest)) {
+    throw session.fail(
+      "bad-response",
+      `Docker-Content-Digest header from ${new URL(res.url).host} is not a digest (algorithm:hex)`,
+    );
+  }
+  return digest;
+}
+
 /** The manifest digest (`sha256:…`) of `ref:tag`, as Flux's `digestReflectionPolicy` records it. */
 export async function fetchDigest(ref: ImageReference, tag: string, opts: ScanOptions = {}): Promise<string> {
   const session = new RegistrySession(ref, opts);
@@ -24,19 +40,20 @@ export async function fetchDigest(ref: ImageReference, tag: string, opts: ScanOp
   const url = `${first.base}${path}`;
   let res = first.res;
   if (res.status === 200) {
-    const digest = res.headers["docker-content-digest"];
+    const digest = headerDigest(session, res);
     if (digest) return digest;
     // Some registries omit the header on HEAD: fetch the manifest and hash it ourselves.
     res = await session.send("GET", url, MANIFEST_ACCEPT);
     if (res.status === 200) {
+      const problem = (await import("./response-checks.js")).manifestProblem(res.body);
+      if (problem) {
+        throw session.fail("bad-response", `manifest of tag "${tag}" from ${new URL(url).host} ${problem}`);
+      }
       const { createHash } = await import("node:crypto");
-      return (
-        res.headers["docker-content-digest"] ??
-        `sha256:${createHash("sha256").update(res.body).digest("hex")}`
-      );
+      return headerDigest(session, res) ?? `sha256:${createHash("sha256").update(res.body).digest("hex")}`;
     }
   }
-  const summary = registryErrorSummary(res.body);
+  const summary = await registryErrorSummary(res.body);
   if (res.status === 404) {
     throw session.fail("not-found", `manifest for tag "${tag}" not found${summary ? ` (${summary})` : ""}`, {
       status: 404,

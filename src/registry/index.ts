@@ -2,7 +2,7 @@ export type { RetryPolicy } from "./backoff.js";
 export { DEFAULT_RETRY_POLICY } from "./backoff.js";
 export type { TlsOptions } from "./dispatcher.js";
 export type { DockerAuthEntry, DockerConfigJson, RegistryCredentials } from "./docker-config.js";
-export { normaliseRegistryKey } from "./docker-config.js";
+export { normaliseRegistryKey, parseDockerConfig } from "./docker-config.js";
 export {
   CredentialsError,
   InvalidImageReferenceError,
@@ -12,5 +12,6 @@ export {
 export { fetchDigest, MANIFEST_ACCEPT } from "./fetch-digest.js";
 export { type ListTagsResult, listTags } from "./list-tags.js";
 export { DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT_MS, type ScanOptions } from "./options.js";
+export { ProxyConfigError, parseProxyUrl } from "./proxy-env.js";
 export { type ImageReference, isLoopbackRegistry, parseImageReference } from "./reference.js";
 export { TokenCache } from "./token-cache.js";

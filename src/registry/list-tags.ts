@@ -1,8 +1,10 @@
+import { registryErrorSummary } from "./error-summary.js";
 import { nextLink } from "./link-header.js";
 import { DEFAULT_PAGE_SIZE, type ScanOptions } from "./options.js";
 import type { ImageReference } from "./reference.js";
-import { type RegistryResponse, RegistrySession, registryErrorSummary } from "./session.js";
+import { RegistrySession } from "./session.js";
 import { TagCollector } from "./tag-collector.js";
+import type { RegistryResponse } from "./transport.js";
 
 export interface ListTagsResult {
   /** Every tag, deduplicated, in the registry's order (exclusion is the reconciler's job). */
@@ -23,20 +25,30 @@ function tagsPath(repository: string, n: number | undefined, last?: string): str
   return `/v2/${repository}/tags/list${q ? `?${q}` : ""}`;
 }
 
-function parseTagsBody(session: RegistrySession, res: RegistryResponse): string[] {
-  let parsed: { tags?: unknown };
+/**
+ * The tags of one tags/list answer. The shape is response-checks.ts's zod schema, checked here by
+ * hand first: zod over a 20,000-tag array costs 4-18 ms in a fresh process (measured, Node 20), a
+ * plain loop 0.4 ms, in a `policy test --image` run of ~70 ms. The schema is asked only to word
+ * the error once this check has failed, so an answer is accepted exactly when the schema accepts it.
+ */
+async function parseTagsBody(session: RegistrySession, res: RegistryResponse): Promise<string[]> {
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(res.body.toString("utf8")) as { tags?: unknown };
+    parsed = JSON.parse(res.body.toString("utf8"));
   } catch {
-    throw session.fail("bad-response", `tags/list answer from ${new URL(res.url).host} is not JSON`);
+    throw session.fail("bad-response", `tags/list answer from ${new URL(res.url).host} is not valid JSON`);
   }
-  // Distribution answers `"tags": null` for a repository whose tags were all deleted.
-  if (parsed.tags === null || parsed.tags === undefined) return [];
-  const tags: unknown = parsed.tags;
-  if (!Array.isArray(tags) || !allStrings(tags)) {
-    throw session.fail("bad-response", "tags/list answer has no string array `tags`");
+  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+    const tags: unknown = (parsed as { tags?: unknown }).tags;
+    // Distribution answers `"tags": null` for a repository whose tags were all deleted.
+    if (tags === null || tags === undefined) return [];
+    if (Array.isArray(tags) && allStrings(tags)) return tags;
   }
-  return tags;
+  const { tagsListProblem } = await import("./response-checks.js");
+  throw session.fail(
+    "bad-response",
+    `tags/list answer from ${new URL(res.url).host} ${tagsListProblem(parsed)}`,
+  );
 }
 
 // A plain loop: `every` with a callback costs several times more in a fresh process.
@@ -45,8 +57,8 @@ function allStrings(values: unknown[]): values is string[] {
   return true;
 }
 
-function statusError(session: RegistrySession, res: RegistryResponse): Error {
-  const summary = registryErrorSummary(res.body);
+async function statusError(session: RegistrySession, res: RegistryResponse): Promise<Error> {
+  const summary = await registryErrorSummary(res.body);
   const detail = summary ? ` (${summary})` : "";
   if (res.status === 404) return session.fail("not-found", `repository not found${detail}`, { status: 404 });
   if (res.status === 429) {
@@ -93,8 +105,8 @@ export async function listTags(ref: ImageReference, opts: ScanOptions = {}): Pro
 
   for (;;) {
     visited.add(res.url);
-    if (res.status !== 200) throw statusError(session, res);
-    const page = parseTagsBody(session, res);
+    if (res.status !== 200) throw await statusError(session, res);
+    const page = await parseTagsBody(session, res);
     const fresh = collected.add(page);
     const link = nextLink(res.headers.link);
     let next: string | undefined;

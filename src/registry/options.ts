@@ -25,6 +25,11 @@ export interface ScanOptions {
   maxConcurrentPerHost?: number;
   /** Timeout for one `docker-credential-*` call. Default 10 s. */
   credentialHelperTimeoutMs?: number;
+  /**
+   * From `proxySecretRef`: every request (registry and token service) goes through this proxy, as
+   * in Flux, whatever HTTPS_PROXY / HTTP_PROXY / NO_PROXY say; userinfo becomes Proxy-Authorization.
+   */
+  proxy?: URL;
   /** Environment for proxies, `DOCKER_CONFIG`, `NODE_EXTRA_CA_CERTS`, helper PATH. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Token cache; default the process-wide one. */

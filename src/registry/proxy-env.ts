@@ -25,7 +25,11 @@ interface NoProxyRule {
   subdomainsOnly: boolean;
 }
 
-function parseProxyUrl(name: string, value: string | undefined): URL | undefined {
+/**
+ * A proxy URL from a variable or a secret's field; `name` says which (never the value: it may carry
+ * credentials). Undefined when empty.
+ */
+export function parseProxyUrl(name: string, value: string | undefined): URL | undefined {
   const trimmed = value?.trim();
   if (!trimmed) return undefined;
   // Like curl and Go, a bare `host:port` means an HTTP proxy.
@@ -76,6 +80,17 @@ export function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
     noProxy: entries.filter((e) => e !== "*").map(parseNoProxyEntry),
     bypassAll: entries.includes("*"),
   };
+}
+
+/**
+ * One proxy for every target (an object's `proxySecretRef`): as Go's `http.ProxyURL`, which Flux
+ * uses, NO_PROXY does not apply.
+ */
+export function fixedProxySettings(proxy: URL): ProxySettings {
+  if (proxy.protocol !== "http:" && proxy.protocol !== "https:") {
+    throw new ProxyConfigError(`proxy uses unsupported scheme ${proxy.protocol}`);
+  }
+  return { http: proxy, https: proxy, noProxy: [], bypassAll: false };
 }
 
 /**

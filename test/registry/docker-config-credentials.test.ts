@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveCredentials } from "../../src/registry/credentials.js";
 import { normaliseRegistryKey } from "../../src/registry/docker-config.js";
-import { CredentialsError, parseImageReference } from "../../src/registry/index.js";
+import { CredentialsError, parseDockerConfig, parseImageReference } from "../../src/registry/index.js";
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -39,6 +39,8 @@ beforeAll(() => {
   );
   writeHelper("none", "echo 'credentials not found in native keychain'; exit 1");
   writeHelper("broken", "echo 'password=hunter2 leaked?' >&2; exit 3");
+  writeHelper("numeric", 'read url; printf \'{"ServerURL":"%s","Username":"u","Secret":12345}\' "$url"');
+  writeHelper("chatty", "echo 'Username: u, password=hunter2'");
 });
 
 afterAll(() => {
@@ -148,5 +150,57 @@ describe("credential resolution order", () => {
     const err = await resolveCredentials(local, { dockerConfigDir: d, env }).catch((e: unknown) => e);
     expect((err as Error).message).toContain("is not valid JSON");
     expect((err as Error).message).not.toContain("c2VjcmV0");
+  });
+
+  it.each([
+    [[], "is not valid: expected object, got array"],
+    [
+      { auths: { "127.0.0.1:5000": { auth: 5 } } },
+      'is not valid: field auths["127.0.0.1:5000"].auth: expected string, got number',
+    ],
+    [
+      { auths: { "127.0.0.1:5000": "dXNlcjpwYXNz" } },
+      'is not valid: field auths["127.0.0.1:5000"]: expected object, got string',
+    ],
+    [
+      { credHelpers: { "127.0.0.1:5000": true } },
+      'is not valid: field credHelpers["127.0.0.1:5000"]: expected string, got boolean',
+    ],
+    [{ credsStore: ["osxkeychain"] }, "is not valid: field credsStore: expected string, got array"],
+  ])("names the field of a config.json with the wrong shape (%j)", async (config, problem) => {
+    const d = configDir(`shape-${Math.random().toString(36).slice(2)}`, config);
+    const err = await resolveCredentials(local, { dockerConfigDir: d, env }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CredentialsError);
+    expect((err as Error).message).toBe(`127.0.0.1:5000/app: Docker config ${d}/config.json ${problem}`);
+  });
+
+  it("names the helper and the field when a helper answers garbage, without quoting it", async () => {
+    const numeric = configDir("numeric", { credsStore: "numeric" });
+    const err = await resolveCredentials(local, { dockerConfigDir: numeric, env }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CredentialsError);
+    expect((err as Error).message).toBe(
+      "127.0.0.1:5000/app: answer of credential helper docker-credential-numeric for 127.0.0.1:5000 is not valid: field Secret: expected string, got number",
+    );
+    const chatty = configDir("chatty", { credHelpers: { "127.0.0.1:5000": "chatty" } });
+    const err2 = await resolveCredentials(local, { dockerConfigDir: chatty, env }).catch((e: unknown) => e);
+    expect((err2 as Error).message).toBe(
+      "127.0.0.1:5000/app: answer of credential helper docker-credential-chatty for 127.0.0.1:5000 is not valid JSON",
+    );
+  });
+
+  it("checks a secret's .dockerconfigjson the same way, naming the secret", async () => {
+    const source = "secret 'flux-system/regcred' .dockerconfigjson";
+    expect(await parseDockerConfig('{"auths":{"ghcr.io":{"auth":"eDp5"}}}', source, "ghcr.io/o/a")).toEqual({
+      auths: { "ghcr.io": { auth: "eDp5" } },
+    });
+    const err = await parseDockerConfig(
+      '{"auths":{"ghcr.io":{"password":false}}}',
+      source,
+      "ghcr.io/o/a",
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CredentialsError);
+    expect((err as Error).message).toBe(
+      `ghcr.io/o/a: Docker config ${source} is not valid: field auths["ghcr.io"].password: expected string, got boolean`,
+    );
   });
 });

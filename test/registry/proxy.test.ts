@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ImageRepository } from "../../src/api/types.js";
+import { reconcileImageRepository } from "../../src/controller/image-repository.js";
 import {
   fetchDigest,
   listTags,
@@ -6,6 +11,7 @@ import {
   RegistryError,
   type ScanOptions,
 } from "../../src/registry/index.js";
+import { openStore } from "../../src/store/index.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { startConnectProxy, type TestProxy } from "../support/registry-proxy.js";
 
@@ -120,5 +126,112 @@ describe("HTTPS_PROXY / HTTP_PROXY / NO_PROXY", () => {
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as Error).message).toContain("HTTPS_PROXY");
     expect((err as Error).message).not.toContain("secret-value");
+  });
+});
+
+describe("spec.proxySecretRef", () => {
+  // The environment points elsewhere and exempts everything: the object's proxy still wins, as in Flux.
+  const misleading = () =>
+    proxyEnv({ HTTPS_PROXY: "http://127.0.0.1:1", HTTP_PROXY: "http://127.0.0.1:1", NO_PROXY: "*" });
+
+  it("tunnels every request through the given proxy with its credentials, whatever the environment says", async () => {
+    const before = authProxy.tunnels.length;
+    const proxyUrl = new URL(authProxy.url);
+    const ref = parseImageReference(`${secure.host}/proxied/app`);
+    const res = await listTags(ref, { ...secureOpts(misleading()), proxy: proxyUrl });
+    expect(res.tags.sort()).toEqual(["2.0.0", "2.1.0"]);
+    expect(authProxy.tunnels.slice(before)).toContain(secure.host);
+
+    const plainBefore = authProxy.forwarded.length;
+    const plainRes = await listTags(parseImageReference(`${plain.host}/proxied/app`), {
+      ...fast,
+      env: misleading(),
+      proxy: proxyUrl,
+    });
+    expect(plainRes.tags.sort()).toEqual(["1.0.0", "1.1.0"]);
+    expect(authProxy.forwarded.slice(plainBefore)).toContain(
+      `GET http://${plain.host}/v2/proxied/app/tags/list?n=1000`,
+    );
+  });
+
+  describe("an ImageRepository's scan", () => {
+    let home: string;
+    beforeAll(() => {
+      home = mkdtempSync(join(tmpdir(), "imagectl-proxysecret-"));
+    });
+    afterAll(() => {
+      rmSync(home, { recursive: true, force: true });
+    });
+
+    const repository = (proxySecret: string, image = `${secure.host}/proxied/app`): ImageRepository => ({
+      apiVersion: "image.toolkit.fluxcd.io/v1",
+      kind: "ImageRepository",
+      metadata: { name: "app", namespace: "flux-system", generation: 1 },
+      spec: {
+        image,
+        interval: "1h",
+        secretRef: { name: "registry-creds" },
+        certSecretRef: { name: "registry-ca" },
+        proxySecretRef: { name: proxySecret },
+      },
+    });
+
+    async function scan(proxySecret: string, data?: Record<string, string>) {
+      const store = await openStore({ home });
+      try {
+        await store.putSecret("flux-system", "registry-creds", {
+          data: { username: secure.username, password: secure.password },
+        });
+        await store.putSecret("flux-system", "registry-ca", { data: { "ca.crt": secure.caPem ?? "" } });
+        if (data) await store.putSecret("flux-system", proxySecret, { data });
+        const repo = repository(proxySecret);
+        await store.apply([repo]);
+        const stored = (await store.get("ImageRepository", "flux-system", "app"))!;
+        const outcome = await reconcileImageRepository({ store, home, now: () => new Date() }, stored, {
+          force: true,
+        });
+        const status = (await store.get("ImageRepository", "flux-system", "app"))?.status;
+        return { outcome, status };
+      } finally {
+        await store.close();
+      }
+    }
+
+    it("goes through the secret's proxy (address, username, password)", async () => {
+      const before = authProxy.tunnels.length;
+      const address = authProxy.url.replace(/\/\/[^@]*@/, "//");
+      const { outcome, status } = await scan("proxy", {
+        address,
+        username: "proxy-user",
+        password: PROXY_PASSWORD,
+      });
+      expect(outcome.message).toContain("successful scan: found 2 tags");
+      expect(status?.lastScanResult?.tagCount).toBe(2);
+      expect(authProxy.tunnels.slice(before)).toContain(secure.host);
+    });
+
+    it("fails with the object, the secret and the field named, never a value", async () => {
+      const missing = await scan("no-such-proxy");
+      expect(missing.outcome.ready).toBe(false);
+      expect(missing.outcome.message).toBe(
+        "ImageRepository 'flux-system/app': proxy secret 'flux-system/no-such-proxy' not found (spec.proxySecretRef)",
+      );
+      const ready = missing.status?.conditions?.find((c) => c.type === "Ready");
+      expect(ready?.reason).toBe("AuthenticationFailed");
+
+      const noAddress = await scan("proxy-without-address", { username: "u", password: PROXY_PASSWORD });
+      expect(noAddress.outcome.message).toBe(
+        "ImageRepository 'flux-system/app': proxy secret 'flux-system/proxy-without-address' has no field 'address' (spec.proxySecretRef)",
+      );
+      const badAddress = await scan("proxy-bad-address", {
+        address: `socks5://u:${PROXY_PASSWORD}@127.0.0.1:1`,
+      });
+      expect(badAddress.outcome.message).toBe(
+        "ImageRepository 'flux-system/app': proxy secret 'flux-system/proxy-bad-address' field 'address' uses unsupported proxy scheme socks5: (spec.proxySecretRef)",
+      );
+      for (const r of [missing, noAddress, badAddress]) {
+        expect(JSON.stringify(r)).not.toContain(PROXY_PASSWORD);
+      }
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /**
  * A running `imagectl serve` announces itself in $IMAGECTL_HOME/daemon.json so that CLI commands
@@ -8,10 +8,10 @@ import { z } from "zod";
  * (daemon-lock.ts) writes it; readers check it with a schema since any file can be edited.
  */
 const daemonInfoSchema = z.object({
-  pid: z.number().int().positive(),
+  pid: z.number().check(z.int(), z.positive()),
   startedAt: z.string(),
   /** The HTTP listener's base URL, when it has one. */
-  url: z.string().optional(),
+  url: z.optional(z.string()),
 });
 export type DaemonInfo = z.infer<typeof daemonInfoSchema>;
 

@@ -3,6 +3,7 @@ import { RegistryError } from "./errors.js";
 import { type HostLimiter, hostLimiter } from "./host-limiter.js";
 import { errorCode, errorDetail, isUntrustedCertificate } from "./network-errors.js";
 import type { RegistryOperation } from "./operation.js";
+import { reportRegistryRetry } from "./telemetry.js";
 import { type RegistryResponse, type RequestMethod, sendOnce } from "./transport.js";
 
 // go-containerregistry's transient set (408, 429, 499, 5xx incl. Cloudflare's 522).
@@ -49,7 +50,9 @@ export async function sendWithRetry(
           },
         );
       }
-      await pause(op, backoffDelay(attempt, op.retry), signal);
+      const waitMs = backoffDelay(attempt, op.retry);
+      reportRegistryRetry({ host, reason: "network", waitMs });
+      await pause(op, waitMs, signal);
       continue;
     }
     if (!RETRY_STATUSES.has(res.status) || attempt >= op.retry.retries) return res;
@@ -57,6 +60,8 @@ export async function sendWithRetry(
       res.status === 429 || res.status === 503
         ? parseRetryAfter(res.headers["retry-after"], op.retry.retryAfterCapMs)
         : undefined;
-    await pause(op, retryAfter ?? backoffDelay(attempt, op.retry), signal);
+    const waitMs = retryAfter ?? backoffDelay(attempt, op.retry);
+    reportRegistryRetry({ host, reason: res.status === 429 ? "rate_limited" : "server_error", waitMs });
+    await pause(op, waitMs, signal);
   }
 }

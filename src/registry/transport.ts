@@ -1,5 +1,6 @@
 import { exchange, exchangeFollowingRedirects, ResponseTooLargeError } from "./http-exchange.js";
 import type { RegistryOperation } from "./operation.js";
+import { reportRegistryRequest } from "./telemetry.js";
 
 export type RequestMethod = "GET" | "HEAD" | "POST";
 
@@ -45,8 +46,10 @@ export async function sendOnce(
       idleTimeoutMs: op.timeoutMs,
       maxBodyBytes: MAX_BODY_BYTES,
     });
+    reportRegistryRequest({ host: new URL(url).host, status: res.status });
     return { status: res.status, headers: flattenHeaders(res.headers), body: res.body, url };
   } catch (err) {
+    reportRegistryRequest({ host: new URL(url).host });
     if (err instanceof ResponseTooLargeError) {
       throw op.fail(
         "bad-response",

@@ -68,6 +68,11 @@ describe("the daemon's HTTP side", () => {
     expect(body).toMatch(/imagectl_repository_tags\{namespace="flux-system",name="app"\} 2/);
     expect(body).toMatch(/imagectl_policy_latest_ref_changes_total\{namespace="flux-system",name="app"\} 1/);
     expect(body).toContain("imagectl_reconcile_queue_depth");
+    expect(body).toMatch(
+      new RegExp(
+        `imagectl_registry_requests_total\\{host="${registry.host.replace(/\./g, "\\.")}",code="2xx"\\} [1-9]`,
+      ),
+    );
     expect(body).toContain("process_cpu_seconds_total");
     // No tag ever becomes a label value.
     expect(body).not.toMatch(/="1\.1\.0"/);

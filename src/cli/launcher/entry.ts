@@ -1,8 +1,8 @@
 /**
- * The CLI as one call, shared by both process entries: dist/cli/launch.cjs (through the
+ * The CLI as one call, shared by both process entries: dist/cli/launcher/launch.cjs (through the
  * bundles, the installed `imagectl`) and bin.ts (unbundled, used by tests and `tsx`).
  */
-import { restoreDefaultRegexpFlags } from "../policy/regex/v8-linear.js";
+import { restoreDefaultRegexpFlags } from "../../policy/regex/v8-linear.js";
 
 /** The launcher's name for NODE_EXTRA_CA_CERTS while Node starts (see bin/imagectl). */
 export const DEFERRED_CA_VARIABLE = "IMAGECTL_DEFERRED_EXTRA_CA_CERTS";
@@ -48,7 +48,7 @@ export function beforeCodeCache(): void {
 export async function run(argv: string[]): Promise<number> {
   restoreDeferredCaCerts(process.env);
   const { main } =
-    routeOf(argv) === "policy-test" ? await import("./policy-test-main.js") : await import("./main.js");
+    routeOf(argv) === "policy-test" ? await import("./policy-test-main.js") : await import("../main.js");
   return main(argv);
 }
 

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { formatDuration, parseDuration } from "../api/duration.js";
 import {
   type DigestReflectionPolicy,
   IMAGE_API_V1,
@@ -9,18 +8,8 @@ import {
 } from "../api/types.js";
 import { createOrExport } from "./apply-object.js";
 import { UsageError } from "./errors.js";
-import { collect, globalsOf, openEnv, parseLabels } from "./globals.js";
+import { collect, durationFlag, globalsOf, openEnv, parseLabels } from "./globals.js";
 import type { CliContext } from "./io.js";
-
-/** Flux stores durations as metav1.Duration, which prints in Go's form (1m → 1m0s). */
-export function durationFlag(flag: string, value: string, opts: { noHours?: boolean } = {}): string {
-  const pattern = opts.noHours ? /^([0-9]+(\.[0-9]+)?(ms|s|m))+$/ : /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
-  if (!pattern.test(value))
-    throw new UsageError(
-      `${flag}: invalid duration '${value}' (expected e.g. 30s, 5m, 1h${opts.noHours ? "; no hours" : ""})`,
-    );
-  return formatDuration(parseDuration(value));
-}
 
 function orderFlag(flag: string, value: string): Order {
   if (value !== "asc" && value !== "desc")

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { parseDuration } from "../api/duration.js";
+import { formatDuration, parseDuration } from "../api/duration.js";
 import { DEFAULT_NAMESPACE } from "../api/types.js";
 import type { ControllerEnv } from "../controller/env.js";
 import { resolveHome } from "../store/home.js";
@@ -58,6 +58,16 @@ export async function withEnv<T>(g: GlobalOptions, fn: (env: ControllerEnv) => P
   } finally {
     await env.store.close();
   }
+}
+
+/** Flux stores durations as metav1.Duration, which prints in Go's form (1m → 1m0s). */
+export function durationFlag(flag: string, value: string, opts: { noHours?: boolean } = {}): string {
+  const pattern = opts.noHours ? /^([0-9]+(\.[0-9]+)?(ms|s|m))+$/ : /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+  if (!pattern.test(value))
+    throw new UsageError(
+      `${flag}: invalid duration '${value}' (expected e.g. 30s, 5m, 1h${opts.noHours ? "; no hours" : ""})`,
+    );
+  return formatDuration(parseDuration(value));
 }
 
 /** `--label k=v` values into a map, validated like Kubernetes labels. */

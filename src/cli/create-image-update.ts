@@ -1,12 +1,12 @@
 // `imagectl create image update`: an ImageUpdateAutomation from flags, as `flux create image update`.
 import type { Command } from "commander";
 import { IMAGE_API_V1, type ImageUpdateAutomation } from "../api/types.js";
-import { createOrExport } from "./apply-object.js";
+import { type CreateFlags, createAction, metadataOf } from "./apply-object.js";
 import { UsageError } from "./errors.js";
-import { collect, durationFlag, globalsOf, openEnv, parseLabels } from "./globals.js";
+import { collect, durationFlag } from "./globals.js";
 import type { CliContext } from "./io.js";
 
-interface UpdateFlags {
+interface UpdateFlags extends CreateFlags {
   gitRepoRef?: string;
   gitRepoNamespace?: string;
   gitRepoPath?: string;
@@ -20,8 +20,6 @@ interface UpdateFlags {
   signingKeySecret?: string;
   signingKeyType?: string;
   interval: string;
-  label?: string[];
-  export?: boolean;
 }
 
 export function buildImageUpdate(name: string, namespace: string, f: UpdateFlags): ImageUpdateAutomation {
@@ -33,11 +31,10 @@ export function buildImageUpdate(name: string, namespace: string, f: UpdateFlags
     throw new UsageError("--signing-key-type: requires --signing-key-secret");
   if (f.signingKeyType && f.signingKeyType !== "gpg" && f.signingKeyType !== "ssh")
     throw new UsageError(`--signing-key-type: invalid type '${f.signingKeyType}', must be gpg or ssh`);
-  const labels = parseLabels(f.label);
   const obj: ImageUpdateAutomation = {
     apiVersion: IMAGE_API_V1,
     kind: "ImageUpdateAutomation",
-    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    metadata: metadataOf(name, namespace, f),
     spec: {
       git: {
         checkout: { ref: { branch: f.checkoutBranch } },
@@ -75,36 +72,39 @@ export function buildImageUpdate(name: string, namespace: string, f: UpdateFlags
 }
 
 export function registerCreateImageUpdate(image: Command, ctx: CliContext): void {
-  image
-    .command("update")
-    .description("create or update an ImageUpdateAutomation: write selected images back to Git")
-    .argument("<name>")
-    .option("--git-repo-ref <name>", "the GitRepository to update")
-    .option("--git-repo-namespace <ns>", "the GitRepository's namespace (default: the automation's)")
-    .option("--git-repo-path <path>", "only update YAML files under this path of the repository")
-    .option("--checkout-branch <branch>", "the branch to check out")
-    .option("--push-branch <branch>", "the branch to push to (default: the checkout branch)")
-    .option("--push-refspec <refspec>", "an extra refspec to push, e.g. refs/heads/auto:refs/for/main")
-    .option("--push-option <key=value>", "git push option (repeatable)", collect)
-    .option("--author-name <name>", "commit author name")
-    .option("--author-email <email>", "commit author email")
-    .option("--commit-template <template>", "Go text/template for the commit message")
-    .option("--signing-key-secret <name>", "secret with the commit signing key (git.asc or identity)")
-    .option("--signing-key-type <type>", "gpg (default) or ssh")
-    .option("--interval <duration>", "time between runs", "1m0s")
-    .option("--label <key=value>", "label to set (repeatable)", collect)
-    .option("--export", "print the object as YAML instead of creating it")
-    .action(async (name: string, f: UpdateFlags, cmd: Command) => {
-      const g = globalsOf(cmd, ctx);
-      const obj = buildImageUpdate(name, g.namespace, f);
-      if (f.commitTemplate !== undefined) {
-        const { validateCommitTemplate } = await import("../update/index.js");
-        try {
-          validateCommitTemplate(f.commitTemplate);
-        } catch (err) {
-          throw new UsageError(`--commit-template: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      }
-      await createOrExport(ctx, obj, { export: f.export, timeoutMs: g.timeoutMs, env: () => openEnv(g) });
-    });
+  createAction(
+    image
+      .command("update")
+      .description("create or update an ImageUpdateAutomation: write selected images back to Git")
+      .argument("<name>")
+      .option("--git-repo-ref <name>", "the GitRepository to update")
+      .option("--git-repo-namespace <ns>", "the GitRepository's namespace (default: the automation's)")
+      .option("--git-repo-path <path>", "only update YAML files under this path of the repository")
+      .option("--checkout-branch <branch>", "the branch to check out")
+      .option("--push-branch <branch>", "the branch to push to (default: the checkout branch)")
+      .option("--push-refspec <refspec>", "an extra refspec to push, e.g. refs/heads/auto:refs/for/main")
+      .option("--push-option <key=value>", "git push option (repeatable)", collect)
+      .option("--author-name <name>", "commit author name")
+      .option("--author-email <email>", "commit author email")
+      .option("--commit-template <template>", "Go text/template for the commit message")
+      .option("--signing-key-secret <name>", "secret with the commit signing key (git.asc or identity)")
+      .option("--signing-key-type <type>", "gpg (default) or ssh")
+      .option("--interval <duration>", "time between runs", "1m0s"),
+    ctx,
+    async (name, namespace, f: UpdateFlags) => {
+      const obj = buildImageUpdate(name, namespace, f);
+      if (f.commitTemplate !== undefined) await checkCommitTemplate(f.commitTemplate);
+      return obj;
+    },
+  );
+}
+
+/** A template Flux would fail to parse is a usage error now, not a failed automation run later. */
+async function checkCommitTemplate(template: string): Promise<void> {
+  const { validateCommitTemplate } = await import("../update/index.js");
+  try {
+    validateCommitTemplate(template);
+  } catch (err) {
+    throw new UsageError(`--commit-template: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

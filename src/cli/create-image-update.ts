@@ -88,7 +88,7 @@ export function registerCreateImageUpdate(image: Command, ctx: CliContext): void
       .option("--author-email <email>", "commit author email")
       .option("--commit-template <template>", "Go text/template for the commit message")
       .option("--signing-key-secret <name>", "secret with the commit signing key (git.asc or identity)")
-      .option("--signing-key-type <type>", "gpg (default) or ssh")
+      .option("--signing-key-type <type>", "gpg or ssh (default: gpg)")
       .option("--interval <duration>", "time between runs", "1m0s"),
     ctx,
     async (name, namespace, f: UpdateFlags) => {

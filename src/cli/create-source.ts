@@ -43,7 +43,7 @@ export function registerCreateSource(create: Command, ctx: CliContext): void {
       .option("--branch <branch>", "the branch to check out", "master")
       .option("--secret-ref <name>", "git secret with the credentials (imagectl create secret git)")
       .option("--interval <duration>", "source interval", "1m0s")
-      .option("--timeout <duration>", "timeout for each Git network operation (default 60s)"),
+      .option("--timeout <duration>", "timeout for each Git network operation (default: 60s)"),
     ctx,
     buildGitRepository,
   );

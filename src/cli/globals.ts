@@ -17,7 +17,7 @@ export interface GlobalOptions {
 export function addGlobalOptions(program: Command): void {
   program
     .option("-n, --namespace <ns>", "the namespace scope for this operation", DEFAULT_NAMESPACE)
-    .option("--home <dir>", "state directory (default $IMAGECTL_HOME or ~/.imagectl)")
+    .option("--home <dir>", "state directory (default: $IMAGECTL_HOME or ~/.imagectl)")
     .option("--timeout <duration>", "timeout for this operation", "5m0s");
 }
 

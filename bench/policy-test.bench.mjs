@@ -10,9 +10,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-// The installed command: bin/imagectl → dist/cli/launch.cjs → the policy-test bundle.
+// The installed command: bin/imagectl → dist/cli/launcher/launch.cjs → the policy-test bundle.
 const bin = join(root, "bin", "imagectl");
-if (!existsSync(join(root, "dist", "cli", "launch.cjs"))) {
+if (!existsSync(join(root, "dist", "cli", "launcher", "launch.cjs"))) {
   console.error("dist/ is missing: run `npm run build` first");
   process.exit(2);
 }

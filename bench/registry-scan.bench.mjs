@@ -24,7 +24,7 @@ function need(path, what) {
 need("/usr/bin/docker-registry", "Debian docker-registry");
 need("/usr/bin/skopeo", "skopeo");
 need("/usr/bin/time", "GNU time (Debian package `time`)");
-need(join(root, "dist/cli/launch.cjs"), "the build (run `npm run build`)");
+need(join(root, "dist/cli/launcher/launch.cjs"), "the build (run `npm run build`)");
 
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -157,7 +157,7 @@ for (const size of SIZES) {
   spawnSync("sync");
   for (let i = 0; i < 20; i++) await (await fetch(`${base}/v2/${repo}/tags/list`)).arrayBuffer();
   const image = `127.0.0.1:${port}/${repo}`;
-  // The installed command: bin/imagectl (launcher) → dist/cli/launch.cjs → bundle + code cache.
+  // The installed command: bin/imagectl (launcher) → dist/cli/launcher/launch.cjs → bundle + code cache.
   const imagectl = join(root, "bin/imagectl");
   const ours = ["policy", "test", "--image", image, "--select-alpha", "asc", "-o", "json"];
   const theirs = ["list-tags", "--tls-verify=false", `docker://${image}`];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Bundles the CLI into dist/cli/imagectl-<route>.cjs (one per route of src/cli/entry.ts), which
-// dist/cli/launch.cjs compiles and calls through a V8 code cache (see src/cli/launch.cts for why). Run by
-// `npm run build` after tsc.
+// Bundles the CLI into dist/cli/imagectl-<route>.cjs (one per route of src/cli/launcher/entry.ts),
+// which dist/cli/launcher/launch.cjs compiles and calls through a V8 code cache (see
+// src/cli/launcher/launch.cts for why). Run by `npm run build` after tsc.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,7 +52,7 @@ const lazyChildProcessForCommander = {
 
 for (const route of ROUTES) {
   const outfile = join(root, `dist/cli/imagectl-${route}.cjs`);
-  await bundle(join(root, `src/cli/bundle-${route}.ts`), outfile);
+  await bundle(join(root, `src/cli/launcher/bundle-${route}.ts`), outfile);
   const text = readFileSync(outfile, "latin1");
   // The launcher reads a bundle as Latin-1 (faster than UTF-8): that needs pure ASCII.
   const nonAscii = [...text].findIndex((c) => c.charCodeAt(0) > 0x7f);

@@ -8,9 +8,10 @@
  * as another type are double-quoted. Long lines are not folded (go-yaml would fold at 80 columns).
  */
 import { Document, isScalar, parse, Scalar, visit } from "yaml";
+import type { $ZodType } from "zod/v4/core";
 import { normalizeApiVersion } from "./defaults.js";
 import { isValidDuration, normalizeDuration } from "./duration.js";
-import { type FieldSchema, isPlainObject, type ObjectSchema, SPEC_SCHEMAS } from "./schema.js";
+import { fieldView, isPlainObject, specSchema } from "./schema.js";
 import { type AnyObject, DEFAULT_NAMESPACE } from "./types.js";
 
 type Plain = string | boolean | number | Plain[] | { [key: string]: Plain };
@@ -24,7 +25,7 @@ export function toExportObject(obj: AnyObject): Record<string, Plain> {
   const { labels, annotations } = obj.metadata;
   if (labels && Object.keys(labels).length > 0) metadata.labels = { ...labels };
   if (annotations && Object.keys(annotations).length > 0) metadata.annotations = { ...annotations };
-  const spec = cleanValue(obj.spec, SPEC_SCHEMAS[obj.kind]) ?? {};
+  const spec = cleanValue(obj.spec, specSchema(obj.kind)) ?? {};
   if (isPlainObject(spec)) {
     for (const field of ["interval", "timeout"]) {
       const v = spec[field];
@@ -78,12 +79,13 @@ function resolvesToNonString(text: string): boolean {
 }
 
 /** Drops what Go's `omitempty` drops: unset, false, "", empty lists and maps; keeps empty structs. */
-function cleanValue(value: unknown, schema: FieldSchema | undefined): Plain | undefined {
+function cleanValue(value: unknown, schema: $ZodType | undefined): Plain | undefined {
   if (value === undefined || value === null) return undefined;
   if (schema === undefined) return toPlain(value);
-  switch (schema.type) {
+  const field = fieldView(schema);
+  switch (field.type) {
     case "string":
-      if (value === "" && !schema.keepEmpty && !schema.required) return undefined;
+      if (value === "" && !field.keepEmpty && !field.required) return undefined;
       return toPlain(value);
     case "boolean":
       return value === false ? undefined : toPlain(value);
@@ -92,22 +94,25 @@ function cleanValue(value: unknown, schema: FieldSchema | undefined): Plain | un
     case "array": {
       if (!Array.isArray(value) || value.length === 0)
         return Array.isArray(value) ? undefined : toPlain(value);
-      return value.map((item) => cleanValue(item, schema.items) ?? {});
+      return value.map((item) => cleanValue(item, field.items) ?? {});
     }
     case "object":
-      return cleanObject(value, schema);
+      return cleanObject(value, field.fields);
+    case "other":
+      return toPlain(value);
   }
 }
 
-function cleanObject(value: unknown, schema: ObjectSchema): Plain | undefined {
+function cleanObject(value: unknown, fields: Readonly<Record<string, $ZodType>>): Plain | undefined {
   if (!isPlainObject(value)) return toPlain(value);
   const out: Record<string, Plain> = {};
   for (const [key, v] of Object.entries(value)) {
-    const cleaned = cleanValue(v, schema.fields[key]);
+    const cleaned = cleanValue(v, fields[key]);
     if (cleaned !== undefined) out[key] = cleaned;
   }
   // Fields without omitempty are printed even when unset.
-  for (const [key, field] of Object.entries(schema.fields)) {
+  for (const [key, schema] of Object.entries(fields)) {
+    const field = fieldView(schema);
     if (field.type === "string" && field.keepEmpty && out[key] === undefined) out[key] = "";
   }
   return out;

@@ -3,6 +3,7 @@ export * from "./defaults.js";
 export * from "./duration.js";
 export * from "./export.js";
 export * from "./issues.js";
+export { checkGitRefName } from "./kind-rules.js";
 export { type ParsedDocument, type ParseOptions, parseManifests } from "./manifest.js";
 export * from "./names.js";
 export * from "./object-id.js";
@@ -15,4 +16,4 @@ export {
   validateLabelSelector,
 } from "./selector.js";
 export * from "./types.js";
-export { assertValid, checkGitRefName, describeObject, validateObject } from "./validate.js";
+export { assertValid, describeObject, validateObject } from "./validate.js";

@@ -7,7 +7,8 @@ import { type Document, LineCounter, parseAllDocuments } from "yaml";
 import { normalizeApiVersion } from "./defaults.js";
 import { ManifestError, type ValidationIssue } from "./issues.js";
 import { objectKey } from "./object-id.js";
-import { isPlainObject, type PathSegment } from "./schema.js";
+import { isPlainObject } from "./schema.js";
+import type { PathSegment } from "./shape-problems.js";
 import { type AnyObject, DEFAULT_NAMESPACE, type ObjectMeta } from "./types.js";
 import { describeObject, findProblems } from "./validate.js";
 

@@ -1,6 +1,8 @@
-import type { AnyObject } from "../api/types.js";
+import type { Command } from "commander";
+import type { AnyObject, ObjectMeta } from "../api/types.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
 import { UsageError } from "./errors.js";
+import { collect, globalsOf, openEnv, parseLabels } from "./globals.js";
 import type { CliContext } from "./io.js";
 import { progress } from "./progress.js";
 import { readyText } from "./ready-text.js";
@@ -54,4 +56,35 @@ export async function createOrExport(
   } finally {
     await env.store.close();
   }
+}
+
+/** The flags every `create <kind>` command has. */
+export interface CreateFlags {
+  label?: string[];
+  export?: boolean;
+}
+
+/** An object's metadata from its name, the namespace and the --label flags. */
+export function metadataOf(name: string, namespace: string, f: CreateFlags): ObjectMeta {
+  const labels = parseLabels(f.label);
+  return { name, namespace, ...(labels ? { labels } : {}) };
+}
+
+/**
+ * Completes a `create <kind> <name>` command: the options every one has, and the action that
+ * builds the object from the flags and hands it to createOrExport.
+ */
+export function createAction<F extends CreateFlags>(
+  cmd: Command,
+  ctx: CliContext,
+  build: (name: string, namespace: string, f: F) => AnyObject | Promise<AnyObject>,
+): Command {
+  return cmd
+    .option("--label <key=value>", "label to set on the object (repeatable)", collect)
+    .option("--export", "print the object as YAML instead of creating it")
+    .action(async (name: string, f: F, c: Command) => {
+      const g = globalsOf(c, ctx);
+      const obj = await build(name, g.namespace, f);
+      await createOrExport(ctx, obj, { export: f.export, timeoutMs: g.timeoutMs, env: () => openEnv(g) });
+    });
 }

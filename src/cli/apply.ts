@@ -3,10 +3,9 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import type { AnyObject, Kind } from "../api/types.js";
 import { runningDaemon } from "../controller/daemon-info.js";
-import { readStdin } from "./create-secret.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
-import type { CliContext } from "./io.js";
+import { type CliContext, readStdin } from "./io.js";
 
 interface Source {
   name: string;

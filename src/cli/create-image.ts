@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { formatDuration, parseDuration } from "../api/duration.js";
 import {
   type DigestReflectionPolicy,
   IMAGE_API_V1,
@@ -7,20 +6,10 @@ import {
   type ImageRepository,
   type Order,
 } from "../api/types.js";
-import { createOrExport } from "./apply-object.js";
+import { type CreateFlags, createAction, metadataOf } from "./apply-object.js";
 import { UsageError } from "./errors.js";
-import { collect, globalsOf, openEnv, parseLabels } from "./globals.js";
+import { collect, durationFlag } from "./globals.js";
 import type { CliContext } from "./io.js";
-
-/** Flux stores durations as metav1.Duration, which prints in Go's form (1m → 1m0s). */
-export function durationFlag(flag: string, value: string, opts: { noHours?: boolean } = {}): string {
-  const pattern = opts.noHours ? /^([0-9]+(\.[0-9]+)?(ms|s|m))+$/ : /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
-  if (!pattern.test(value))
-    throw new UsageError(
-      `${flag}: invalid duration '${value}' (expected e.g. 30s, 5m, 1h${opts.noHours ? "; no hours" : ""})`,
-    );
-  return formatDuration(parseDuration(value));
-}
 
 function orderFlag(flag: string, value: string): Order {
   if (value !== "asc" && value !== "desc")
@@ -28,7 +17,7 @@ function orderFlag(flag: string, value: string): Order {
   return value;
 }
 
-interface RepoFlags {
+interface RepoFlags extends CreateFlags {
   image?: string;
   interval: string;
   scanTimeout?: string;
@@ -37,11 +26,9 @@ interface RepoFlags {
   exclusionList?: string[];
   insecure?: boolean;
   provider?: string;
-  label?: string[];
-  export?: boolean;
 }
 
-interface PolicyFlags {
+interface PolicyFlags extends CreateFlags {
   imageRef?: string;
   imageRefNamespace?: string;
   selectSemver?: string;
@@ -51,8 +38,6 @@ interface PolicyFlags {
   filterExtract?: string;
   reflectDigest?: string;
   interval?: string;
-  label?: string[];
-  export?: boolean;
 }
 
 export function buildImageRepository(name: string, namespace: string, f: RepoFlags): ImageRepository {
@@ -63,11 +48,10 @@ export function buildImageRepository(name: string, namespace: string, f: RepoFla
     throw new UsageError(
       `--provider: invalid provider '${provider}', must be one of generic, aws, azure, gcp`,
     );
-  const labels = parseLabels(f.label);
   const obj: ImageRepository = {
     apiVersion: IMAGE_API_V1,
     kind: "ImageRepository",
-    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    metadata: metadataOf(name, namespace, f),
     spec: { image: f.image, interval: durationFlag("--interval", f.interval) },
   };
   if (f.scanTimeout) obj.spec.timeout = durationFlag("--scan-timeout", f.scanTimeout, { noHours: true });
@@ -92,11 +76,10 @@ export function buildImagePolicy(name: string, namespace: string, f: PolicyFlags
   if (chosen.length > 1) throw new UsageError(`only one of ${chosen.join(", ")} may be given`);
   if (chosen.length === 0)
     throw new UsageError("a policy must be given: --select-semver, --select-alpha or --select-numeric");
-  const labels = parseLabels(f.label);
   const obj: ImagePolicy = {
     apiVersion: IMAGE_API_V1,
     kind: "ImagePolicy",
-    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    metadata: metadataOf(name, namespace, f),
     spec: {
       imageRepositoryRef: {
         name: f.imageRef,
@@ -132,49 +115,43 @@ export function buildImagePolicy(name: string, namespace: string, f: PolicyFlags
 export function registerCreateImage(create: Command, ctx: CliContext): Command {
   const image = create.command("image").description("create or update image automation objects");
 
-  image
-    .command("repository")
-    .description("create or update an ImageRepository: a registry repository scanned for tags")
-    .argument("<name>")
-    .option("--image <ref>", "the image repository to scan, e.g. ghcr.io/org/app (no tag)")
-    .option("--interval <duration>", "time between scans", "1m0s")
-    .option("--scan-timeout <duration>", "timeout for one scan (default: the interval)")
-    .option("--secret-ref <name>", "docker-registry secret with the registry credentials")
-    .option("--cert-ref <name>", "secret with ca.crt and/or tls.crt + tls.key for the registry")
-    .option(
-      "--exclusion-list <regex>",
-      "RE2 pattern of tags to ignore (repeatable; replaces the default ^.*\\.sig$)",
-      collect,
-    )
-    .option("--insecure", "allow plain HTTP to a non-loopback registry")
-    .option("--provider <name>", "generic, aws, azure or gcp", "generic")
-    .option("--label <key=value>", "label to set on the object (repeatable)", collect)
-    .option("--export", "print the object as YAML instead of creating it")
-    .action(async (name: string, flags: RepoFlags, cmd: Command) => {
-      const g = globalsOf(cmd, ctx);
-      const obj = buildImageRepository(name, g.namespace, flags);
-      await createOrExport(ctx, obj, { export: flags.export, timeoutMs: g.timeoutMs, env: () => openEnv(g) });
-    });
+  createAction(
+    image
+      .command("repository")
+      .description("create or update an ImageRepository: a registry repository scanned for tags")
+      .argument("<name>")
+      .option("--image <ref>", "the image repository to scan, e.g. ghcr.io/org/app (no tag)")
+      .option("--interval <duration>", "time between scans", "1m0s")
+      .option("--scan-timeout <duration>", "timeout for one scan (default: the interval)")
+      .option("--secret-ref <name>", "docker-registry secret with the registry credentials")
+      .option("--cert-ref <name>", "secret with ca.crt and/or tls.crt + tls.key for the registry")
+      .option(
+        "--exclusion-list <regex>",
+        "RE2 pattern of tags to ignore (repeatable; replaces the default ^.*\\.sig$)",
+        collect,
+      )
+      .option("--insecure", "allow plain HTTP to a non-loopback registry")
+      .option("--provider <name>", "generic, aws, azure or gcp", "generic"),
+    ctx,
+    buildImageRepository,
+  );
 
-  image
-    .command("policy")
-    .description("create or update an ImagePolicy: how the latest tag of a repository is selected")
-    .argument("<name>")
-    .option("--image-ref <name>", "the ImageRepository to select from")
-    .option("--image-ref-namespace <ns>", "the ImageRepository's namespace (default: the policy's)")
-    .option("--select-semver <range>", "select the highest version in this semver range")
-    .option("--select-alpha <order>", "select by alphabetical order: asc (greatest) or desc (smallest)")
-    .option("--select-numeric <order>", "select by numerical order: asc (largest) or desc (smallest)")
-    .option("--filter-regex <regex>", "RE2 pattern tags must match; named groups can be extracted")
-    .option("--filter-extract <template>", "the value to order by, e.g. $ts (needs --filter-regex)")
-    .option("--reflect-digest <policy>", "Never, IfNotPresent or Always: record the tag's digest")
-    .option("--interval <duration>", "digest refresh interval (only with --reflect-digest=Always)")
-    .option("--label <key=value>", "label to set on the object (repeatable)", collect)
-    .option("--export", "print the object as YAML instead of creating it")
-    .action(async (name: string, flags: PolicyFlags, cmd: Command) => {
-      const g = globalsOf(cmd, ctx);
-      const obj = buildImagePolicy(name, g.namespace, flags);
-      await createOrExport(ctx, obj, { export: flags.export, timeoutMs: g.timeoutMs, env: () => openEnv(g) });
-    });
+  createAction(
+    image
+      .command("policy")
+      .description("create or update an ImagePolicy: how the latest tag of a repository is selected")
+      .argument("<name>")
+      .option("--image-ref <name>", "the ImageRepository to select from")
+      .option("--image-ref-namespace <ns>", "the ImageRepository's namespace (default: the policy's)")
+      .option("--select-semver <range>", "select the highest version in this semver range")
+      .option("--select-alpha <order>", "select by alphabetical order: asc (greatest) or desc (smallest)")
+      .option("--select-numeric <order>", "select by numerical order: asc (largest) or desc (smallest)")
+      .option("--filter-regex <regex>", "RE2 pattern tags must match; named groups can be extracted")
+      .option("--filter-extract <template>", "the value to order by, e.g. $ts (needs --filter-regex)")
+      .option("--reflect-digest <policy>", "Never, IfNotPresent or Always: record the tag's digest")
+      .option("--interval <duration>", "digest refresh interval (only with --reflect-digest=Always)"),
+    ctx,
+    buildImagePolicy,
+  );
   return image;
 }

@@ -3,16 +3,8 @@ import type { Command } from "commander";
 import { DOCKER_CONFIG_KEY } from "../controller/registry-secrets.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
-import type { CliContext } from "./io.js";
+import { type CliContext, readStdin } from "./io.js";
 import { progress } from "./progress.js";
-
-async function readStdin(ctx: CliContext): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of ctx.io.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks)
-    .toString("utf8")
-    .replace(/\r?\n$/, "");
-}
 
 /** --password or --password-stdin, never both; the value is never echoed. */
 async function passwordFrom(
@@ -188,5 +180,3 @@ async function gitSecretData(ctx: CliContext, f: GitSecretFlags): Promise<Record
   if (password === undefined) throw new UsageError("--password or --password-stdin: required");
   return { username: f.username, password };
 }
-
-export { passwordFrom, readFileFlag, readStdin };

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { parseDuration } from "../api/duration.js";
+import { formatDuration, parseDuration } from "../api/duration.js";
 import { DEFAULT_NAMESPACE } from "../api/types.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
 import { resolveHome } from "../store/home.js";
@@ -17,7 +17,7 @@ export interface GlobalOptions {
 export function addGlobalOptions(program: Command): void {
   program
     .option("-n, --namespace <ns>", "the namespace scope for this operation", DEFAULT_NAMESPACE)
-    .option("--home <dir>", "state directory (default $IMAGECTL_HOME or ~/.imagectl)")
+    .option("--home <dir>", "state directory (default: $IMAGECTL_HOME or ~/.imagectl)")
     .option("--timeout <duration>", "timeout for this operation", "5m0s");
 }
 
@@ -58,6 +58,16 @@ export async function withEnv<T>(g: GlobalOptions, fn: (env: ControllerDeps) => 
   } finally {
     await env.store.close();
   }
+}
+
+/** Flux stores durations as metav1.Duration, which prints in Go's form (1m → 1m0s). */
+export function durationFlag(flag: string, value: string, opts: { noHours?: boolean } = {}): string {
+  const pattern = opts.noHours ? /^([0-9]+(\.[0-9]+)?(ms|s|m))+$/ : /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+  if (!pattern.test(value))
+    throw new UsageError(
+      `${flag}: invalid duration '${value}' (expected e.g. 30s, 5m, 1h${opts.noHours ? "; no hours" : ""})`,
+    );
+  return formatDuration(parseDuration(value));
 }
 
 /** `--label k=v` values into a map, validated like Kubernetes labels. */

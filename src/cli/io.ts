@@ -65,3 +65,12 @@ export interface CliContext {
   io: CliIO;
   setExitCode(code: number): void;
 }
+
+/** All of stdin as text, without its last line break (`--password-stdin`, `-f -`). */
+export async function readStdin(ctx: CliContext): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of ctx.io.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+}

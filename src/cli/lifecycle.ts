@@ -13,7 +13,7 @@ import { readyText } from "./ready-text.js";
 function kindCommands(parent: Command, verb: string): [Command, Kind][] {
   const image = parent.command("image").description(`${verb} image automation objects`);
   const out: [Command, Kind][] = Object.entries(IMAGE_WORDS).map(([word, kind]) => [
-    image.command(word).description(`${verb} a ${kind}`),
+    image.command(word).description(`${verb} an ${kind}`),
     kind,
   ]);
   out.push([

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { registerApply } from "./apply.js";
-import { registerCreateImageUpdate, registerCreateSource } from "./create-git.js";
 import { registerCreateImage } from "./create-image.js";
+import { registerCreateImageUpdate } from "./create-image-update.js";
 import { registerCreateSecret } from "./create-secret.js";
+import { registerCreateSource } from "./create-source.js";
 import { registerExport } from "./export.js";
 import { registerGet } from "./get.js";
 import { type CliContext, type CliIO, processIO } from "./io.js";

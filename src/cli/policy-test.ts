@@ -22,7 +22,7 @@ interface PolicyTestFlags {
   selectAlpha?: string;
   filterRegex?: string;
   filterExtract?: string;
-  exclusionList: string[];
+  exclusionList?: string[];
   top: string;
   output: string;
 }
@@ -67,9 +67,8 @@ export function registerPolicyTest(
     .option("--filter-extract <template>", "Go template of the value to compare, e.g. '$ts'")
     .option(
       "--exclusion-list <regex>",
-      "exclude tags matching this pattern (repeatable; default '^.*\\.sig$')",
+      "exclude tags matching this pattern (repeatable; default: '^.*\\.sig$')",
       collect,
-      [],
     )
     .option("--top <n>", "how many ranked candidates to show", "10")
     .option("-o, --output <format>", "text or json", "text")
@@ -78,7 +77,7 @@ export function registerPolicyTest(
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
@@ -244,9 +243,12 @@ async function secretCredentials(
   }
 }
 
-function compileExclusions(engine: typeof import("../policy/index.js"), list: string[]): ExclusionPredicate {
+function compileExclusions(
+  engine: typeof import("../policy/index.js"),
+  list: string[] | undefined,
+): ExclusionPredicate {
   // Like an ImageRepository: no flag means the default list (drop cosign `.sig` tags).
-  return engine.compileExclusionList(list.length > 0 ? list : undefined);
+  return engine.compileExclusionList(list);
 }
 
 function flagOf(field: string): string {

@@ -50,7 +50,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .description("reconcile every object once and print a summary (for CI and cron)")
     .option("--once", "reconcile everything once, then exit (the only mode; `serve` runs continuously)")
     .option("--concurrent <n>", "objects reconciled at the same time", "8")
-    .option("-A, --all-namespaces", "all namespaces (default)", true)
+    .option("-A, --all-namespaces", "all namespaces", true)
     .option("-o, --output <format>", "table or json", "table")
     .action(async (f: { once?: boolean; concurrent: string; output: string }, cmd: Command) => {
       const g = globalsOf(cmd, ctx);

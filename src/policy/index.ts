@@ -24,6 +24,7 @@ export {
 export { parseGoFloat } from "./numeric/go-float.js";
 export { type CompiledTemplate, compileTemplate } from "./regex/go-expand.js";
 export { compileGoRegex, type GoMatch, type GoRegex } from "./regex/go-regex.js";
+export { type LinearRegexpSwitch, useLinearRegexpEngine } from "./regex/v8-linear.js";
 export {
   createTagSelector,
   type Selection,

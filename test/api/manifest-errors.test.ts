@@ -154,4 +154,17 @@ spec:
       'metadata.labels[enabled]: must be a string, got boolean true (quote it in YAML: "true")',
     );
   });
+
+  it("asks to quote what YAML 1.1 reads as a timestamp", () => {
+    const err = manifestError(repo.replace("interval: 5m", "interval: 2024-01-31"));
+    expect(err.message).toContain("spec.interval: must be a string, got a timestamp (quote it in YAML)");
+  });
+
+  it("reports a list over its limit once, without its items", () => {
+    const list = Array.from({ length: 26 }, (_, i) => `\n  - ${i}`).join("");
+    const err = manifestError(`${repo}  exclusionList:${list}\n`);
+    expect(err.issues.map((i) => `${i.field}: ${i.message}`)).toEqual([
+      "spec.exclusionList: must have at most 25 items, has 26",
+    ]);
+  });
 });

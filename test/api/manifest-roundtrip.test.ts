@@ -164,4 +164,15 @@ spec:
     const [back] = parseManifests(out);
     expect(back?.object.metadata.labels).toEqual({ version: "1.10", enabled: "yes" });
   });
+
+  it("keeps an empty string in a list of strings (a list item is never omitted)", () => {
+    const out = toManifest({
+      apiVersion: "image.toolkit.fluxcd.io/v1",
+      kind: "ImageRepository",
+      metadata: { name: "app", namespace: "flux-system" },
+      spec: { image: "ghcr.io/org/app", interval: "1h", exclusionList: ["", "^dev-"] },
+    });
+    expect(out).toContain('  exclusionList:\n  - ""\n  - ^dev-\n');
+    expect(parseManifests(out)[0]?.object.spec).toMatchObject({ exclusionList: ["", "^dev-"] });
+  });
 });

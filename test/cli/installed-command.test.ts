@@ -1,4 +1,4 @@
-// The installed command end to end: bin/imagectl (shell launcher) → dist/cli/launch.cjs →
+// The installed command end to end: bin/imagectl (shell launcher) → dist/cli/launcher/launch.cjs →
 // bundle + V8 code cache. Needs `npm run build` (scripts/test.sh runs it first).
 import { spawnSync } from "node:child_process";
 import {

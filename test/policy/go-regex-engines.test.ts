@@ -1,6 +1,10 @@
 import { RE2JS } from "re2js";
-import { describe, expect, it } from "vitest";
-import { compileGoRegex, RegexSyntaxError } from "../../src/policy/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { turnOnLinearRegexpEngine } from "../../src/cli/launcher/regexp-flags.js";
+import { compileGoRegex, RegexSyntaxError, useLinearRegexpEngine } from "../../src/policy/index.js";
+
+// As in the CLI: its entry hands the engine the switch of V8's linear-time regexp engine.
+beforeAll(() => useLinearRegexpEngine(turnOnLinearRegexpEngine));
 
 /** What Go would return: re2js's leftmost-first submatches. */
 function re2Submatches(pattern: string, input: string): (string | undefined)[] | null {
@@ -121,6 +125,18 @@ describe("compileGoRegex: ReDoS patterns answer at once", () => {
 
   it("non-ASCII input goes to re2js and stays linear", () => {
     expect(compileGoRegex("^(a+)+$").exec(`${"a".repeat(5000)}é`)).toBeNull();
+  });
+});
+
+describe("compileGoRegex without the process's regexp switch", () => {
+  beforeAll(() => useLinearRegexpEngine(undefined));
+  afterAll(() => useLinearRegexpEngine(turnOnLinearRegexpEngine));
+
+  it("runs every pattern on re2js: same matches, still linear", () => {
+    const re = compileGoRegex("^(a+)+$");
+    expect(re.engine).toBe("re2js");
+    expect(re.exec(`${"a".repeat(5000)}b`)).toBeNull();
+    expect([...(re.exec("aaaa") ?? [])]).toEqual(["aaaa", "aaaa"]);
   });
 });
 

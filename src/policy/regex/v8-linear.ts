@@ -1,47 +1,38 @@
-import { createRequire } from "node:module";
-
-// node:v8 is loaded with the first pattern (1-2 ms of start-up a policy without one never needs).
-const require = createRequire(import.meta.url);
-let enabled = false;
+/**
+ * V8's linear-time regexp engine as a fallback for runaway backtracking. Why: user patterns run
+ * on V8 for speed (7x faster than re2js on tags), and the fallback is what keeps `^(a+)+$`-style
+ * patterns linear. It is turned on with V8 flags, which are process-wide, so the process's entry
+ * owns them (the CLI's: src/cli/launcher/regexp-flags.ts) and hands the switch in here; the
+ * engine only flips it when a pattern is compiled, so a command without one never pays for it.
+ */
 
 /**
- * Turns on V8's linear-time regexp engine as a fallback for runaway backtracking.
- * Why: user patterns run on V8 for speed (7x faster than re2js on tags), and the
- * fallback is what keeps `^(a+)+$`-style patterns linear. The flags are process-wide
- * and must be set before the RegExp objects are created; they change nothing for
- * regexps that never backtrack excessively.
+ * Turns on, before the RegExp objects are created, both
+ * `--enable-experimental-regexp-engine-on-excessive-backtracks` (the fallback) and
+ * `--enable-experimental-regexp-engine` (the `l` flag, which is how we ask V8 whether its linear
+ * engine can run a pattern). Idempotent: it is called for every pattern, since the process may
+ * have turned the flags off since the last one.
  */
-export function enableLinearFallback(): void {
-  if (enabled) return;
-  enabled = true;
-  const { setFlagsFromString } = require("node:v8") as typeof import("node:v8");
-  setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
-  // Makes the `l` flag available, which is how we ask V8 whether a pattern is
-  // something its linear engine can run (no lookaround, no backreference, no u/i flag).
-  setFlagsFromString("--enable-experimental-regexp-engine");
+export type LinearRegexpSwitch = () => void;
+
+let linearSwitch: LinearRegexpSwitch | undefined;
+
+/** Hands in the process's switch; without one, every pattern runs on re2js (linear, slower). */
+export function useLinearRegexpEngine(turnOn: LinearRegexpSwitch | undefined): void {
+  linearSwitch = turnOn;
 }
 
 /**
- * Undoes enableLinearFallback's flags (a later pattern sets them again). For the launcher's V8
- * code cache, written once the command is done: V8 checks a cache against the flags of the
- * process that reads it, which starts with the defaults, so the cache must be made under them.
- */
-export function restoreDefaultRegexpFlags(): void {
-  if (!enabled) return;
-  enabled = false;
-  const { setFlagsFromString } = require("node:v8") as typeof import("node:v8");
-  setFlagsFromString("--no-enable-experimental-regexp-engine-on-excessive-backtracks");
-  setFlagsFromString("--no-enable-experimental-regexp-engine");
-}
-
-/**
- * A backtracking RegExp for `source` whose excessive backtracking falls back to the
- * linear engine, or undefined when the linear engine cannot run the pattern (then the
- * fallback would silently not happen and the pattern could hang the process).
+ * A backtracking RegExp for `source` whose excessive backtracking falls back to the linear
+ * engine, or undefined when the linear engine cannot run the pattern or is not turned on (then
+ * the fallback would silently not happen and the pattern could hang the process).
  */
 export function compileLinearSafe(source: string): RegExp | undefined {
-  enableLinearFallback();
+  if (linearSwitch === undefined) return undefined;
+  linearSwitch();
   try {
+    // Throws for a pattern the linear engine cannot run, and for any pattern if the switch did
+    // not make the `l` flag available.
     new RegExp(source, "l");
   } catch {
     return undefined;

@@ -1,8 +1,9 @@
 /**
- * The CLI as one call, shared by both process entries: dist/cli/launch.cjs (through the
+ * The CLI as one call, shared by both process entries: dist/cli/launcher/launch.cjs (through the
  * bundles, the installed `imagectl`) and bin.ts (unbundled, used by tests and `tsx`).
  */
-import { restoreDefaultRegexpFlags } from "../policy/regex/v8-linear.js";
+import { useLinearRegexpEngine } from "../../policy/index.js";
+import { restoreDefaultRegexpFlags, turnOnLinearRegexpEngine } from "./regexp-flags.js";
 
 /** The launcher's name for NODE_EXTRA_CA_CERTS while Node starts (see bin/imagectl). */
 export const DEFERRED_CA_VARIABLE = "IMAGECTL_DEFERRED_EXTRA_CA_CERTS";
@@ -19,6 +20,12 @@ export function restoreDeferredCaCerts(env: NodeJS.ProcessEnv): void {
   delete env[DEFERRED_CA_VARIABLE];
 }
 
+/** What the process sets up before any command runs: its environment and V8 switches. */
+function prepareProcess(): void {
+  restoreDeferredCaCerts(process.env);
+  useLinearRegexpEngine(turnOnLinearRegexpEngine);
+}
+
 /** Which entry a command line goes to: code caches are kept per route. */
 export function routeOf(argv: readonly string[]): "policy-test" | "cli" {
   // `policy test` runs in loops and pipelines: its entry loads no store, controller or Git
@@ -30,7 +37,7 @@ export function routeOf(argv: readonly string[]): "policy-test" | "cli" {
 /** The `run` of an entry whose command tree is `main`: each bundle has one (scripts/bundle.mjs). */
 export function runWith(main: (argv: string[]) => Promise<number>): (argv: string[]) => Promise<number> {
   return (argv) => {
-    restoreDeferredCaCerts(process.env);
+    prepareProcess();
     return main(argv);
   };
 }
@@ -38,7 +45,7 @@ export function runWith(main: (argv: string[]) => Promise<number>): (argv: strin
 /**
  * Called by the launcher once the command is done, right before it writes a V8 code cache:
  * V8 checks a cache against the flags of the process reading it, so flags a command changed
- * while it ran (the regexp engine's, see v8-linear.ts) go back to how the next start has them.
+ * while it ran (the regexp engine's, see regexp-flags.ts) go back to how the next start has them.
  */
 export function beforeCodeCache(): void {
   restoreDefaultRegexpFlags();
@@ -46,9 +53,9 @@ export function beforeCodeCache(): void {
 
 /** Runs one command line; resolves to the process exit code. */
 export async function run(argv: string[]): Promise<number> {
-  restoreDeferredCaCerts(process.env);
+  prepareProcess();
   const { main } =
-    routeOf(argv) === "policy-test" ? await import("./policy-test-main.js") : await import("./main.js");
+    routeOf(argv) === "policy-test" ? await import("./policy-test-main.js") : await import("../main.js");
   return main(argv);
 }
 

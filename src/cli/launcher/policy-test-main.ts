@@ -1,6 +1,6 @@
-import { type CliIO, processIO } from "./io.js";
-import { registerPolicyTest } from "./policy-test.js";
-import { rootCommand, runProgram } from "./program.js";
+import { type CliIO, processIO } from "../io.js";
+import { registerPolicyTest } from "../policy-test.js";
+import { rootCommand, runProgram } from "../program.js";
 
 /**
  * A minimal entry for `imagectl policy test` with the same contract as main.ts's `main`.

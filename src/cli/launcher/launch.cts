@@ -1,6 +1,7 @@
-// Process entry of the installed command: bin/imagectl runs this file (compiled to launch.cjs).
+// Process entry of the installed command: bin/imagectl runs this file (compiled to
+// dist/cli/launcher/launch.cjs).
 //
-// It loads a CLI bundle (imagectl-<route>.cjs beside this file, built by scripts/bundle.mjs) through
+// It loads a CLI bundle (dist/cli/imagectl-<route>.cjs, built by scripts/bundle.mjs) through
 // a V8 code cache, as Node 22's module.enableCompileCache() does; Node 20 has no such switch.
 // Why: compiling and linking ~150 ES modules on every start costs 50-100 ms, more than many
 // commands take to do their work. One bundle read as Latin-1 (it is ASCII) and deserialized
@@ -96,13 +97,15 @@ function tuneV8For(route: string, argv: readonly string[]): boolean {
 function launch(): void {
   // The rule of entry.ts's routeOf (not imported: this file runs before any bundle is loaded).
   const route = process.argv[2] === "policy" && process.argv[3] === "test" ? "policy-test" : "cli";
-  const bundle = join(__dirname, `imagectl-${route}.cjs`);
+  // The bundles sit in dist/cli, where the ES modules they stand in for are (see scripts/bundle.mjs).
+  const bundleDir = dirname(__dirname);
+  const bundle = join(bundleDir, `imagectl-${route}.cjs`);
   let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(bundle);
   } catch {
     trace("no bundle, running the ES modules");
-    import("./bin.js");
+    import("../bin.js");
     return;
   }
   // V8 rejects a cache made under other flags: runs with a raised budget keep their own.
@@ -132,7 +135,7 @@ function launch(): void {
     filename: string,
     dirname: string,
   ) => void;
-  init(module.exports, createRequire(bundle), module, bundle, __dirname);
+  init(module.exports, createRequire(bundle), module, bundle, bundleDir);
   const cli = module.exports;
   trace("bundle loaded");
   cli.run(process.argv).then(

@@ -1,6 +1,7 @@
 // Entry of the bundle dist/cli/imagectl-cli.cjs (every command): see scripts/bundle.mjs.
+
+import { main } from "../main.js";
 import { runWith } from "./entry.js";
-import { main } from "./main.js";
 
 export { beforeCodeCache, exitWhenFlushed } from "./entry.js";
 

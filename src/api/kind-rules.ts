@@ -1,0 +1,397 @@
+/**
+ * The rules of each kind beyond its shape: what the CRDs' CEL rules and the controllers' early
+ * checks reject (names, durations, image references, Git URLs and refs, patterns, templates).
+ * They run on an object whose shape schema.ts has already accepted.
+ */
+import { posix } from "node:path";
+import { durationHint, isValidDuration, TIMEOUT_PATTERN } from "./duration.js";
+import { checkNamespace, checkObjectName } from "./names.js";
+import { checkExclusionList, checkPolicyChoice, checkSemverRange } from "./policy-checks.js";
+import { validateLabelSelector } from "./selector.js";
+import type { PathSegment, ShapeProblem } from "./shape-problems.js";
+import {
+  type AnyObject,
+  type GitRepository,
+  type GitRepositoryRef,
+  type ImagePolicy,
+  type ImageRepository,
+  type ImageUpdateAutomation,
+  SOURCE_API_V1,
+  SOURCE_GROUP,
+} from "./types.js";
+
+/** A problem with its location inside the object, so manifest readers can find the YAML line. */
+export type ObjectProblem = ShapeProblem;
+
+/** Collects problems; the display path is derived from the segments unless given. */
+export class Problems {
+  constructor(readonly list: ObjectProblem[]) {}
+  add(path: PathSegment[], message: string, field?: string): void {
+    this.list.push({ path, field: field ?? pathText(path), message });
+  }
+  addField(field: string, message: string): void {
+    this.list.push({ path: pathFromText(field), field, message });
+  }
+}
+
+function pathText(path: readonly PathSegment[]): string {
+  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+}
+
+/** `spec.exclusionList[2]` → ["spec","exclusionList",2] (map keys in brackets stay strings). */
+function pathFromText(field: string): PathSegment[] {
+  const path: PathSegment[] = [];
+  for (const m of field.matchAll(/([^.[\]]+)|\[([^\]]*)\]/g)) {
+    if (m[1] !== undefined) path.push(m[1]);
+    else if (m[2] !== undefined) path.push(/^\d+$/.test(m[2]) ? Number(m[2]) : m[2]);
+  }
+  return path;
+}
+
+/** The rules of `obj`'s kind. */
+export function checkKindRules(obj: AnyObject, p: Problems): void {
+  switch (obj.kind) {
+    case "ImageRepository":
+      checkImageRepository(obj, p);
+      break;
+    case "ImagePolicy":
+      checkImagePolicy(obj, p);
+      break;
+    case "ImageUpdateAutomation":
+      checkImageUpdateAutomation(obj, p);
+      break;
+    case "GitRepository":
+      checkGitRepository(obj, p);
+      break;
+  }
+}
+
+function checkInterval(value: string | undefined, path: PathSegment[], p: Problems): void {
+  if (value === undefined) return;
+  if (!isValidDuration(value, "interval")) {
+    p.add(path, `invalid duration ${JSON.stringify(value)}: expected ${durationHint("interval")}`);
+  }
+}
+
+function checkTimeout(value: string | undefined, path: PathSegment[], p: Problems): void {
+  if (value === undefined) return;
+  if (!isValidDuration(value, "timeout")) {
+    const hours = /h/.test(value) && !TIMEOUT_PATTERN.test(value) ? " (timeouts cannot use hours)" : "";
+    p.add(path, `invalid duration ${JSON.stringify(value)}${hours}: expected ${durationHint("timeout")}`);
+  }
+}
+
+function checkRefName(name: string, path: PathSegment[], p: Problems, what = "Secret"): void {
+  for (const m of checkObjectName(name)) p.add(path, `invalid ${what} name ${JSON.stringify(name)}: ${m}`);
+}
+
+// ---------------------------------------------------------------- ImageRepository
+
+function checkImageRepository(obj: ImageRepository, p: Problems): void {
+  const spec = obj.spec;
+  checkImageName(spec.image, p);
+  checkInterval(spec.interval, ["spec", "interval"], p);
+  checkTimeout(spec.timeout, ["spec", "timeout"], p);
+  if (spec.secretRef) checkRefName(spec.secretRef.name, ["spec", "secretRef", "name"], p);
+  if (spec.certSecretRef) checkRefName(spec.certSecretRef.name, ["spec", "certSecretRef", "name"], p);
+  if (spec.proxySecretRef) checkRefName(spec.proxySecretRef.name, ["spec", "proxySecretRef", "name"], p);
+  if (spec.serviceAccountName !== undefined) {
+    checkRefName(spec.serviceAccountName, ["spec", "serviceAccountName"], p, "ServiceAccount");
+  }
+  spec.accessFrom?.namespaceSelectors.forEach((sel, i) => {
+    const problems = validateLabelSelector({ matchLabels: sel.matchLabels ?? {} });
+    for (const sp of problems) {
+      p.add(
+        ["spec", "accessFrom", "namespaceSelectors", i],
+        sp.message,
+        `spec.accessFrom.namespaceSelectors[${i}].${sp.field}`,
+      );
+    }
+  });
+  for (const pp of checkExclusionList(spec.exclusionList ?? [])) p.addField(pp.field, pp.message);
+}
+
+/**
+ * Only the checks Flux reports before any registry parsing: no scheme, no tag, no digest. Full
+ * reference parsing (hosts, ports, path components) belongs to the registry client.
+ */
+function checkImageName(image: string, p: Problems): void {
+  const path = ["spec", "image"];
+  if (image.trim() === "") {
+    p.add(path, "must not be empty; give the repository without tag, e.g. ghcr.io/org/app");
+    return;
+  }
+  if (/\s/.test(image)) {
+    p.add(path, `invalid image ${JSON.stringify(image)}: must not contain whitespace`);
+    return;
+  }
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(image);
+  if (scheme) {
+    p.add(
+      path,
+      `invalid image ${JSON.stringify(image)}: should not include URL scheme; remove "${scheme[0]}"`,
+    );
+    return;
+  }
+  if (image.includes("@")) {
+    p.add(
+      path,
+      `invalid image ${JSON.stringify(image)}: should not include a digest; give the repository only`,
+    );
+    return;
+  }
+  const slash = image.indexOf("/");
+  const first = slash >= 0 ? image.slice(0, slash) : "";
+  const looksLikeHost = first.includes(".") || first.includes(":") || first === "localhost";
+  const repository = looksLikeHost ? image.slice(slash + 1) : image;
+  if (repository.includes(":")) {
+    p.add(
+      path,
+      `invalid image ${JSON.stringify(image)}: should not include a tag; give the repository only (e.g. ${JSON.stringify(image.slice(0, image.lastIndexOf(":")))}) and select tags with an ImagePolicy`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------- ImagePolicy
+
+function checkImagePolicy(obj: ImagePolicy, p: Problems): void {
+  const spec = obj.spec;
+  checkRefName(spec.imageRepositoryRef.name, ["spec", "imageRepositoryRef", "name"], p, "ImageRepository");
+  const ns = spec.imageRepositoryRef.namespace;
+  if (ns !== undefined) {
+    for (const m of checkNamespace(ns)) {
+      p.add(["spec", "imageRepositoryRef", "namespace"], `invalid namespace ${JSON.stringify(ns)}: ${m}`);
+    }
+  }
+  for (const pp of checkPolicyChoice(spec.policy, spec.filterTags)) p.addField(pp.field, pp.message);
+  const always = spec.digestReflectionPolicy === "Always";
+  if (spec.interval !== undefined && !always) {
+    p.add(
+      ["spec", "interval"],
+      "spec.interval is only accepted when spec.digestReflectionPolicy is set to 'Always'; remove it or set digestReflectionPolicy: Always",
+    );
+  } else if (spec.interval === undefined && always) {
+    p.add(
+      ["spec", "interval"],
+      "spec.interval must be set when spec.digestReflectionPolicy is set to 'Always' (how often to re-check the digest, e.g. 10m)",
+    );
+  }
+  checkInterval(spec.interval, ["spec", "interval"], p);
+}
+
+// ---------------------------------------------------------------- ImageUpdateAutomation
+
+function checkImageUpdateAutomation(obj: ImageUpdateAutomation, p: Problems): void {
+  const spec = obj.spec;
+  checkInterval(spec.interval, ["spec", "interval"], p);
+  checkRefName(spec.sourceRef.name, ["spec", "sourceRef", "name"], p, "GitRepository");
+  if (spec.sourceRef.namespace !== undefined) {
+    for (const m of checkNamespace(spec.sourceRef.namespace)) {
+      p.add(
+        ["spec", "sourceRef", "namespace"],
+        `invalid namespace ${JSON.stringify(spec.sourceRef.namespace)}: ${m}`,
+      );
+    }
+  }
+  const apiVersion = spec.sourceRef.apiVersion;
+  if (apiVersion !== undefined && !apiVersion.startsWith(`${SOURCE_GROUP}/`)) {
+    p.add(
+      ["spec", "sourceRef", "apiVersion"],
+      `unsupported apiVersion ${JSON.stringify(apiVersion)}; use ${SOURCE_API_V1}`,
+    );
+  }
+  checkGitSpec(spec, p);
+  if (spec.update) {
+    const updatePath = spec.update.path;
+    if (updatePath !== undefined) checkUpdatePath(updatePath, p);
+  }
+  if (spec.policySelector) {
+    for (const sp of validateLabelSelector(spec.policySelector))
+      p.addField(`spec.policySelector.${sp.field}`, sp.message);
+  }
+}
+
+function checkGitSpec(spec: ImageUpdateAutomation["spec"], p: Problems): void {
+  const git = spec.git;
+  if (!git) {
+    p.add(
+      ["spec", "git"],
+      "required: source kind 'GitRepository' necessitates field .spec.git (at least git.commit.author.email)",
+    );
+    return;
+  }
+  const checkoutRef = git.checkout?.ref;
+  if (checkoutRef) checkGitRef(checkoutRef, ["spec", "git", "checkout", "ref"], p);
+  const { author, signingKey, messageTemplate } = git.commit;
+  if (author.email.trim() === "") p.add(["spec", "git", "commit", "author", "email"], "must not be empty");
+  if (signingKey) {
+    checkRefName(signingKey.secretRef.name, ["spec", "git", "commit", "signingKey", "secretRef", "name"], p);
+  }
+  if (messageTemplate !== undefined) {
+    for (const [field, hint] of REMOVED_TEMPLATE_FIELDS) {
+      if (field.test(messageTemplate)) {
+        p.add(["spec", "git", "commit", "messageTemplate"], hint);
+      }
+    }
+  }
+  const push = git.push;
+  if (push?.branch !== undefined) {
+    const bad = checkGitRefName(push.branch);
+    if (bad)
+      p.add(["spec", "git", "push", "branch"], `invalid branch name ${JSON.stringify(push.branch)}: ${bad}`);
+  }
+  if (push?.refspec !== undefined) checkRefspec(push.refspec, p);
+  for (const [key, value] of Object.entries(push?.options ?? {})) {
+    const path = ["spec", "git", "push", "options", key];
+    const field = `spec.git.push.options[${key}]`;
+    if (key === "" || /[\r\n\0]/.test(key))
+      p.add(path, "push option names must be non-empty and on one line", field);
+    // The value is not echoed: push options can carry tokens for some forges.
+    if (/[\r\n\0]/.test(value)) p.add(path, "push option values must not contain line breaks", field);
+  }
+  if (checkoutRef && !checkoutRef.branch && !push?.branch) {
+    p.add(
+      ["spec", "git", "push", "branch"],
+      "required when spec.git.checkout.ref is not a branch: push spec not provided, and cannot be inferred from .spec.git.checkout.ref",
+    );
+  }
+}
+
+const REMOVED_TEMPLATE_FIELDS: readonly [RegExp, string][] = [
+  [
+    /\.Updated\b/,
+    "uses .Updated, which was removed from the template data (Flux stalls with RemovedTemplateField); use .Changed.Changes or .Changed.FileChanges",
+  ],
+  [
+    /\.Changed\.ImageResult\b/,
+    "uses .Changed.ImageResult, which was removed from the template data (Flux stalls with RemovedTemplateField); use .Changed.Changes",
+  ],
+];
+
+function checkUpdatePath(updatePath: string, p: Problems): void {
+  const path = ["spec", "update", "path"];
+  if (posix.isAbsolute(updatePath) || /^[A-Za-z]:[\\/]/.test(updatePath)) {
+    p.add(
+      path,
+      `must be relative to the repository root (e.g. ./clusters/prod), got ${JSON.stringify(updatePath)}`,
+    );
+    return;
+  }
+  const normalized = posix.normalize(updatePath.replaceAll("\\", "/"));
+  if (normalized === ".." || normalized.startsWith("../")) {
+    p.add(path, `must stay inside the repository; ${JSON.stringify(updatePath)} points outside it`);
+  }
+}
+
+function checkRefspec(refspec: string, p: Problems): void {
+  const path = ["spec", "git", "push", "refspec"];
+  const spec = refspec.startsWith("+") ? refspec.slice(1) : refspec;
+  const parts = spec.split(":");
+  if (spec === "" || parts.length > 2 || parts.some((part, i) => part === "" && i === parts.length - 1)) {
+    p.add(
+      path,
+      `invalid refspec ${JSON.stringify(refspec)}: expected <src>:<dst>, e.g. refs/heads/main:refs/heads/auto`,
+    );
+    return;
+  }
+  for (const part of parts) {
+    if (part === "") continue;
+    const bad = checkGitRefName(part);
+    if (bad) p.add(path, `invalid refspec ${JSON.stringify(refspec)}: ${JSON.stringify(part)} ${bad}`);
+  }
+}
+
+// ---------------------------------------------------------------- GitRepository
+
+function checkGitRepository(obj: GitRepository, p: Problems): void {
+  const spec = obj.spec;
+  checkGitUrl(spec.url, p);
+  checkInterval(spec.interval, ["spec", "interval"], p);
+  checkTimeout(spec.timeout, ["spec", "timeout"], p);
+  if (spec.ref) checkGitRef(spec.ref, ["spec", "ref"], p);
+  if (spec.secretRef) checkRefName(spec.secretRef.name, ["spec", "secretRef", "name"], p);
+  if (spec.proxySecretRef) checkRefName(spec.proxySecretRef.name, ["spec", "proxySecretRef", "name"], p);
+  if (spec.verify) checkRefName(spec.verify.secretRef.name, ["spec", "verify", "secretRef", "name"], p);
+  spec.include?.forEach((inc, i) => {
+    checkRefName(inc.repository.name, ["spec", "include", i, "repository", "name"], p, "GitRepository");
+  });
+}
+
+/** Never echoes the URL: it may carry credentials (`https://user:token@host/…`). */
+function checkGitUrl(url: string, p: Problems): void {
+  const path = ["spec", "url"];
+  const expected =
+    "must start with http://, https://, ssh:// or file:// (or be scp-like, git@host:org/repo.git)";
+  if (url.trim() === "") {
+    p.add(path, `must not be empty; ${expected}`);
+    return;
+  }
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    if (!/^[^\s/:@]+@[^\s/:]+:\S+$/.test(url) && !/^[^\s/:]+\.[^\s/:]+:\S+$/.test(url)) {
+      p.add(path, `unsupported URL: ${expected}`);
+    }
+    return;
+  }
+  if (!["http", "https", "ssh", "file"].includes(scheme)) {
+    p.add(path, `unsupported URL scheme ${JSON.stringify(scheme)}: ${expected}`);
+    return;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    p.add(path, `invalid ${scheme} URL: cannot be parsed`);
+    return;
+  }
+  if (scheme !== "file" && parsed.hostname === "") p.add(path, `invalid ${scheme} URL: no host`);
+  if (scheme === "file" && parsed.pathname === "") p.add(path, "invalid file URL: no path");
+}
+
+function checkGitRef(ref: GitRepositoryRef, path: PathSegment[], p: Problems): void {
+  const field = (name: string) => [...path, name];
+  if (ref.branch !== undefined) {
+    const bad = checkGitRefName(ref.branch);
+    if (bad) p.add(field("branch"), `invalid branch name ${JSON.stringify(ref.branch)}: ${bad}`);
+  }
+  if (ref.tag !== undefined) {
+    const bad = checkGitRefName(ref.tag);
+    if (bad) p.add(field("tag"), `invalid tag name ${JSON.stringify(ref.tag)}: ${bad}`);
+  }
+  if (ref.name !== undefined) {
+    const bad = ref.name.startsWith("refs/")
+      ? checkGitRefName(ref.name)
+      : "must be a full reference starting with refs/";
+    if (bad)
+      p.add(field("name"), `invalid reference ${JSON.stringify(ref.name)}: ${bad} (e.g. refs/heads/main)`);
+  }
+  if (ref.commit !== undefined && !/^[0-9a-f]{4,64}$/.test(ref.commit)) {
+    p.add(
+      field("commit"),
+      `invalid commit ${JSON.stringify(ref.commit)}: must be a lower-case hexadecimal SHA`,
+    );
+  }
+  if (ref.semver !== undefined) {
+    for (const pp of checkSemverRange(ref.semver, pathText(field("semver"))))
+      p.addField(pp.field, pp.message);
+  }
+}
+
+/** git check-ref-format rules for one branch/tag/ref name; returns what is wrong, or undefined. */
+export function checkGitRefName(name: string): string | undefined {
+  if (name === "") return "must not be empty";
+  if (name === "@") return "must not be '@'";
+  if (/[\0-\x20\x7f~^:?*[\\]/.test(name))
+    return "must not contain spaces, control characters or any of ~ ^ : ? * [ \\";
+  if (name.includes("..")) return "must not contain '..'";
+  if (name.includes("@{")) return "must not contain '@{'";
+  if (name.startsWith("/") || name.endsWith("/") || name.includes("//"))
+    return "must not start or end with '/' or contain '//'";
+  if (name.startsWith("-")) return "must not start with '-'";
+  if (name.endsWith(".")) return "must not end with '.'";
+  for (const component of name.split("/")) {
+    if (component.startsWith(".")) return "no path component may start with '.'";
+    if (component.endsWith(".lock")) return "no path component may end with '.lock'";
+  }
+  return undefined;
+}

@@ -1,0 +1,50 @@
+// `imagectl create source git`: a GitRepository from flags, as `flux create source git`.
+import type { Command } from "commander";
+import { type GitRepository, SOURCE_API_V1 } from "../api/types.js";
+import { type CreateFlags, createAction, metadataOf } from "./apply-object.js";
+import { UsageError } from "./errors.js";
+import { durationFlag } from "./globals.js";
+import type { CliContext } from "./io.js";
+
+interface SourceFlags extends CreateFlags {
+  url?: string;
+  branch?: string;
+  secretRef?: string;
+  interval: string;
+  timeout?: string;
+}
+
+export function buildGitRepository(name: string, namespace: string, f: SourceFlags): GitRepository {
+  if (!f.url) throw new UsageError("--url: required, the Git repository URL");
+  const obj: GitRepository = {
+    apiVersion: SOURCE_API_V1,
+    kind: "GitRepository",
+    metadata: metadataOf(name, namespace, f),
+    spec: {
+      interval: durationFlag("--interval", f.interval),
+      url: f.url,
+      ref: { branch: f.branch ?? "master" },
+    },
+  };
+  if (f.secretRef) obj.spec.secretRef = { name: f.secretRef };
+  if (f.timeout) obj.spec.timeout = durationFlag("--timeout", f.timeout, { noHours: true });
+  return obj;
+}
+
+export function registerCreateSource(create: Command, ctx: CliContext): void {
+  createAction(
+    create
+      .command("source")
+      .description("create or update sources")
+      .command("git")
+      .description("create or update a GitRepository: the repository automations write to")
+      .argument("<name>")
+      .option("--url <url>", "Git URL: https://, http://, ssh://, file:// or git@host:path")
+      .option("--branch <branch>", "the branch to check out", "master")
+      .option("--secret-ref <name>", "git secret with the credentials (imagectl create secret git)")
+      .option("--interval <duration>", "source interval", "1m0s")
+      .option("--timeout <duration>", "timeout for each Git network operation (default: 60s)"),
+    ctx,
+    buildGitRepository,
+  );
+}

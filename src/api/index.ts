@@ -3,9 +3,9 @@ export * from "./defaults.js";
 export * from "./duration.js";
 export * from "./export.js";
 export * from "./issues.js";
-export { checkGitRefName } from "./kind-rules.js";
 export { type ParsedDocument, type ParseOptions, parseManifests } from "./manifest.js";
 export * from "./names.js";
+export * from "./notification-types.js";
 export * from "./object-id.js";
 export {
   LabelSelectorError,
@@ -15,5 +15,6 @@ export {
   type SelectorProblem,
   validateLabelSelector,
 } from "./selector.js";
+export { checkGitRefName } from "./source-rules.js";
 export * from "./types.js";
 export { assertValid, describeObject, validateObject } from "./validate.js";

@@ -4,15 +4,15 @@
  * They run on an object whose shape schema.ts has already accepted.
  */
 import { posix } from "node:path";
-import { durationHint, isValidDuration, TIMEOUT_PATTERN } from "./duration.js";
-import { checkNamespace, checkObjectName } from "./names.js";
-import { checkExclusionList, checkPolicyChoice, checkSemverRange } from "./policy-checks.js";
+import { checkNamespace } from "./names.js";
+import { checkNotificationRules } from "./notification-rules.js";
+import { checkExclusionList, checkPolicyChoice } from "./policy-checks.js";
+import { checkInterval, checkRefName, checkTimeout, type Problems } from "./rule-problems.js";
 import { validateLabelSelector } from "./selector.js";
-import type { PathSegment, ShapeProblem } from "./shape-problems.js";
+import type { PathSegment } from "./shape-problems.js";
+import { checkGitRef, checkGitRefName, checkGitRepository } from "./source-rules.js";
 import {
   type AnyObject,
-  type GitRepository,
-  type GitRepositoryRef,
   type ImagePolicy,
   type ImageRepository,
   type ImageUpdateAutomation,
@@ -20,33 +20,7 @@ import {
   SOURCE_GROUP,
 } from "./types.js";
 
-/** A problem with its location inside the object, so manifest readers can find the YAML line. */
-export type ObjectProblem = ShapeProblem;
-
-/** Collects problems; the display path is derived from the segments unless given. */
-export class Problems {
-  constructor(readonly list: ObjectProblem[]) {}
-  add(path: PathSegment[], message: string, field?: string): void {
-    this.list.push({ path, field: field ?? pathText(path), message });
-  }
-  addField(field: string, message: string): void {
-    this.list.push({ path: pathFromText(field), field, message });
-  }
-}
-
-function pathText(path: readonly PathSegment[]): string {
-  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
-}
-
-/** `spec.exclusionList[2]` → ["spec","exclusionList",2] (map keys in brackets stay strings). */
-function pathFromText(field: string): PathSegment[] {
-  const path: PathSegment[] = [];
-  for (const m of field.matchAll(/([^.[\]]+)|\[([^\]]*)\]/g)) {
-    if (m[1] !== undefined) path.push(m[1]);
-    else if (m[2] !== undefined) path.push(/^\d+$/.test(m[2]) ? Number(m[2]) : m[2]);
-  }
-  return path;
-}
+export { type ObjectProblem, Problems } from "./rule-problems.js";
 
 /** The rules of `obj`'s kind. */
 export function checkKindRules(obj: AnyObject, p: Problems): void {
@@ -63,26 +37,12 @@ export function checkKindRules(obj: AnyObject, p: Problems): void {
     case "GitRepository":
       checkGitRepository(obj, p);
       break;
+    case "Receiver":
+    case "Provider":
+    case "Alert":
+      checkNotificationRules(obj, p);
+      break;
   }
-}
-
-function checkInterval(value: string | undefined, path: PathSegment[], p: Problems): void {
-  if (value === undefined) return;
-  if (!isValidDuration(value, "interval")) {
-    p.add(path, `invalid duration ${JSON.stringify(value)}: expected ${durationHint("interval")}`);
-  }
-}
-
-function checkTimeout(value: string | undefined, path: PathSegment[], p: Problems): void {
-  if (value === undefined) return;
-  if (!isValidDuration(value, "timeout")) {
-    const hours = /h/.test(value) && !TIMEOUT_PATTERN.test(value) ? " (timeouts cannot use hours)" : "";
-    p.add(path, `invalid duration ${JSON.stringify(value)}${hours}: expected ${durationHint("timeout")}`);
-  }
-}
-
-function checkRefName(name: string, path: PathSegment[], p: Problems, what = "Secret"): void {
-  for (const m of checkObjectName(name)) p.add(path, `invalid ${what} name ${JSON.stringify(name)}: ${m}`);
 }
 
 // ---------------------------------------------------------------- ImageRepository
@@ -299,99 +259,4 @@ function checkRefspec(refspec: string, p: Problems): void {
     const bad = checkGitRefName(part);
     if (bad) p.add(path, `invalid refspec ${JSON.stringify(refspec)}: ${JSON.stringify(part)} ${bad}`);
   }
-}
-
-// ---------------------------------------------------------------- GitRepository
-
-function checkGitRepository(obj: GitRepository, p: Problems): void {
-  const spec = obj.spec;
-  checkGitUrl(spec.url, p);
-  checkInterval(spec.interval, ["spec", "interval"], p);
-  checkTimeout(spec.timeout, ["spec", "timeout"], p);
-  if (spec.ref) checkGitRef(spec.ref, ["spec", "ref"], p);
-  if (spec.secretRef) checkRefName(spec.secretRef.name, ["spec", "secretRef", "name"], p);
-  if (spec.proxySecretRef) checkRefName(spec.proxySecretRef.name, ["spec", "proxySecretRef", "name"], p);
-  if (spec.verify) checkRefName(spec.verify.secretRef.name, ["spec", "verify", "secretRef", "name"], p);
-  spec.include?.forEach((inc, i) => {
-    checkRefName(inc.repository.name, ["spec", "include", i, "repository", "name"], p, "GitRepository");
-  });
-}
-
-/** Never echoes the URL: it may carry credentials (`https://user:token@host/…`). */
-function checkGitUrl(url: string, p: Problems): void {
-  const path = ["spec", "url"];
-  const expected =
-    "must start with http://, https://, ssh:// or file:// (or be scp-like, git@host:org/repo.git)";
-  if (url.trim() === "") {
-    p.add(path, `must not be empty; ${expected}`);
-    return;
-  }
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
-  if (scheme === undefined) {
-    if (!/^[^\s/:@]+@[^\s/:]+:\S+$/.test(url) && !/^[^\s/:]+\.[^\s/:]+:\S+$/.test(url)) {
-      p.add(path, `unsupported URL: ${expected}`);
-    }
-    return;
-  }
-  if (!["http", "https", "ssh", "file"].includes(scheme)) {
-    p.add(path, `unsupported URL scheme ${JSON.stringify(scheme)}: ${expected}`);
-    return;
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    p.add(path, `invalid ${scheme} URL: cannot be parsed`);
-    return;
-  }
-  if (scheme !== "file" && parsed.hostname === "") p.add(path, `invalid ${scheme} URL: no host`);
-  if (scheme === "file" && parsed.pathname === "") p.add(path, "invalid file URL: no path");
-}
-
-function checkGitRef(ref: GitRepositoryRef, path: PathSegment[], p: Problems): void {
-  const field = (name: string) => [...path, name];
-  if (ref.branch !== undefined) {
-    const bad = checkGitRefName(ref.branch);
-    if (bad) p.add(field("branch"), `invalid branch name ${JSON.stringify(ref.branch)}: ${bad}`);
-  }
-  if (ref.tag !== undefined) {
-    const bad = checkGitRefName(ref.tag);
-    if (bad) p.add(field("tag"), `invalid tag name ${JSON.stringify(ref.tag)}: ${bad}`);
-  }
-  if (ref.name !== undefined) {
-    const bad = ref.name.startsWith("refs/")
-      ? checkGitRefName(ref.name)
-      : "must be a full reference starting with refs/";
-    if (bad)
-      p.add(field("name"), `invalid reference ${JSON.stringify(ref.name)}: ${bad} (e.g. refs/heads/main)`);
-  }
-  if (ref.commit !== undefined && !/^[0-9a-f]{4,64}$/.test(ref.commit)) {
-    p.add(
-      field("commit"),
-      `invalid commit ${JSON.stringify(ref.commit)}: must be a lower-case hexadecimal SHA`,
-    );
-  }
-  if (ref.semver !== undefined) {
-    for (const pp of checkSemverRange(ref.semver, pathText(field("semver"))))
-      p.addField(pp.field, pp.message);
-  }
-}
-
-/** git check-ref-format rules for one branch/tag/ref name; returns what is wrong, or undefined. */
-export function checkGitRefName(name: string): string | undefined {
-  if (name === "") return "must not be empty";
-  if (name === "@") return "must not be '@'";
-  if (/[\0-\x20\x7f~^:?*[\\]/.test(name))
-    return "must not contain spaces, control characters or any of ~ ^ : ? * [ \\";
-  if (name.includes("..")) return "must not contain '..'";
-  if (name.includes("@{")) return "must not contain '@{'";
-  if (name.startsWith("/") || name.endsWith("/") || name.includes("//"))
-    return "must not start or end with '/' or contain '//'";
-  if (name.startsWith("-")) return "must not start with '-'";
-  if (name.endsWith(".")) return "must not end with '.'";
-  for (const component of name.split("/")) {
-    if (component.startsWith(".")) return "no path component may start with '.'";
-    if (component.endsWith(".lock")) return "no path component may end with '.lock'";
-  }
-  return undefined;
 }

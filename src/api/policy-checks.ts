@@ -35,13 +35,17 @@ function withRangeHint(problem: PolicyProblem): PolicyProblem {
 }
 
 /** Problems with each exclusionList pattern (checked one by one so that every bad pattern is named). */
-export function checkExclusionList(patterns: readonly string[]): PolicyProblem[] {
+/** RE2 patterns (ImageRepository's exclusionList, an Alert's inclusion/exclusion lists) at `field`. */
+export function checkExclusionList(
+  patterns: readonly string[],
+  field = "spec.exclusionList",
+): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   patterns.forEach((pattern, i) => {
     try {
       compileExclusionList([pattern]);
     } catch (err) {
-      problems.push(asProblem(err, `spec.exclusionList[${i}]`));
+      problems.push(asProblem(err, `${field}[${i}]`));
     }
   });
   return problems;

@@ -22,6 +22,7 @@ import {
   $ZodString,
   type $ZodType,
 } from "zod/v4/core";
+import { PROVIDER_TYPES, RECEIVER_TYPES } from "./notification-types.js";
 import type { Kind } from "./types.js";
 
 /** Go fields without `omitempty`: export prints them even when "" (see fieldView). */
@@ -136,11 +137,62 @@ const imageUpdateAutomationSpec = () =>
     suspend: optBool,
   });
 
+const crossRefs = () =>
+  z.array(
+    z.strictObject({
+      apiVersion: optStr,
+      kind: str,
+      name: str,
+      namespace: optStr,
+      matchLabels: optStringMap,
+    }),
+  );
+
+const receiverSpec = () =>
+  z.strictObject({
+    type: z.enum(RECEIVER_TYPES),
+    interval: optStr,
+    events: optional(strList),
+    resources: crossRefs(),
+    resourceFilter: optStr,
+    secretRef: localRef,
+    suspend: optBool,
+  });
+
+const providerSpec = () =>
+  z.strictObject({
+    type: z.enum(PROVIDER_TYPES),
+    interval: optStr,
+    channel: optStr,
+    username: optStr,
+    address: optStr,
+    timeout: optStr,
+    proxy: optStr,
+    secretRef: optLocalRef,
+    certSecretRef: optLocalRef,
+    suspend: optBool,
+  });
+
+const alertSpec = () =>
+  z.strictObject({
+    providerRef: localRef,
+    eventSeverity: oneOf(["info", "error"]),
+    eventSources: crossRefs(),
+    eventMetadata: optStringMap,
+    inclusionList: optional(strList),
+    exclusionList: optional(strList),
+    summary: optStr,
+    suspend: optBool,
+  });
+
 const SPEC_BUILDERS: Readonly<Record<Kind, () => z.ZodMiniObject>> = {
   ImageRepository: imageRepositorySpec,
   ImagePolicy: imagePolicySpec,
   ImageUpdateAutomation: imageUpdateAutomationSpec,
   GitRepository: gitRepositorySpec,
+  Receiver: receiverSpec,
+  Provider: providerSpec,
+  Alert: alertSpec,
 };
 const specSchemas = new Map<Kind, z.ZodMiniObject>();
 

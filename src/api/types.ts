@@ -1,7 +1,16 @@
 /**
- * Flux's resource model, field for field (image.toolkit.fluxcd.io/v1, source.toolkit.fluxcd.io/v1).
- * Field names and optionality follow the upstream Go types so that manifests round-trip unchanged.
+ * Flux's resource model, field for field (image.toolkit.fluxcd.io/v1, source.toolkit.fluxcd.io/v1,
+ * and the notification kinds in notification-types.ts). Field names and optionality follow the
+ * upstream Go types so that manifests round-trip unchanged.
  */
+import type {
+  AlertSpec,
+  AlertStatus,
+  ProviderSpec,
+  ProviderStatus,
+  ReceiverSpec,
+  ReceiverStatus,
+} from "./notification-types.js";
 
 export const IMAGE_GROUP = "image.toolkit.fluxcd.io";
 export const SOURCE_GROUP = "source.toolkit.fluxcd.io";
@@ -10,13 +19,16 @@ export const IMAGE_API_V1BETA2 = `${IMAGE_GROUP}/v1beta2`;
 export const SOURCE_API_V1 = `${SOURCE_GROUP}/v1`;
 export const DEFAULT_NAMESPACE = "flux-system";
 
-export type Kind = "ImageRepository" | "ImagePolicy" | "ImageUpdateAutomation" | "GitRepository";
-export const KINDS: readonly Kind[] = [
+export const KINDS = [
   "ImageRepository",
   "ImagePolicy",
   "ImageUpdateAutomation",
   "GitRepository",
-];
+  "Receiver",
+  "Provider",
+  "Alert",
+] as const;
+export type Kind = (typeof KINDS)[number];
 
 export interface ObjectMeta {
   name: string;
@@ -273,6 +285,17 @@ export type ImageUpdateAutomation = TypedObject<
 >;
 export type GitRepository = TypedObject<"GitRepository", GitRepositorySpec, GitRepositoryStatus>;
 
-export type AnyObject = ImageRepository | ImagePolicy | ImageUpdateAutomation | GitRepository;
+export type Receiver = TypedObject<"Receiver", ReceiverSpec, ReceiverStatus>;
+export type Provider = TypedObject<"Provider", ProviderSpec, ProviderStatus>;
+export type Alert = TypedObject<"Alert", AlertSpec, AlertStatus>;
+
+export type AnyObject =
+  | ImageRepository
+  | ImagePolicy
+  | ImageUpdateAutomation
+  | GitRepository
+  | Receiver
+  | Provider
+  | Alert;
 
 export type ObjectOfKind<K extends Kind> = Extract<AnyObject, { kind: K }>;

@@ -5,6 +5,7 @@
 import { type IssueLocation, ValidationError, type ValidationIssue } from "./issues.js";
 import { checkKindRules, type ObjectProblem, Problems } from "./kind-rules.js";
 import { checkLabelValue, checkNamespace, checkObjectName, checkQualifiedName } from "./names.js";
+import { NOTIFICATION_API_V1, NOTIFICATION_API_V1BETA3 } from "./notification-types.js";
 import { isPlainObject, METADATA_SCHEMA, specSchema } from "./schema.js";
 import { checkShape } from "./shape-problems.js";
 import {
@@ -22,6 +23,9 @@ const API_VERSIONS: Readonly<Record<Kind, readonly string[]>> = {
   ImagePolicy: [IMAGE_API_V1, IMAGE_API_V1BETA2],
   ImageUpdateAutomation: [IMAGE_API_V1, IMAGE_API_V1BETA2],
   GitRepository: [SOURCE_API_V1],
+  Receiver: [NOTIFICATION_API_V1],
+  Provider: [NOTIFICATION_API_V1BETA3],
+  Alert: [NOTIFICATION_API_V1BETA3],
 };
 const TOP_LEVEL_FIELDS = ["apiVersion", "kind", "metadata", "spec", "status"];
 

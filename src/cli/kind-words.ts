@@ -18,5 +18,11 @@ export function humanKind(kind: Kind): string {
       return "image update automation";
     case "GitRepository":
       return "source git";
+    case "Receiver":
+      return "receiver";
+    case "Provider":
+      return "alert-provider";
+    case "Alert":
+      return "alert";
   }
 }

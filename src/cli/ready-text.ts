@@ -19,5 +19,9 @@ export function readyText(obj: AnyObject): string {
     }
     case "GitRepository":
       return findCondition(obj.status, "Ready")?.message ?? "source defined";
+    case "Receiver":
+    case "Provider":
+    case "Alert":
+      return findCondition(obj.status, "Ready")?.message ?? "not yet reconciled";
   }
 }

@@ -39,6 +39,10 @@ const RESULT_MOVED: ResultMoved = {
   ImageUpdateAutomation: (a, b) => a?.lastPushCommit !== b?.lastPushCommit,
   // A source definition: automations clone the repository themselves, nothing reads its status.
   GitRepository: () => false,
+  // Notification objects: nothing reconciles from their status.
+  Receiver: () => false,
+  Provider: () => false,
+  Alert: () => false,
 };
 
 /**

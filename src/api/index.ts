@@ -18,3 +18,4 @@ export {
 export { checkGitRefName } from "./source-rules.js";
 export * from "./types.js";
 export { assertValid, describeObject, validateObject } from "./validate.js";
+export { webhookPath } from "./webhook-path.js";

@@ -9,7 +9,6 @@ import { checkNotificationRules } from "./notification-rules.js";
 import { checkExclusionList, checkPolicyChoice } from "./policy-checks.js";
 import { checkInterval, checkRefName, checkTimeout, type Problems } from "./rule-problems.js";
 import { validateLabelSelector } from "./selector.js";
-import type { PathSegment } from "./shape-problems.js";
 import { checkGitRef, checkGitRefName, checkGitRepository } from "./source-rules.js";
 import {
   type AnyObject,

@@ -1,5 +1,5 @@
 import { type ObjectId, objectKey } from "../api/object-id.js";
-import type { Kind } from "../api/types.js";
+import { KINDS, type Kind } from "../api/types.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { reconcileObject, wakeDependents, wantsReconcile } from "./reconcile.js";
@@ -12,7 +12,7 @@ export function backoffMs(failures: number): number {
   return Math.min(MAX_RETRY_MS, MIN_RETRY_MS * 2 ** Math.max(0, failures - 1));
 }
 
-const WATCHED: Kind[] = ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "GitRepository"];
+const WATCHED: readonly Kind[] = KINDS;
 
 export interface DaemonOptions {
   /** Objects reconciled at the same time. */

@@ -6,6 +6,7 @@ import type { ControllerDeps } from "./controller-deps.js";
 import { reconcileGitRepository } from "./git-repository.js";
 import { reconcileImagePolicy } from "./image-policy.js";
 import { reconcileImageRepository } from "./image-repository.js";
+import { reconcileAlert, reconcileProvider, reconcileReceiver } from "./notification.js";
 import type { ReconcileOutcome } from "./outcome.js";
 
 /** Reconciles one object by kind, reading it fresh from the store. Undefined when it no longer exists. */
@@ -32,6 +33,18 @@ export async function reconcileObject(
     case "GitRepository": {
       const obj = await deps.store.get("GitRepository", key.namespace, key.name);
       return obj && reconcileGitRepository(deps, obj);
+    }
+    case "Receiver": {
+      const obj = await deps.store.get("Receiver", key.namespace, key.name);
+      return obj && reconcileReceiver(deps, obj);
+    }
+    case "Provider": {
+      const obj = await deps.store.get("Provider", key.namespace, key.name);
+      return obj && reconcileProvider(deps, obj);
+    }
+    case "Alert": {
+      const obj = await deps.store.get("Alert", key.namespace, key.name);
+      return obj && reconcileAlert(deps, obj);
     }
   }
 }

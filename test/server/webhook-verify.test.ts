@@ -1,11 +1,8 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  type ReceiverType,
-  verifyWebhook,
-  WebhookRejected,
-  webhookPath,
-} from "../../src/server/hooks/verify.js";
+import type { ReceiverType } from "../../src/api/notification-types.js";
+import { webhookPath } from "../../src/api/webhook-path.js";
+import { verifyWebhook, WebhookRejected } from "../../src/server/hooks/verify.js";
 
 const TOKEN = "s3cr3t-token";
 const json = { "content-type": "application/json" };

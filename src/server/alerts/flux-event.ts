@@ -2,7 +2,7 @@
  * The event imagectl sends to alert providers: Flux's `event.toolkit.fluxcd.io` Event, field for
  * field, so receivers written for Flux's notification-controller read it unchanged.
  */
-export type EventSeverity = "info" | "error";
+import type { EventSeverity } from "../../api/notification-types.js";
 
 export interface FluxEvent {
   involvedObject: { kind: string; namespace: string; name: string; apiVersion?: string };

@@ -5,10 +5,8 @@
  * Adaptive Card for a Workflows webhook.
  */
 import { createHmac } from "node:crypto";
+import type { ProviderType } from "../../api/notification-types.js";
 import type { FluxEvent } from "./flux-event.js";
-
-export const PROVIDER_TYPES = ["generic", "generic-hmac", "slack", "discord", "msteams"] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 export interface ProviderTarget {
   type: ProviderType;

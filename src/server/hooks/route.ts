@@ -7,8 +7,9 @@
  */
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import type { ReceiverType } from "../../api/notification-types.js";
 import type { Metrics } from "../metrics.js";
-import { type ReceiverType, verifyWebhook, WebhookRejected } from "./verify.js";
+import { verifyWebhook, WebhookRejected } from "./verify.js";
 
 export interface HookTarget {
   namespace: string;

@@ -6,6 +6,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
+import type { ReceiverType } from "../../api/notification-types.js";
 import {
   acrPayload,
   dockerHubPayload,
@@ -14,20 +15,6 @@ import {
   nexusPayload,
   quayPayload,
 } from "./payloads.js";
-
-export const RECEIVER_TYPES = [
-  "generic",
-  "generic-hmac",
-  "github",
-  "gitlab",
-  "bitbucket",
-  "harbor",
-  "dockerhub",
-  "quay",
-  "nexus",
-  "acr",
-] as const;
-export type ReceiverType = (typeof RECEIVER_TYPES)[number];
 
 export class WebhookRejected extends Error {
   override name = "WebhookRejected";
@@ -200,11 +187,4 @@ export function verifyWebhook(
       };
     }
   }
-}
-
-/** Flux's webhook path: `/hook/` + hex sha256 of token + name + namespace. */
-export function webhookPath(token: string, name: string, namespace: string): string {
-  return `/hook/${createHash("sha256")
-    .update(token + name + namespace)
-    .digest("hex")}`;
 }

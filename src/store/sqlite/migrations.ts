@@ -120,11 +120,16 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     description: "encrypt secret data at rest",
     up(db, ctx) {
-      // The plaintext would otherwise stay in the freed space of the rewritten pages (and, until
-      // the checkpoint openDatabase runs after migrating, in the main file).
+      // ON, not the connection's FAST: no plaintext may stay in the freed space of the rewritten
+      // pages, overflow pages included. The old pages leave the main file at the checkpoint
+      // openDatabase runs after migrating.
+      const was = Number(db.pragma("secure_delete", { simple: true }));
       db.pragma("secure_delete = ON");
-      ctx.sealPlaintextSecrets(db);
-      db.pragma("secure_delete = FAST");
+      try {
+        ctx.sealPlaintextSecrets(db);
+      } finally {
+        db.pragma(`secure_delete = ${was}`);
+      }
     },
   },
 ];

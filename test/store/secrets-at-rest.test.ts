@@ -256,6 +256,22 @@ describe("secrets at rest", () => {
       expect(await errorOf(oldOnly.getSecret("apps", "git"))).toBeInstanceOf(SecretsKeyError);
     });
 
+    it("does not wait for a reader to checkpoint after re-encrypting", async () => {
+      const old = await seeded();
+      const store = await open("home", { IMAGECTL_SECRETS_OLD_KEY_FILES: old });
+      const reader = new Database(join(home(), STATE_DB));
+      try {
+        reader.exec("BEGIN");
+        reader.prepare("SELECT count(*) FROM secrets").get();
+        const started = Date.now();
+        expect(await rotateSecretsKey(store)).toMatchObject({ resealed: 2 });
+        expect(Date.now() - started).toBeLessThan(2_000);
+      } finally {
+        reader.close();
+      }
+      expect((await store.getSecret("flux-system", "creds"))?.data).toEqual(CREDS.data);
+    });
+
     it("rotates keys given by the environment", async () => {
       const [a, b] = [newKey(), newKey()];
       const first = await open("home", { IMAGECTL_SECRETS_KEY: a });

@@ -78,12 +78,19 @@ function guarded<T>(db: Db, op: string, fn: () => T): T {
 }
 
 /**
- * Copies the WAL into the main file and empties it, so pages a migration or a re-encryption
- * replaced leave the file now rather than at the next automatic checkpoint. Best effort: while
- * another process reads, SQLite copies what it can and the rest follows later.
+ * Copies the WAL into the main file and truncates it, so pages a migration or a re-encryption
+ * replaced leave the files now rather than at the next automatic checkpoint. Best effort, and
+ * without waiting: while another process reads, SQLite copies what it can and the rest follows at
+ * a later checkpoint (TRUNCATE would otherwise wait out the busy timeout for readers).
  */
 export function checkpoint(db: Db): void {
-  db.pragma("wal_checkpoint(TRUNCATE)");
+  const timeout = Number(db.pragma("busy_timeout", { simple: true }));
+  db.pragma("busy_timeout = 0");
+  try {
+    db.pragma("wal_checkpoint(TRUNCATE)");
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
 }
 
 /** Pruning runs on every Nth insert so its cost is spread thin. */

@@ -60,3 +60,19 @@ export class CorruptRowError extends StoreError {
     super(`corrupt row in table ${table} for ${object}: ${field}: ${problem}`);
   }
 }
+
+/**
+ * The secrets key is missing, unreadable or malformed, or is not the key a secret was encrypted
+ * with. Names the secret (when one was being read) and where the key was looked for; never a
+ * secret value, never a key.
+ */
+export class SecretsKeyError extends StoreError {
+  override name = "SecretsKeyError";
+  constructor(
+    message: string,
+    /** `namespace/name` of the secret that could not be decrypted, when there was one. */
+    readonly secret?: string,
+  ) {
+    super(message);
+  }
+}

@@ -2,10 +2,13 @@
  * Rows damaged behind the store's back (written straight into the file, as a hand edit or another
  * tool would) must fail with a CorruptRowError naming the table, the object and the field.
  */
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CorruptRowError, type EventInput, type Store, StoreError } from "../../src/store/index.js";
+import { seal } from "../../src/store/secrets-cipher.js";
+import { secretsKeyring } from "../../src/store/secrets-key.js";
 import { openSqliteStore } from "../../src/store/sqlite/store.js";
 import { policy, repo } from "./contract.js";
 import { tempDir } from "./support/temp.js";
@@ -21,6 +24,13 @@ const SCANNED: EventInput = {
   message: "scanned",
   at: "2026-01-01T00:00:00Z",
 };
+
+/** Every store in this file seals with this key, so damaged secret data can be sealed as the store would. */
+const KEYRING = secretsKeyring("/nonexistent/secrets.key", {}, { key: randomBytes(32) });
+const KEY = KEYRING.sealingKey(() => {});
+const sealed = (text: string, name = "creds") =>
+  seal(KEY, { namespace: "flux-system", name, type: "Opaque" }, text);
+const open = (file: string) => openSqliteStore(file, { secrets: KEYRING });
 
 interface Case {
   name: string;
@@ -100,8 +110,27 @@ const CASES: Case[] = [
     message: `corrupt row in table repository_digests for ${REPO}: digest: expected string, found blob`,
   },
   {
+    name: "secret data that is not encrypted",
+    sql: `UPDATE secrets SET data = '{"password": "hunter2"}'`,
+    read: (s) => s.getSecret("flux-system", "creds"),
+    message:
+      "corrupt row in table secrets for Secret 'flux-system/creds': data: not encrypted data (expected v1:<key id>:<ciphertext>)",
+  },
+  {
+    name: "secret data moved from another secret's row",
+    sql: `UPDATE secrets SET data = '${sealed('{"password": "hunter2"}', "other")}'`,
+    read: (s) => s.getSecret("flux-system", "creds"),
+    message: `corrupt row in table secrets for Secret 'flux-system/creds': data: does not decrypt with key ${KEY.id}: altered, or moved here from another secret`,
+  },
+  {
+    name: "a secret retyped by hand",
+    sql: "UPDATE secrets SET type = 'kubernetes.io/basic-auth'",
+    read: (s) => s.listSecrets(),
+    message: `corrupt row in table secrets for Secret 'flux-system/creds': data: does not decrypt with key ${KEY.id}: altered, or moved here from another secret`,
+  },
+  {
     name: "secret data whose value is not a string",
-    sql: `UPDATE secrets SET data = '{"password": 5}'`,
+    sql: `UPDATE secrets SET data = '${sealed('{"password": 5}')}'`,
     read: (s) => s.listSecrets(),
     message:
       "corrupt row in table secrets for Secret 'flux-system/creds': data.password: expected string, found number",
@@ -146,7 +175,7 @@ describe("SQLite rows damaged outside the store", () => {
 
   beforeEach(async () => {
     tmp = tempDir();
-    const s = await openSqliteStore(file());
+    const s = await open(file());
     await s.apply([repo("app", "ghcr.io/example/app"), policy("vote", "1.x", { app: "vote" })]);
     await s.putTags("flux-system", "app", ["1.0.0", "2.0.0"], {
       revision: "sha256:aaa",
@@ -183,7 +212,7 @@ describe("SQLite rows damaged outside the store", () => {
 
   it.each(CASES)("reports $name", async ({ sql, read, message }) => {
     damage(sql);
-    store = await openSqliteStore(file());
+    store = await open(file());
     const err = await read(store).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptRowError);
     expect(err).toBeInstanceOf(StoreError);
@@ -191,8 +220,8 @@ describe("SQLite rows damaged outside the store", () => {
   });
 
   it("never quotes a secret from data that is not JSON", async () => {
-    damage(`UPDATE secrets SET data = '{"password": "hunter2'`);
-    store = await openSqliteStore(file());
+    damage(`UPDATE secrets SET data = '${sealed('{"password": "hunter2')}'`);
+    store = await open(file());
     const err = await store.getSecret("flux-system", "creds").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptRowError);
     expect((err as Error).message).toBe(
@@ -203,7 +232,7 @@ describe("SQLite rows damaged outside the store", () => {
 
   it("names the table, object and field on the error", async () => {
     damage(`UPDATE objects SET spec = 'null' WHERE id = ${APP}`);
-    store = await openSqliteStore(file());
+    store = await open(file());
     const err = await store.get("ImageRepository", "flux-system", "app").catch((e: unknown) => e);
     expect(err).toMatchObject({ table: "objects", object: REPO, field: "spec" });
   });

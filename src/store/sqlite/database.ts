@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { StoreError } from "../errors.js";
 import { prepareDatabaseFile, restrictCompanions } from "./file.js";
 import { migrate } from "./migrate.js";
-import type { Migration } from "./migrations.js";
+import type { Migration, MigrationContext } from "./migrations.js";
 
 export type Db = Database.Database;
 
@@ -23,6 +23,7 @@ export function openDatabase<T>(
   file: string,
   busyTimeoutMs: number,
   migrations: readonly Migration[],
+  ctx: MigrationContext,
   prepare: (db: Db) => T,
 ): T {
   prepareDatabaseFile(file);
@@ -36,7 +37,10 @@ export function openDatabase<T>(
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
-    migrate(db, migrations);
+    // Zeroes what a write replaces or deletes within a page (old sealed secrets, after a key
+    // rotation), where that costs no extra I/O.
+    db.pragma("secure_delete = FAST");
+    if (migrate(db, migrations, ctx) > 0) checkpoint(db);
     restrictCompanions(file);
     return prepare(db);
   } catch (err) {
@@ -70,6 +74,22 @@ function guarded<T>(db: Db, op: string, fn: () => T): T {
   } catch (err) {
     if (err instanceof StoreError) throw err;
     throw new StoreError(`${op}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Copies the WAL into the main file and truncates it, so pages a migration or a re-encryption
+ * replaced leave the files now rather than at the next automatic checkpoint. Best effort, and
+ * without waiting: while another process reads, SQLite copies what it can and the rest follows at
+ * a later checkpoint (TRUNCATE would otherwise wait out the busy timeout for readers).
+ */
+export function checkpoint(db: Db): void {
+  const timeout = Number(db.pragma("busy_timeout", { simple: true }));
+  db.pragma("busy_timeout = 0");
+  try {
+    db.pragma("wal_checkpoint(TRUNCATE)");
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { SchemaError } from "../errors.js";
-import type { Migration } from "./migrations.js";
+import type { Migration, MigrationContext } from "./migrations.js";
 
 function userVersion(db: Database.Database): number {
   return Number(db.pragma("user_version", { simple: true }));
@@ -10,8 +10,13 @@ function userVersion(db: Database.Database): number {
  * Brings the file up to the newest schema. Each migration runs in its own IMMEDIATE transaction
  * together with its `user_version` bump, and re-reads the version inside it, so a CLI and a daemon
  * starting at the same moment migrate exactly once and a crash leaves the file at a whole version.
+ * Returns how many migrations this call ran.
  */
-export function migrate(db: Database.Database, migrations: readonly Migration[]): number {
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[],
+  ctx: MigrationContext,
+): number {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new SchemaError(`migration ${i + 1} is numbered ${m.version}`);
   });
@@ -22,12 +27,14 @@ export function migrate(db: Database.Database, migrations: readonly Migration[])
       `state database schema version ${found} is newer than this imagectl supports (${latest}); upgrade imagectl`,
     );
   }
+  let ran = 0;
   for (const m of migrations) {
     if (m.version <= found) continue;
     const step = db.transaction(() => {
       if (userVersion(db) >= m.version) return;
-      m.up(db);
+      m.up(db, ctx);
       db.pragma(`user_version = ${m.version}`);
+      ran++;
     });
     try {
       step.immediate();
@@ -37,5 +44,5 @@ export function migrate(db: Database.Database, migrations: readonly Migration[])
       });
     }
   }
-  return userVersion(db);
+  return ran;
 }

@@ -1,10 +1,16 @@
 import type Database from "better-sqlite3";
 
+/** What a data migration needs besides the database. */
+export interface MigrationContext {
+  /** Seals the secrets still stored as plaintext; returns how many it sealed. */
+  sealPlaintextSecrets(db: Database.Database): number;
+}
+
 export interface Migration {
   /** Consecutive from 1; stored in SQLite's `user_version`. */
   version: number;
   description: string;
-  up(db: Database.Database): void;
+  up(db: Database.Database, ctx: MigrationContext): void;
 }
 
 /**
@@ -16,7 +22,11 @@ export interface Migration {
  *   different credentials never share tags, and deleting the object drops them). A blob measured
  *   2-4x faster than `PRIMARY KEY(object_id, tag) WITHOUT ROWID` rows for both 1,000 repos x 100
  *   tags and one repo with 50,000 tags, and the reconcilers only ever need the whole set;
- * - `changes` is the change feed: its AUTOINCREMENT key is the store-wide resourceVersion.
+ * - `changes` is the change feed: its AUTOINCREMENT key is the store-wide resourceVersion;
+ * - secret data is sealed (docs/secrets-at-rest.md) from version 2 on. A version, not a pass on
+ *   every open, so that an older imagectl refuses the file ("upgrade imagectl") instead of taking
+ *   sealed text for damaged JSON or writing plaintext beside it, and so that plaintext found later
+ *   is reported as damage, not quietly accepted as a secret.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -104,6 +114,22 @@ export const MIGRATIONS: readonly Migration[] = [
           value TEXT NOT NULL
         ) WITHOUT ROWID;
       `);
+    },
+  },
+  {
+    version: 2,
+    description: "encrypt secret data at rest",
+    up(db, ctx) {
+      // ON, not the connection's FAST: no plaintext may stay in the freed space of the rewritten
+      // pages, overflow pages included. The old pages leave the main file at the checkpoint
+      // openDatabase runs after migrating.
+      const was = Number(db.pragma("secure_delete", { simple: true }));
+      db.pragma("secure_delete = ON");
+      try {
+        ctx.sealPlaintextSecrets(db);
+      } finally {
+        db.pragma(`secure_delete = ${was}`);
+      }
     },
   },
 ];

@@ -6,8 +6,15 @@
  * call its transaction and the operation name its errors carry. better-sqlite3 is synchronous, so
  * every method does its work before the returned promise settles.
  */
+import { dirname, join } from "node:path";
 import type { AnyObject, Kind } from "../../api/types.js";
 import { describeObjectId } from "../errors.js";
+import {
+  SECRETS_KEY_FILE,
+  type SecretsKeyring,
+  type SecretsRotation,
+  secretsKeyring,
+} from "../secrets-key.js";
 import type {
   ApplyResult,
   ChangeBatch,
@@ -29,7 +36,7 @@ import type {
   TagSet,
 } from "../store.js";
 import { ChangeFeed } from "./changes.js";
-import { type Db, openDatabase, read, writeTransaction } from "./database.js";
+import { checkpoint, type Db, openDatabase, read, writeTransaction } from "./database.js";
 import { HistoryTables } from "./history.js";
 import { MIGRATIONS, type Migration } from "./migrations.js";
 import { checkDocument, ObjectTable } from "./objects.js";
@@ -45,6 +52,11 @@ export interface SqliteStoreOptions {
   historyRetention?: number;
   /** Only tests pass their own list, to exercise upgrades. */
   migrations?: readonly Migration[];
+  /**
+   * The keys secrets are sealed with. Default: the key file `secrets.key` beside the database,
+   * created on first use; openStore passes the home's keyring, with the environment's keys.
+   */
+  secrets?: SecretsKeyring;
   now?: () => Date;
 }
 
@@ -70,10 +82,12 @@ export class SqliteStore implements Store {
     this.file = file;
     const now = opts.now ?? (() => new Date());
     const clock = () => timestamp(now());
+    const keyring = opts.secrets ?? secretsKeyring(join(dirname(file), SECRETS_KEY_FILE));
     const parts = openDatabase(
       file,
       opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
       opts.migrations ?? MIGRATIONS,
+      { sealPlaintextSecrets: (db) => new SecretTable(db, keyring, clock).sealPlaintext() },
       (db) => {
         const changes = new ChangeFeed(db, opts.changeRetention ?? DEFAULT_CHANGE_RETENTION);
         const objects = new ObjectTable(db, changes, clock);
@@ -82,7 +96,7 @@ export class SqliteStore implements Store {
           changes,
           objects,
           tags: new TagTable(db, objects),
-          secrets: new SecretTable(db, clock),
+          secrets: new SecretTable(db, keyring, clock),
           history: new HistoryTables(db, opts.historyRetention ?? DEFAULT_HISTORY_RETENTION),
         };
       },
@@ -209,6 +223,17 @@ export class SqliteStore implements Store {
 
   async deleteSecret(namespace: string, name: string): Promise<boolean> {
     return this.write(`delete Secret '${namespace}/${name}'`, () => this.secrets.delete(namespace, name));
+  }
+
+  /**
+   * Re-encrypts every secret with the current key, opening those sealed with an old one
+   * (docs/secrets-at-rest.md). One transaction: a crash or a secret no key opens changes nothing.
+   * Not part of Store: it is key management, not data, and reached through rotateSecretsKey.
+   */
+  async rotateSecretsKey(): Promise<SecretsRotation> {
+    const done = this.write("re-encrypt secrets", () => this.secrets.reseal());
+    if (done.resealed > 0) this.read("re-encrypt secrets", () => checkpoint(this.db));
+    return done;
   }
 
   // ---------------------------------------------------------------- events and runs

@@ -4,6 +4,7 @@
  *   writer.ts tags  <db> <repos> <tagsPerRepo>   rewrite every repository's tag set, round after round, forever
  *   writer.ts apply <db> <objects>               re-apply <objects> policies labelled with the round, forever
  *   writer.ts mixed <db> <id> <iterations>       mixed reads and writes, then exit 0
+ *   writer.ts secret <db> <id>                   store the secret <id>, its key file created on first use, then exit 0
  *
  * Prints "ready" once the first round is stored ("mixed": then waits for a line on stdin), and
  * "error <name>: <message>" + exit 1 on any failure.
@@ -96,10 +97,21 @@ async function mixed(id: string, iterations: number): Promise<void> {
   process.stdout.write("done\n");
 }
 
+/** Opens first, so that every writer reaches its first secret (and the missing key file) together. */
+async function secret(id: string): Promise<void> {
+  const store = await openSqliteStore(file!);
+  process.stdout.write("ready\n");
+  await waitForLine();
+  await store.putSecret("crash", id, { data: { token: `token-of-${id}` } });
+  await store.close();
+  process.stdout.write("done\n");
+}
+
 async function main(): Promise<void> {
   if (mode === "tags") await tags(Number(a), Number(b));
   else if (mode === "apply") await apply(Number(a));
   else if (mode === "mixed") await mixed(a, Number(b));
+  else if (mode === "secret") await secret(a);
   else throw new Error(`unknown mode ${mode}`);
 }
 

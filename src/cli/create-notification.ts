@@ -196,7 +196,7 @@ export function registerCreateNotification(create: Command, ctx: CliContext): vo
       .option("--provider-ref <name>", "the Provider to send the alerts to")
       .option(
         "--event-severity <severity>",
-        "severity of events to send alerts for: info (all events, when not given) or error",
+        "severity of events to send alerts for: info (every event; the default) or error (errors only)",
       )
       .option(
         "--event-source <kind/name>",

@@ -7,12 +7,46 @@ import type { CliContext } from "./io.js";
 import { progress } from "./progress.js";
 import { readyText } from "./ready-text.js";
 
-/** Validates an object built from flags; a problem is a usage error naming the flag's field. */
-export async function checkObject(obj: AnyObject): Promise<void> {
+/**
+ * Which flag set a spec field: a field path (and the fields below it) → the flag, or for a
+ * repeatable flag that fills a list, the flag and its values, so that a problem with
+ * `spec.eventSources[1].kind` reads `--event-source 'Kustomization/app': kind: …`.
+ */
+export type FieldFlags = Record<string, string | { flag: string; values: readonly string[] }>;
+
+function flagOfField(field: string, flags: FieldFlags): string | undefined {
+  for (const [path, f] of Object.entries(flags)) {
+    if (field === path) return typeof f === "string" ? f : f.flag;
+    if (!field.startsWith(path)) continue;
+    const rest = field.slice(path.length);
+    if (typeof f === "string") {
+      if (rest.startsWith(".") || rest.startsWith("[")) return f;
+      continue;
+    }
+    const item = /^\[(\d+)\](?:\.(.+))?$/.exec(rest);
+    if (!item) continue;
+    const value = f.values[Number(item[1])];
+    return `${f.flag}${value === undefined ? "" : ` '${value}'`}${item[2] ? `: ${item[2]}` : ""}`;
+  }
+  return undefined;
+}
+
+/**
+ * Validates an object built from flags; a problem is a usage error naming the flag that set the
+ * field (from `flags`), else the object and field.
+ */
+export async function checkObject(obj: AnyObject, flags: FieldFlags = {}): Promise<void> {
   const { validateObject, withDefaults } = await import("../api/index.js");
   const issues = validateObject(withDefaults(obj));
   if (issues.length)
-    throw new UsageError(issues.map((i) => `${i.object}: ${i.field}: ${i.message}`).join("\n"));
+    throw new UsageError(
+      issues
+        .map((i) => {
+          const flag = flagOfField(i.field, flags);
+          return flag ? `${flag}: ${i.message}` : `${i.object}: ${i.field}: ${i.message}`;
+        })
+        .join("\n"),
+    );
 }
 
 /**
@@ -22,9 +56,9 @@ export async function checkObject(obj: AnyObject): Promise<void> {
 export async function createOrExport(
   ctx: CliContext,
   obj: AnyObject,
-  opts: { export?: boolean; timeoutMs: number; env: () => Promise<ControllerDeps> },
+  opts: { export?: boolean; timeoutMs: number; env: () => Promise<ControllerDeps>; flags?: FieldFlags },
 ): Promise<void> {
-  await checkObject(obj);
+  await checkObject(obj, opts.flags);
   if (opts.export) {
     const { exportManifests } = await import("../api/index.js");
     ctx.io.out(exportManifests([obj]));
@@ -72,12 +106,14 @@ export function metadataOf(name: string, namespace: string, f: CreateFlags): Obj
 
 /**
  * Completes a `create <kind> <name>` command: the options every one has, and the action that
- * builds the object from the flags and hands it to createOrExport.
+ * builds the object from the flags and hands it to createOrExport. `flagsOf` tells which flag set
+ * which field, for the messages of validation.
  */
 export function createAction<F extends CreateFlags>(
   cmd: Command,
   ctx: CliContext,
   build: (name: string, namespace: string, f: F) => AnyObject | Promise<AnyObject>,
+  flagsOf: (f: F) => FieldFlags = () => ({}),
 ): Command {
   return cmd
     .option("--label <key=value>", "label to set on the object (repeatable)", collect)
@@ -85,6 +121,11 @@ export function createAction<F extends CreateFlags>(
     .action(async (name: string, f: F, c: Command) => {
       const g = globalsOf(c, ctx);
       const obj = await build(name, g.namespace, f);
-      await createOrExport(ctx, obj, { export: f.export, timeoutMs: g.timeoutMs, env: () => openEnv(g) });
+      await createOrExport(ctx, obj, {
+        export: f.export,
+        timeoutMs: g.timeoutMs,
+        env: () => openEnv(g),
+        flags: flagsOf(f),
+      });
     });
 }

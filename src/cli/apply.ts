@@ -33,7 +33,16 @@ function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
   ).then((x) => x.flat());
 }
 
-const ORDER: Kind[] = ["GitRepository", "ImageRepository", "ImagePolicy", "ImageUpdateAutomation"];
+// Dependencies first: an Alert's reconcile reads its Provider; a Receiver wakes the other kinds.
+const ORDER: Kind[] = [
+  "GitRepository",
+  "ImageRepository",
+  "ImagePolicy",
+  "ImageUpdateAutomation",
+  "Provider",
+  "Alert",
+  "Receiver",
+];
 
 /**
  * `imagectl apply -f`: all documents of all files are parsed and validated first; one invalid

@@ -3,7 +3,7 @@ import type { AnyObject, Kind } from "../api/types.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
-import { IMAGE_WORDS } from "./kind-words.js";
+import { IMAGE_WORDS, NOTIFICATION_WORDS } from "./kind-words.js";
 
 async function exportKind(
   ctx: CliContext,
@@ -30,26 +30,22 @@ async function exportKind(
   });
 }
 
+function addExportCommand(parent: Command, ctx: CliContext, word: string, kind: Kind): void {
+  parent
+    .command(word)
+    .description(`export ${kind} objects`)
+    .argument("[name]")
+    .option("--all", `export every ${kind} in the namespace`)
+    .action((name: string | undefined, f: { all?: boolean }, cmd: Command) =>
+      exportKind(ctx, cmd, kind, name, !!f.all),
+    );
+}
+
 export function registerExport(program: Command, ctx: CliContext): void {
   const exp = program.command("export").description("print objects as Flux-compatible YAML manifests");
   const image = exp.command("image").description("export image automation objects");
-  for (const [word, kind] of Object.entries(IMAGE_WORDS)) {
-    image
-      .command(word)
-      .description(`export ${kind} objects`)
-      .argument("[name]")
-      .option("--all", "export every object of this kind in the namespace")
-      .action((name: string | undefined, f: { all?: boolean }, cmd: Command) =>
-        exportKind(ctx, cmd, kind, name, !!f.all),
-      );
-  }
-  exp
-    .command("source")
-    .description("export sources")
-    .command("git")
-    .argument("[name]")
-    .option("--all", "export every GitRepository in the namespace")
-    .action((name: string | undefined, f: { all?: boolean }, cmd: Command) =>
-      exportKind(ctx, cmd, "GitRepository", name, !!f.all),
-    );
+  for (const [word, kind] of Object.entries(IMAGE_WORDS)) addExportCommand(image, ctx, word, kind);
+  addExportCommand(exp.command("source").description("export sources"), ctx, "git", "GitRepository");
+  // Printed as stored: a Provider's address is the user's own, with any token in it (as Flux does).
+  for (const [word, kind] of Object.entries(NOTIFICATION_WORDS)) addExportCommand(exp, ctx, word, kind);
 }

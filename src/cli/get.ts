@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { AnyObject, Kind } from "../api/types.js";
+import { redactAddress } from "../api/webhook-address.js";
 import { findCondition } from "../controller/conditions.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
 import { CommandFailedError, UsageError } from "./errors.js";
@@ -9,7 +10,7 @@ import { renderTable } from "./table.js";
 
 type Output = "table" | "json" | "yaml";
 
-interface KindView {
+export interface KindView {
   kind: Kind;
   /** Flux's lower-case prefix in `get all`. */
   prefix: string;
@@ -23,13 +24,15 @@ function rfc3339(iso: string | undefined): string {
   return `${new Date(iso).toISOString().slice(0, 19)}Z`;
 }
 
-function readyCols(obj: AnyObject): [string, string] {
+/** Flux's READY and MESSAGE columns (statusAndMessage): the Ready condition, or "waiting to be reconciled". */
+export function readyCols(obj: AnyObject): [string, string] {
   const c = findCondition(obj.status, "Ready");
   if (!c) return ["False", "waiting to be reconciled"];
   return [c.status, c.message];
 }
 
-const suspended = (obj: AnyObject) => (obj.spec.suspend ? "True" : "False");
+/** Flux's SUSPENDED column. */
+export const suspended = (obj: AnyObject) => (obj.spec.suspend ? "True" : "False");
 
 export const VIEWS: Record<"repository" | "policy" | "update" | "source", KindView> = {
   repository: {
@@ -72,9 +75,17 @@ export const VIEWS: Record<"repository" | "policy" | "update" | "source", KindVi
   },
 };
 
-/** The object as `-o json|yaml` shows it: manifest fields plus status, without store bookkeeping. */
+/**
+ * The object as `-o json|yaml` shows it: manifest fields plus status, without store bookkeeping.
+ * A Provider's address and proxy are shown without what may be a token (`export` prints them whole).
+ */
 export function presentable(obj: AnyObject): AnyObject {
-  return JSON.parse(JSON.stringify(obj)) as AnyObject;
+  const copy = JSON.parse(JSON.stringify(obj)) as AnyObject;
+  if (copy.kind === "Provider") {
+    if (copy.spec.address) copy.spec.address = redactAddress(copy.spec.address);
+    if (copy.spec.proxy) copy.spec.proxy = redactAddress(copy.spec.proxy);
+  }
+  return copy;
 }
 
 async function printObjects(
@@ -135,7 +146,29 @@ function addGetFlags(cmd: Command): Command {
     .option("-A, --all-namespaces", "list across all namespaces");
 }
 
-export function registerGet(program: Command, ctx: CliContext): void {
+/** `get <kind> [name]`: one view's table, or the objects as JSON or YAML. */
+export function addGetCommand(cmd: Command, ctx: CliContext, view: KindView): Command {
+  return addGetFlags(cmd.argument("[name]")).action(
+    async (name: string | undefined, f: GetFlags, c: Command) => {
+      const g = globalsOf(c, ctx);
+      const output = outputFlag(f.output);
+      await withEnv(g, async (env) => {
+        const objs = await listOrGet(env, view, f.allNamespaces ? undefined : g.namespace, name);
+        if (output !== "table") return printObjects(ctx, objs, output, !!name);
+        if (objs.length === 0) {
+          ctx.io.err(
+            `✗ no ${view.kind} objects found in ${f.allNamespaces ? "any" : `"${g.namespace}"`} namespace\n`,
+          );
+          return;
+        }
+        ctx.io.out(table(view, objs, f));
+      });
+    },
+  );
+}
+
+/** Registers `get` and its image, source and secret commands; returns `get` for the other kinds. */
+export function registerGet(program: Command, ctx: CliContext): Command {
   const get = program.command("get").description("show objects and their status");
   const image = get.command("image").alias("images").description("show image automation objects");
   const kinds: ["repository" | "policy" | "update", string][] = [
@@ -144,24 +177,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     ["update", "ImageUpdateAutomations"],
   ];
   for (const [word, plural] of kinds) {
-    addGetFlags(image.command(word).description(`show ${plural} and their status`).argument("[name]")).action(
-      async (name: string | undefined, f: GetFlags, cmd: Command) => {
-        const g = globalsOf(cmd, ctx);
-        const output = outputFlag(f.output);
-        const view = VIEWS[word];
-        await withEnv(g, async (env) => {
-          const objs = await listOrGet(env, view, f.allNamespaces ? undefined : g.namespace, name);
-          if (output !== "table") return printObjects(ctx, objs, output, !!name);
-          if (objs.length === 0) {
-            ctx.io.err(
-              `✗ no ${view.kind} objects found in ${f.allNamespaces ? "any" : `"${g.namespace}"`} namespace\n`,
-            );
-            return;
-          }
-          ctx.io.out(table(view, objs, f));
-        });
-      },
-    );
+    addGetCommand(image.command(word).description(`show ${plural} and their status`), ctx, VIEWS[word]);
   }
   addGetFlags(image.command("all").description("show all image automation objects")).action(
     async (f: GetFlags, cmd: Command) => {
@@ -183,19 +199,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     },
   );
   const source = get.command("source").alias("sources").description("show sources");
-  addGetFlags(source.command("git").description("show GitRepositories").argument("[name]")).action(
-    async (name: string | undefined, f: GetFlags, cmd: Command) => {
-      const g = globalsOf(cmd, ctx);
-      const output = outputFlag(f.output);
-      await withEnv(g, async (env) => {
-        const objs = await listOrGet(env, VIEWS.source, f.allNamespaces ? undefined : g.namespace, name);
-        if (output !== "table") return printObjects(ctx, objs, output, !!name);
-        if (objs.length === 0)
-          return void ctx.io.err(`✗ no GitRepository objects found in "${g.namespace}" namespace\n`);
-        ctx.io.out(table(VIEWS.source, objs, f));
-      });
-    },
-  );
+  addGetCommand(source.command("git").description("show GitRepositories"), ctx, VIEWS.source);
   // `imagectl get secrets`: names and types only; secret data is never printed.
   get
     .command("secrets")
@@ -214,4 +218,5 @@ export function registerGet(program: Command, ctx: CliContext): void {
         );
       });
     });
+  return get;
 }

@@ -85,3 +85,8 @@ export function parseLabels(values: string[] | undefined): Record<string, string
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** A repeatable flag that also takes comma-separated values, as Flux's string-slice flags do. */
+export function collectCsv(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(",").filter((v) => v !== "")];
+}

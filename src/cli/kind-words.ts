@@ -7,7 +7,19 @@ export const IMAGE_WORDS: Record<string, Kind> = {
   update: "ImageUpdateAutomation",
 };
 
-/** Flux's wording in messages: "image policy", "image repository", "image update automation". */
+/** Flux's words for the notification kinds: `flux create|delete|… receiver|alert-provider|alert`. */
+export const NOTIFICATION_WORDS = {
+  receiver: "Receiver",
+  "alert-provider": "Provider",
+  alert: "Alert",
+} as const satisfies Record<string, Kind>;
+
+/** The kind with its article, for help texts: "an ImagePolicy", "a Receiver", "an Alert". */
+export function aKind(kind: Kind): string {
+  return `${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind}`;
+}
+
+/** Flux's wording in messages (its apiType.humanKind): "image policy", "alert provider". */
 export function humanKind(kind: Kind): string {
   switch (kind) {
     case "ImageRepository":
@@ -21,7 +33,7 @@ export function humanKind(kind: Kind): string {
     case "Receiver":
       return "receiver";
     case "Provider":
-      return "alert-provider";
+      return "alert provider";
     case "Alert":
       return "alert";
   }

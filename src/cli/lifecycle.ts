@@ -6,25 +6,27 @@ import type { ControllerDeps } from "../controller/controller-deps.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
-import { humanKind, IMAGE_WORDS } from "./kind-words.js";
+import { aKind, humanKind, IMAGE_WORDS, NOTIFICATION_WORDS } from "./kind-words.js";
 import { progress } from "./progress.js";
 import { readyText } from "./ready-text.js";
 
+/** `<verb> image repository|policy|update`, `<verb> source git` and `<verb> receiver|alert-provider|alert`. */
 function kindCommands(parent: Command, verb: string): [Command, Kind][] {
   const image = parent.command("image").description(`${verb} image automation objects`);
-  const out: [Command, Kind][] = Object.entries(IMAGE_WORDS).map(([word, kind]) => [
-    image.command(word).description(`${verb} an ${kind}`),
+  const source = parent.command("source").description(`${verb} sources`);
+  const words: [Command, string, Kind][] = [
+    ...Object.entries(IMAGE_WORDS).map(([word, kind]): [Command, string, Kind] => [image, word, kind]),
+    [source, "git", "GitRepository"],
+    ...Object.entries(NOTIFICATION_WORDS).map(([word, kind]): [Command, string, Kind] => [
+      parent,
+      word,
+      kind,
+    ]),
+  ];
+  return words.map(([under, word, kind]) => [
+    under.command(word).description(`${verb} ${aKind(kind)}`),
     kind,
   ]);
-  out.push([
-    parent
-      .command("source")
-      .description(`${verb} sources`)
-      .command("git")
-      .description(`${verb} a GitRepository`),
-    "GitRepository",
-  ]);
-  return out;
 }
 
 export function registerReconcile(program: Command, ctx: CliContext): void {

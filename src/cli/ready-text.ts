@@ -20,6 +20,9 @@ export function readyText(obj: AnyObject): string {
     case "GitRepository":
       return findCondition(obj.status, "Ready")?.message ?? "source defined";
     case "Receiver":
+      // Flux's `create receiver` ends with the path to give the sender.
+      if (obj.status?.webhookPath) return `generated webhook URL ${obj.status.webhookPath}`;
+      return findCondition(obj.status, "Ready")?.message ?? "not yet reconciled";
     case "Provider":
     case "Alert":
       return findCondition(obj.status, "Ready")?.message ?? "not yet reconciled";

@@ -10,8 +10,10 @@ import { checkInterval, checkRefName, checkTimeout, type Problems } from "./rule
 import type { PathSegment } from "./shape-problems.js";
 import { type Alert, KINDS, type Provider, type Receiver } from "./types.js";
 
-/** Resources a Receiver may wake and event sources an Alert may follow: imagectl's kinds. */
-const REFERABLE: readonly string[] = KINDS;
+/** Resources a Receiver may wake and event sources an Alert may follow: the reconciled kinds. */
+const REFERABLE: readonly string[] = KINDS.filter(
+  (k) => k !== "Receiver" && k !== "Provider" && k !== "Alert",
+);
 
 function checkCrossRefs(
   refs: readonly CrossNamespaceObjectReference[],

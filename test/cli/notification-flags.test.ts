@@ -203,7 +203,7 @@ describe("invalid flags are usage errors naming the flag (and the part of the va
     [
       "resource of a kind imagectl does not have",
       [...RECEIVER, "--type=generic", "--resource=Kustomization/app"],
-      "✗ --resource 'Kustomization/app': kind: unsupported kind \"Kustomization\": one of ImageRepository, ImagePolicy, ImageUpdateAutomation, GitRepository, Receiver, Provider, Alert\n",
+      "✗ --resource 'Kustomization/app': kind: unsupported kind \"Kustomization\": one of ImageRepository, ImagePolicy, ImageUpdateAutomation, GitRepository\n",
     ],
     [
       "resource with an invalid name",

@@ -1,20 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webhookPath } from "../../src/api/webhook-path.js";
 import { runCli } from "../support/cli.js";
-import { standInReconcile, webhookPath } from "../support/notification-stand-in.js";
-
-// The notification reconcilers are written in parallel (src/controller): until they are there, a
-// stand-in plays their part, only for objects the real reconcile does not handle.
-vi.mock(import("../../src/controller/reconcile.js"), async (importOriginal) => {
-  const actual = await importOriginal();
-  return {
-    ...actual,
-    reconcileWithDependents: async (deps, key, opts) =>
-      (await actual.reconcileWithDependents(deps, key, opts)) ?? standInReconcile(deps, key),
-  };
-});
 
 const TOKEN = "T0k3n-never-printed";
 const SLACK = "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX";

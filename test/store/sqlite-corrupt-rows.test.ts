@@ -64,7 +64,7 @@ const CASES: Case[] = [
     read: (s) => s.list("Deployment" as "ImagePolicy"),
     message:
       "corrupt row in table objects for Deployment 'flux-system/app': kind: expected one of " +
-      '"ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "GitRepository"',
+      '"ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "GitRepository", "Receiver", "Provider", "Alert"',
   },
   {
     name: "a label value that is not a string (read while filtering by labels)",

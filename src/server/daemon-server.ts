@@ -1,16 +1,19 @@
 /**
  * Everything `imagectl serve` runs beside its reconcile loop, assembled in one place: the metrics
- * registry, the HTTP listener with its probes, and the route groups (webhook receivers). Closing it
- * stops the listener first (new calls get 503 while in-flight ones finish), then the metrics.
+ * registry, the HTTP listener with its probes and webhook receivers, and the alert dispatcher.
+ * Closing it stops the listener first (new calls get 503 while in-flight ones finish), then
+ * pending alert retries, then the metrics.
  */
-import type { FastifyInstance } from "fastify";
 import type { Store } from "../store/index.js";
+import { AlertDispatcher } from "./alerts/dispatcher.js";
 import { checkReadiness, type LoopProbe } from "./health.js";
+import { receiverLookup, receiverTrigger, type Waker } from "./hooks/receivers.js";
+import { hookRoutes } from "./hooks/route.js";
 import { type RunningHttpServer, startHttpServer } from "./http-server.js";
 import type { ListenAddress } from "./listen-address.js";
 import { Metrics } from "./metrics.js";
 
-export interface DaemonLoop extends LoopProbe {
+export interface DaemonLoop extends LoopProbe, Waker {
   queueDepth(): number;
 }
 
@@ -18,8 +21,11 @@ export interface DaemonServerOptions {
   store: Store;
   loop: DaemonLoop;
   listen: ListenAddress;
-  /** Route groups that need the metrics (webhooks); registered in their own scopes. */
-  plugins?: (metrics: Metrics) => Array<(app: FastifyInstance) => Promise<void>>;
+  log(line: string): void;
+  /** Webhook calls per receiver per window before 429. */
+  hookRate?: { max: number; windowMs: number };
+  /** Alert delivery retry base (tests shorten it). */
+  alertBackoffMs?: number;
 }
 
 export interface DaemonServer {
@@ -35,17 +41,33 @@ export async function startDaemonServer(o: DaemonServerOptions): Promise<DaemonS
     http = await startHttpServer(o.listen, {
       metrics,
       readiness: () => checkReadiness(o.store, o.loop),
-      plugins: o.plugins?.(metrics) ?? [],
+      plugins: [
+        hookRoutes({
+          findReceiver: receiverLookup(o.store),
+          trigger: receiverTrigger(o.store, o.loop),
+          metrics,
+          log: o.log,
+          ...(o.hookRate && { rateLimit: o.hookRate }),
+        }),
+      ],
     });
   } catch (err) {
     metrics.close();
     throw err;
   }
+  const alerts = new AlertDispatcher({
+    store: o.store,
+    metrics,
+    log: o.log,
+    providerChanged: (namespace, name) => o.loop.requestSoon({ kind: "Provider", namespace, name }, 0),
+    ...(o.alertBackoffMs !== undefined && { backoffMs: o.alertBackoffMs }),
+  });
   return {
     url: http.url,
     metrics,
     async close() {
       await http.close();
+      await alerts.close();
       metrics.close();
     },
   };

@@ -24,7 +24,7 @@ export interface HookDeps {
   /** The Ready, unsuspended receiver whose `status.webhookPath` is `path`. */
   findReceiver(path: string): Promise<HookTarget | undefined>;
   /** Wakes the receiver's resources (debounced by the caller). */
-  trigger(receiver: HookTarget, event: string): Promise<void>;
+  trigger(receiver: HookTarget): Promise<void>;
   metrics: Metrics;
   log(line: string): void;
   /** Calls per receiver path per window before 429. */
@@ -73,21 +73,19 @@ export function hookRoutes(deps: HookDeps) {
         if (!receiver) return answer(reply, 404, "not_found", "not found");
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const who = `Receiver/${receiver.namespace}/${receiver.name}`;
-        let event: string;
         try {
           const ok = verifyWebhook(receiver.type, receiver.events, receiver.token, {
             headers: req.headers,
             body,
           });
           if (!ok.trigger) return answer(reply, 200, "accepted", "ok");
-          event = ok.event;
           deps.log(`${who}: ${receiver.type} ${ok.event} event${ok.image ? ` for ${ok.image}` : ""}`);
         } catch (err) {
           if (!(err instanceof WebhookRejected)) throw err;
           deps.log(`${who}: rejected (${err.status}): ${err.message}`);
           return answer(reply, err.status, err.status === 401 ? "unauthorized" : "bad_request", err.message);
         }
-        await deps.trigger(receiver, event);
+        await deps.trigger(receiver);
         return answer(reply, 200, "accepted", "ok");
       },
     );

@@ -92,7 +92,7 @@ export function findProblems(obj: unknown, semantic = true): ObjectProblem[] {
 function checkKindAndVersion(obj: Record<string, unknown>, problems: ObjectProblem[]): Kind | undefined {
   const { kind, apiVersion } = obj;
   const supported =
-    "imagectl reads ImageRepository, ImagePolicy, ImageUpdateAutomation (image.toolkit.fluxcd.io/v1 or v1beta2) and GitRepository (source.toolkit.fluxcd.io/v1)";
+    "imagectl reads ImageRepository, ImagePolicy, ImageUpdateAutomation (image.toolkit.fluxcd.io/v1 or v1beta2), GitRepository (source.toolkit.fluxcd.io/v1), Receiver (notification.toolkit.fluxcd.io/v1), Provider and Alert (notification.toolkit.fluxcd.io/v1beta3)";
   if (typeof kind !== "string" || kind === "") {
     problems.push({ path: ["kind"], field: "kind", message: `required field is missing; ${supported}` });
     return undefined;

@@ -10,9 +10,9 @@
  *     (nothing was due). Helpers deep in the logic may throw StallError / RetryError instead.
  *     The body must return what those return (`Finished` is made nowhere else), so no path can
  *     forget the bookkeeping.
- *  3. Dispatch the kind in reconcileObject (reconcile.ts) and watch it in the daemon (WATCHED in
- *     daemon.ts); if other objects read its result, say which fields in RESULT_MOVED (outcome.ts)
- *     and who they are in dependentsOf (reconcile.ts).
+ *  3. Dispatch the kind in reconcileObject (reconcile.ts) (the daemon watches every kind in KINDS);
+ *     if other objects read its result, say which fields in RESULT_MOVED (outcome.ts) and who they
+ *     are in dependentsOf (reconcile.ts).
  *
  * What the scaffold does on ready / fail / stall: the Ready, Reconciling and Stalled conditions
  * with observedGeneration (conditions.ts), lastHandledReconcileAt when a reconcile was requested,

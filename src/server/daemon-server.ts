@@ -44,7 +44,7 @@ export async function startDaemonServer(o: DaemonServerOptions): Promise<DaemonS
       plugins: [
         hookRoutes({
           findReceiver: receiverLookup(o.store),
-          trigger: receiverTrigger(o.store, o.loop),
+          trigger: receiverTrigger(o.store, o.loop, o.log),
           metrics,
           log: o.log,
           ...(o.hookRate && { rateLimit: o.hookRate }),

@@ -234,6 +234,19 @@ spec:
     ).toBeGreaterThanOrEqual(50);
   }, 60_000);
 
+  it("two pushes announced 200 ms apart both reach Git (a call inside a debounce window is not lost)", async () => {
+    await registry.pushTags("fleet/app", ["1.2.0"]);
+    expect((await push("1.2.0")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    await registry.pushTags("fleet/app", ["1.3.0"]);
+    expect((await push("1.3.0")).status).toBe(200);
+    await eventually(
+      async () => ((await showFile(bare, "main", "deploy.yaml")).includes(":1.3.0 ") ? true : undefined),
+      20_000,
+      "the second push on the remote",
+    );
+  }, 30_000);
+
   it("bad calls change nothing and are answered 404, 400, 413 and 429", async () => {
     const before = await showFile(bare, "main", "deploy.yaml");
     expect((await fetch(`${url}/hook/${"0".repeat(64)}`, { method: "POST", body: "{}" })).status).toBe(404);

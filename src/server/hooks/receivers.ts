@@ -11,7 +11,7 @@ import type { Store } from "../../store/index.js";
 import type { HookTarget } from "./route.js";
 
 /** Calls for one object within this window become one reconcile. */
-export const HOOK_DEBOUNCE_MS = 250;
+export const HOOK_DEBOUNCE_MS = 150;
 
 export interface Waker {
   requestSoon(key: ObjectId, delayMs: number): void;
@@ -54,19 +54,31 @@ async function resourcesOf(store: Store, r: Receiver): Promise<ObjectId[]> {
   return out;
 }
 
-export function receiverTrigger(store: Store, waker: Waker) {
-  const pending = new Map<string, number>();
+/**
+ * Trailing-edge debounce per object: the first call opens a window, later calls inside it join it,
+ * and when it closes the request is written and the loop poked. The rescan therefore starts after
+ * every call of the window arrived, so no push announced by a call is missed, and a burst makes
+ * one rescan. A call after the window closed opens a new one.
+ */
+export function receiverTrigger(store: Store, waker: Waker, log: (line: string) => void = () => {}) {
+  const windows = new Set<string>();
+  const fire = async (key: ObjectId) => {
+    await store.requestReconcile(key.kind, key.namespace, key.name, new Date().toISOString());
+    waker.requestSoon(key, 0);
+  };
   return async (target: HookTarget): Promise<void> => {
     const receiver = await store.get("Receiver", target.namespace, target.name);
     if (!receiver) return;
-    const now = Date.now();
     for (const key of await resourcesOf(store, receiver)) {
       const k = `${key.kind}/${key.namespace}/${key.name}`;
-      if ((pending.get(k) ?? 0) > now) continue;
-      pending.set(k, now + HOOK_DEBOUNCE_MS);
-      await store.requestReconcile(key.kind, key.namespace, key.name, new Date(now).toISOString());
-      waker.requestSoon(key, HOOK_DEBOUNCE_MS);
+      if (windows.has(k)) continue;
+      windows.add(k);
+      setTimeout(() => {
+        windows.delete(k);
+        fire(key).catch((err: unknown) =>
+          log(`${k}: reconcile request failed: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      }, HOOK_DEBOUNCE_MS).unref();
     }
-    for (const [k, until] of pending) if (until <= now) pending.delete(k);
   };
 }

@@ -65,7 +65,12 @@ const pct = (xs, p) => {
   return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
 };
 const ms = (x) => Math.round(x * 10) / 10;
-const stats = (xs) => ({ n: xs.length, p50Ms: ms(pct(xs, 50)), p99Ms: ms(pct(xs, 99)), maxMs: ms(Math.max(...xs)) });
+const stats = (xs) => ({
+  n: xs.length,
+  p50Ms: ms(pct(xs, 50)),
+  p99Ms: ms(pct(xs, 99)),
+  maxMs: ms(Math.max(...xs)),
+});
 
 function cli(args, home) {
   const r = spawnSync(join(root, "bin/imagectl"), [...args, "--home", home], {
@@ -74,7 +79,8 @@ function cli(args, home) {
     env: { ...process.env, NO_COLOR: "1" },
     maxBuffer: 64 << 20,
   });
-  if (r.status !== 0) throw new Error(`imagectl ${args.join(" ")} failed (${r.status}): ${r.stderr.slice(-1500)}`);
+  if (r.status !== 0)
+    throw new Error(`imagectl ${args.join(" ")} failed (${r.status}): ${r.stderr.slice(-1500)}`);
   return r.stdout;
 }
 
@@ -298,7 +304,10 @@ spec:
   const bad = (i) => {
     switch (i % 4) {
       case 0:
-        return fetch(`${url}/hook/${(i % 1000).toString(16).padStart(64, "0")}`, { method: "POST", body: "{}" });
+        return fetch(`${url}/hook/${(i % 1000).toString(16).padStart(64, "0")}`, {
+          method: "POST",
+          body: "{}",
+        });
       case 1:
         return fetch(`${url}/hook/not-a-digest-${i}`, { method: "POST", body: "{}" });
       case 2:
@@ -365,7 +374,8 @@ spec:
     lastPost = performance.now();
     const seen = await eventually(
       async () => {
-        const tag = JSON.parse(cli(["get", "image", "policy", "hooked", "-o", "json"], home)).status?.latestRef?.tag;
+        const tag = JSON.parse(cli(["get", "image", "policy", "hooked", "-o", "json"], home)).status
+          ?.latestRef?.tag;
         return tag === b ? true : undefined;
       },
       3000,
@@ -459,8 +469,12 @@ spec:
   await stopDaemon(bigDaemon);
 
   // ---------------------------------------------------------------- report
-  console.log(`\nimagectl serve (node ${process.version}), loopback docker-registry; load average ${loadavg()[0].toFixed(1)}`);
-  console.log(`\n1. push → webhook → new latestRef (dockerhub Receiver, --poll 200) vs interval-only (interval: 5s)`);
+  console.log(
+    `\nimagectl serve (node ${process.version}), loopback docker-registry; load average ${loadavg()[0].toFixed(1)}`,
+  );
+  console.log(
+    `\n1. push → webhook → new latestRef (dockerhub Receiver, --poll 200) vs interval-only (interval: 5s)`,
+  );
   const hook = stats(hookLat);
   const poll = stats(pollLat);
   console.table({ webhook: hook, "interval 5s": poll });

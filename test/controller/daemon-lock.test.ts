@@ -43,8 +43,12 @@ describe("one daemon per home", () => {
     for (let round = 0; round < 5; round++) {
       const dir = home();
       const procs = [holder(dir), holder(dir), holder(dir)];
-      const said = await Promise.all(procs.map((p) => p.said));
-      for (const p of procs) p.child.kill("SIGKILL");
+      let said: string[];
+      try {
+        said = await Promise.all(procs.map((p) => p.said));
+      } finally {
+        for (const p of procs) p.child.kill("SIGKILL");
+      }
       expect(said.filter((s) => s === "won")).toHaveLength(1);
       expect(said.filter((s) => s === "lost:DaemonLockedError")).toHaveLength(2);
     }
@@ -53,10 +57,13 @@ describe("one daemon per home", () => {
   it("a holder killed with SIGKILL never blocks the next start", async () => {
     const dir = home();
     const first = holder(dir);
-    expect(await first.said).toBe("won");
-    expect(() => acquireDaemonLock(dir)).toThrow(DaemonLockedError);
     const exited = new Promise((r) => first.child.once("exit", r));
-    first.child.kill("SIGKILL");
+    try {
+      expect(await first.said).toBe("won");
+      expect(() => acquireDaemonLock(dir)).toThrow(DaemonLockedError);
+    } finally {
+      first.child.kill("SIGKILL");
+    }
     await exited;
     const lock = acquireDaemonLock(dir);
     lock.release();

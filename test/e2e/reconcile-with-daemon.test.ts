@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { createBareRepoAt, headOf } from "../support/git-repo.js";
 import { eventually, exited, type spawnImagectl, spawnServe } from "../support/imagectl-process.js";
-import { repositoryWithPolicy } from "../support/manifests.js";
+import { fleetAutomation } from "../support/manifests.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
 // `reconcile image repository` prints the same lines whether it does the work itself or a running
@@ -22,26 +22,7 @@ describe("reconcile image repository with and without a daemon", () => {
       "deploy.yaml": `image: ${registry.host}/fleet/app:1.0.0 # {"$imagepolicy": "flux-system:app"}\n`,
     });
     const manifest = join(home, "objects.yaml");
-    writeFileSync(
-      manifest,
-      `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: fleet}
-spec: {url: "file://${bare}", interval: 1h, ref: {branch: main}}
----
-${repositoryWithPolicy("app", `image: ${registry.host}/fleet/app, interval: 1h, insecure: true`)}---
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageUpdateAutomation
-metadata: {name: app}
-spec:
-  interval: 1h
-  sourceRef: {kind: GitRepository, name: fleet}
-  git:
-    commit: {author: {name: bot, email: bot@example.invalid}}
-    push: {branch: main}
-  update: {path: ".", strategy: Setters}
-`,
-    );
+    writeFileSync(manifest, fleetAutomation(bare, `${registry.host}/fleet/app`));
     expect((await runCli(["apply", "-f", manifest, "--no-wait", "--home", home])).code).toBe(0);
     return bare;
   };

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { createBareRepoAt, showFile } from "../support/git-repo.js";
 import { eventually, exited, spawnServe } from "../support/imagectl-process.js";
-import { repositoryWithPolicy } from "../support/manifests.js";
+import { fleetAutomation } from "../support/manifests.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
 // The whole path, all real: a tag pushed to docker-registry → the registry's webhook (Docker Hub's
@@ -78,23 +78,7 @@ describe("registry webhook → rescan → latest ref → Git commit → alert", 
     const manifest = join(dir, "objects.yaml");
     writeFileSync(
       manifest,
-      `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: fleet}
-spec: {url: "file://${bare}", interval: 1h, ref: {branch: main}}
----
-${repositoryWithPolicy("app", `image: ${registry.host}/fleet/app, interval: 1h, insecure: true`)}---
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageUpdateAutomation
-metadata: {name: app}
-spec:
-  interval: 1h
-  sourceRef: {kind: GitRepository, name: fleet}
-  git:
-    commit: {author: {name: bot, email: bot@example.invalid}}
-    push: {branch: main}
-  update: {path: ".", strategy: Setters}
----
+      `${fleetAutomation(bare, `${registry.host}/fleet/app`)}---
 apiVersion: notification.toolkit.fluxcd.io/v1
 kind: Receiver
 metadata: {name: hub}

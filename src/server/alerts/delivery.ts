@@ -41,13 +41,16 @@ function describe(err: unknown): string {
   return "failed";
 }
 
+/** Waits `ms`, or less when `signal` aborts (shutdown); the abort listener goes with the wait. */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener("abort", done);
       resolve();
-    });
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
   });
 
 export async function deliver(

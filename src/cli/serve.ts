@@ -67,10 +67,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
             loop: daemon,
             listen,
             log,
-            ...(hookRate && { hookRate }),
-            ...(ctx.io.env.IMAGECTL_ALERT_BACKOFF_MS && {
-              alertBackoffMs: Number(ctx.io.env.IMAGECTL_ALERT_BACKOFF_MS),
-            }),
+            hookRate,
           });
         } catch (err) {
           lock.release();

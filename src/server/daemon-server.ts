@@ -24,8 +24,6 @@ export interface DaemonServerOptions {
   log(line: string): void;
   /** Webhook calls per receiver per window before 429. */
   hookRate?: { max: number; windowMs: number };
-  /** Alert delivery retry base (tests shorten it). */
-  alertBackoffMs?: number;
 }
 
 export interface DaemonServer {
@@ -60,7 +58,6 @@ export async function startDaemonServer(o: DaemonServerOptions): Promise<DaemonS
     metrics,
     log: o.log,
     providerChanged: (namespace, name) => o.loop.requestSoon({ kind: "Provider", namespace, name }, 0),
-    ...(o.alertBackoffMs !== undefined && { backoffMs: o.alertBackoffMs }),
   });
   return {
     url: http.url,

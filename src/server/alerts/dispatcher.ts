@@ -21,8 +21,6 @@ export interface AlertDispatcherOptions {
   log(line: string): void;
   /** Asks for the Provider to be reconciled so its Ready condition follows the delivery outcome. */
   providerChanged?(namespace: string, name: string): void;
-  /** Delivery retry schedule (tests shorten it). */
-  backoffMs?: number;
 }
 
 function parseHeaders(text: string | undefined): Record<string, string> {
@@ -93,7 +91,6 @@ export class AlertDispatcher {
         options: {
           ...DEFAULT_DELIVERY,
           timeoutMs: parseDuration(provider.spec.timeout ?? "15s"),
-          ...(this.o.backoffMs !== undefined && { backoffMs: this.o.backoffMs }),
         },
         done: (r) => void this.#record(provider, r),
       });

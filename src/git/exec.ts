@@ -2,7 +2,7 @@ import { execa } from "execa";
 import { type ConfigEntry, configEnv, type Env, hermeticEnv } from "./env.js";
 import { GitError, type GitOp } from "./errors.js";
 import { scrub } from "./scrub.js";
-import { type GitOperationMessage, timedGitOperation } from "./telemetry.js";
+import { type GitOperationMessage, reportGitOperation } from "./telemetry.js";
 
 export interface GitRunOptions {
   cwd?: string;
@@ -32,19 +32,16 @@ export async function gitRaw(args: readonly string[], o: GitRunOptions): Promise
   if (!REMOTE_OPS.has(sub)) return runGit(sub, args, o);
   // Remote operations are what metrics count: a non-zero exit is a failure as much as a throw.
   const operation = sub as GitOperationMessage["operation"];
-  return timedGitOperation(operation, async () => {
+  const started = performance.now();
+  const report = (ok: boolean) =>
+    reportGitOperation({ operation, ok, durationMs: performance.now() - started });
+  try {
     const r = await runGit(sub, args, o);
-    if (r.exitCode !== 0) throw new RemoteOperationFailed(r);
+    report(r.exitCode === 0);
     return r;
-  }).catch((err: unknown) => {
-    if (err instanceof RemoteOperationFailed) return err.result;
+  } catch (err) {
+    report(false);
     throw err;
-  });
-}
-
-class RemoteOperationFailed extends Error {
-  constructor(readonly result: GitRunResult) {
-    super("git exited non-zero");
   }
 }
 

@@ -22,8 +22,11 @@ export interface RegistryRetryMessage {
 const requestChannel = channel(REGISTRY_REQUEST);
 const retryChannel = channel(REGISTRY_RETRY);
 
-export function reportRegistryRequest(m: RegistryRequestMessage): void {
-  if (requestChannel.hasSubscribers) requestChannel.publish(m);
+/** One exchange with `url`; the host is worked out only when someone listens (not on the CLI's path). */
+export function reportRegistryRequest(url: string, status?: number): void {
+  if (!requestChannel.hasSubscribers) return;
+  const m: RegistryRequestMessage = { host: new URL(url).host, ...(status !== undefined && { status }) };
+  requestChannel.publish(m);
 }
 
 export function reportRegistryRetry(m: RegistryRetryMessage): void {

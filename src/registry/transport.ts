@@ -46,10 +46,10 @@ export async function sendOnce(
       idleTimeoutMs: op.timeoutMs,
       maxBodyBytes: MAX_BODY_BYTES,
     });
-    reportRegistryRequest({ host: new URL(url).host, status: res.status });
+    reportRegistryRequest(url, res.status);
     return { status: res.status, headers: flattenHeaders(res.headers), body: res.body, url };
   } catch (err) {
-    reportRegistryRequest({ host: new URL(url).host });
+    reportRegistryRequest(url);
     if (err instanceof ResponseTooLargeError) {
       throw op.fail(
         "bad-response",

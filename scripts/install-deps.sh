@@ -18,6 +18,10 @@ have ssh-keygen || need+=(openssh-client)
 have gpg || need+=(gnupg)
 have hyperfine || need+=(hyperfine)
 [ -x /usr/bin/time ] || need+=(time)
+# The dashboard's tests drive Debian's chromium through playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || need+=(chromium)
+# The PostgreSQL store's tests start a throwaway cluster with these binaries.
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${need[*]} (apt-get; a minute or two)"
   SUDO=""

@@ -2,6 +2,7 @@
 export * from "./defaults.js";
 export * from "./duration.js";
 export * from "./export.js";
+export * from "./git-url.js";
 export * from "./input-limits.js";
 export * from "./issues.js";
 export { type ParsedDocument, type ParseOptions, parseManifestBytes, parseManifests } from "./manifest.js";

@@ -1,4 +1,6 @@
 /** The rules of a GitRepository beyond its shape: URL, ref names, durations, referenced secrets. */
+
+import { gitUrlCredentials, gitUrlCredentialsMessage } from "./git-url.js";
 import { quote } from "./input-limits.js";
 import { checkSemverRange } from "./policy-checks.js";
 import { checkInterval, checkRefName, checkTimeout, type Problems, pathText } from "./rule-problems.js";
@@ -47,6 +49,8 @@ function checkGitUrl(url: string, p: Problems): void {
     return;
   }
   if (scheme !== "file" && parsed.hostname === "") p.add(path, `invalid ${scheme} URL: no host`);
+  const credentials = gitUrlCredentials(url);
+  if (credentials) p.add(path, gitUrlCredentialsMessage(credentials));
   if (scheme === "file" && parsed.pathname === "") p.add(path, "invalid file URL: no path");
 }
 

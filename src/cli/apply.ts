@@ -123,7 +123,6 @@ export function registerApply(program: Command, ctx: CliContext): void {
         const { reconcileWithDependents } = await import("../controller/reconcile.js");
         for (const [i, o] of objects.entries()) {
           if (results[i]?.action === "unchanged") continue;
-          if (o.kind === "GitRepository") continue;
           await reconcileWithDependents(env, {
             kind: o.kind,
             namespace: o.metadata.namespace,

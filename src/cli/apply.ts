@@ -1,21 +1,52 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { INPUT_LIMITS, tooLarge } from "../api/input-limits.js";
 import type { AnyObject, Kind } from "../api/types.js";
 import { runningDaemon } from "../controller/daemon-info.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
-import { type CliContext, readStdin } from "./io.js";
+import type { CliContext } from "./io.js";
 
 interface Source {
   name: string;
-  text: string;
+  bytes: Uint8Array;
+}
+
+/** The size limit, checked from the file's size before a byte is read. */
+function checkFileSize(name: string, size: number): void {
+  if (size > INPUT_LIMITS.fileBytes)
+    throw new UsageError(`nothing applied:\n${name}: ${tooLarge("file", size)}`);
+}
+
+function readFile(name: string): Source {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(name);
+  } catch {
+    throw new UsageError(`-f: cannot read '${name}': no such file or directory`);
+  }
+  checkFileSize(name, st.size);
+  return { name, bytes: readFileSync(name) };
+}
+
+/** stdin, read no further than one byte past the limit. */
+async function readStdinBounded(ctx: CliContext): Promise<Source> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.io.stdin) {
+    const chunk = typeof c === "string" ? Buffer.from(c) : (c as Buffer);
+    size += chunk.length;
+    checkFileSize("<stdin>", size);
+    chunks.push(chunk);
+  }
+  return { name: "<stdin>", bytes: Buffer.concat(chunks) };
 }
 
 function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
   return Promise.all(
     paths.map(async (p): Promise<Source[]> => {
-      if (p === "-") return [{ name: "<stdin>", text: await readStdin(ctx) }];
+      if (p === "-") return [await readStdinBounded(ctx)];
       let st: ReturnType<typeof statSync>;
       try {
         st = statSync(p);
@@ -26,9 +57,9 @@ function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
         return readdirSync(p)
           .filter((f) => /\.(ya?ml|json)$/.test(f))
           .sort()
-          .map((f) => ({ name: join(p, f), text: readFileSync(join(p, f), "utf8") }));
+          .map((f) => readFile(join(p, f)));
       }
-      return [{ name: p, text: readFileSync(p, "utf8") }];
+      return [readFile(p)];
     }),
   ).then((x) => x.flat());
 }
@@ -58,14 +89,14 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .action(async (f: { filename?: string[]; wait: boolean }, cmd: Command) => {
       const g = globalsOf(cmd, ctx);
       if (!f.filename?.length) throw new UsageError("-f/--filename: required");
-      const { parseManifests, validateObject, withDefaults } = await import("../api/index.js");
+      const { parseManifestBytes, validateObject, withDefaults } = await import("../api/index.js");
       const sources = await readSources(ctx, f.filename);
       const objects: AnyObject[] = [];
       const problems: string[] = [];
       for (const src of sources) {
-        let docs: ReturnType<typeof parseManifests>;
+        let docs: ReturnType<typeof parseManifestBytes>;
         try {
-          docs = parseManifests(src.text, src.name, { defaultNamespace: g.namespace });
+          docs = parseManifestBytes(src.bytes, src.name, { defaultNamespace: g.namespace });
         } catch (err) {
           problems.push(err instanceof Error ? err.message : String(err));
           continue;
@@ -77,6 +108,8 @@ export function registerApply(program: Command, ctx: CliContext): void {
           objects.push(obj);
         }
       }
+      if (objects.length > INPUT_LIMITS.documents)
+        problems.push(`${objects.length} objects in one apply; the limit is ${INPUT_LIMITS.documents}`);
       if (problems.length) throw new UsageError(`nothing applied:\n${problems.join("\n")}`);
       if (objects.length === 0) throw new UsageError("no objects found in the given files");
       objects.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
@@ -90,7 +123,6 @@ export function registerApply(program: Command, ctx: CliContext): void {
         const { reconcileWithDependents } = await import("../controller/reconcile.js");
         for (const [i, o] of objects.entries()) {
           if (results[i]?.action === "unchanged") continue;
-          if (o.kind === "GitRepository") continue;
           await reconcileWithDependents(env, {
             kind: o.kind,
             namespace: o.metadata.namespace,

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { gitUrlWithoutCredentials } from "../api/git-url.js";
 import type { AnyObject, Kind } from "../api/types.js";
 import { redactAddress } from "../api/webhook-address.js";
 import { findCondition } from "../controller/conditions.js";
@@ -69,9 +70,18 @@ export const VIEWS: Record<"repository" | "policy" | "update" | "source", KindVi
   source: {
     kind: "GitRepository",
     prefix: "gitrepository",
-    header: ["NAME", "URL", "BRANCH", "SUSPENDED"],
+    header: ["NAME", "URL", "BRANCH", "REVISION", "SUSPENDED", "READY", "MESSAGE"],
     row: (o) =>
-      o.kind === "GitRepository" ? [o.metadata.name, o.spec.url, o.spec.ref?.branch ?? "", suspended(o)] : [],
+      o.kind === "GitRepository"
+        ? [
+            o.metadata.name,
+            gitUrlWithoutCredentials(o.spec.url),
+            o.spec.ref?.branch ?? "",
+            o.status?.artifact?.revision ?? "",
+            suspended(o),
+            ...readyCols(o),
+          ]
+        : [],
   },
 };
 
@@ -81,6 +91,7 @@ export const VIEWS: Record<"repository" | "policy" | "update" | "source", KindVi
  */
 export function presentable(obj: AnyObject): AnyObject {
   const copy = JSON.parse(JSON.stringify(obj)) as AnyObject;
+  if (copy.kind === "GitRepository") copy.spec.url = gitUrlWithoutCredentials(copy.spec.url);
   if (copy.kind === "Provider") {
     if (copy.spec.address) copy.spec.address = redactAddress(copy.spec.address);
     if (copy.spec.proxy) copy.spec.proxy = redactAddress(copy.spec.proxy);

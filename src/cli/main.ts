@@ -13,6 +13,7 @@ import { type CliContext, type CliIO, processIO } from "./io.js";
 import { registerLifecycle } from "./lifecycle.js";
 import { registerPolicyTest } from "./policy-test.js";
 import { rootCommand, runProgram } from "./program.js";
+import { registerRotate } from "./rotate.js";
 import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
 
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerExport(program, ctx);
   registerApply(program, ctx);
   registerLifecycle(program, ctx);
+  registerRotate(program, ctx);
   registerRun(program, ctx);
   registerServe(program, ctx);
   registerPolicyTest(program, ctx);

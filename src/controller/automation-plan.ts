@@ -7,13 +7,7 @@ import { join } from "node:path";
 import { sameImageRef } from "../api/image-ref.js";
 import { gitTimeoutMs, matchesLabelSelector } from "../api/index.js";
 import type { GitRepository, ImagePolicy, ImageRef, ImageUpdateAutomation } from "../api/types.js";
-import {
-  type ApplyChanges,
-  type AutomationGitOptions,
-  type GitAuth,
-  GitError,
-  type GitSigning,
-} from "../git/index.js";
+import { type ApplyChanges, type AutomationGitOptions, GitError, type GitSigning } from "../git/index.js";
 import {
   commitTemplateData,
   RemovedTemplateFieldError,
@@ -23,6 +17,7 @@ import {
   updateWithSetters,
 } from "../update/index.js";
 import type { ControllerDeps } from "./controller-deps.js";
+import { gitAuthFor } from "./git-auth.js";
 import { ProxySecretError, proxyFromSecretRef } from "./proxy-secret.js";
 import { RetryError, StallError } from "./reconcile-context.js";
 
@@ -41,26 +36,6 @@ export interface Plan {
   path: string | undefined;
   pushBranch: string;
   checkoutBranch: string;
-}
-
-async function gitAuthFor(deps: ControllerDeps, repo: GitRepository): Promise<GitAuth | undefined> {
-  const ref = repo.spec.secretRef?.name;
-  if (!ref) return undefined;
-  const ns = repo.metadata.namespace;
-  const secret = await deps.store.getSecret(ns, ref);
-  if (!secret)
-    throw new RetryError(
-      "GitOperationFailed",
-      `secret '${ns}/${ref}' not found (GitRepository spec.secretRef)`,
-    );
-  const d = secret.data;
-  return {
-    username: d.username,
-    password: d.password,
-    bearerToken: d.bearerToken,
-    sshPrivateKey: d.identity,
-    knownHosts: d.known_hosts,
-  };
 }
 
 async function signingFor(

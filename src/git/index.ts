@@ -1,7 +1,7 @@
 // Git write-back for ImageUpdateAutomation, on the system `git` binary.
 export { previewAutomation, runAutomation } from "./automation.js";
 export { CacheLockedError, GitError, type GitOp, PushRejectedError } from "./errors.js";
-export { lsRemoteHead } from "./ls-remote.js";
+export { lsRemoteHead, lsRemoteRef } from "./ls-remote.js";
 export { displayUrl, scrub } from "./scrub.js";
 export type {
   ApplyChanges,

@@ -80,7 +80,14 @@ for (const route of ROUTES) {
   if (dynamicImport) fail(`${outfile} has a dynamic import() at offset ${dynamicImport.index}`);
 }
 
-function bundle(entry, outfile) {
+// The policy evaluation worker (src/cli/launcher/policy-worker-main.ts, started by `serve` and
+// `run` through src/cli/policy-pool-setup.ts): a plain CommonJS file, since a worker thread is
+// started from a file name, not through the launcher's code cache.
+const workerFile = join(root, "dist/cli/imagectl-policy-worker.cjs");
+await bundle(join(root, "src/cli/launcher/policy-worker-main.ts"), workerFile, { plain: true });
+
+function bundle(entry, outfile, { plain = false } = {}) {
+  const importMetaUrl = 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;';
   return build({
     entryPoints: [entry],
     outfile,
@@ -102,9 +109,11 @@ function bundle(entry, outfile) {
     // import.meta.url in a CommonJS bundle: the bundle's own URL. It sits in dist/cli like the
     // modules it replaces, so URLs relative to it (../../package.json) resolve the same.
     banner: {
-      js: '(function (exports, require, module, __filename, __dirname) {"use strict";const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;',
+      js: plain
+        ? `"use strict";${importMetaUrl}`
+        : `(function (exports, require, module, __filename, __dirname) {"use strict";${importMetaUrl}`,
     },
-    footer: { js: "\n})" },
+    footer: { js: plain ? "" : "\n})" },
     define: { "import.meta.url": "__importMetaUrl" },
     logLevel: "warning",
   });

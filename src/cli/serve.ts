@@ -4,6 +4,7 @@ import { announceDaemon } from "../controller/daemon-info.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, openEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
+import { POLICY_TIMEOUT_OPTION, positiveDuration, startPolicyPool } from "./policy-pool-setup.js";
 import { positiveInt } from "./run.js";
 
 export function registerServe(program: Command, ctx: CliContext): void {
@@ -20,9 +21,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
       "127.0.0.1:9292",
     )
     .option("--hook-rate-limit <n>", "webhook calls accepted per receiver per 10 s before 429", "300")
+    .option(...POLICY_TIMEOUT_OPTION)
     .action(
       async (
-        f: { concurrent: string; poll: string; listen: string; hookRateLimit: string },
+        f: { concurrent: string; poll: string; listen: string; hookRateLimit: string; policyTimeout: string },
         cmd: Command,
       ) => {
         const g = globalsOf(cmd, ctx);
@@ -37,6 +39,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         const concurrency = positiveInt("--concurrent", f.concurrent);
         const pollMs = positiveInt("--poll", f.poll);
         const hookRate = { max: positiveInt("--hook-rate-limit", f.hookRateLimit), windowMs: 10_000 };
+        const policyTimeoutMs = positiveDuration("--policy-timeout", f.policyTimeout);
         const env = await openEnv(g);
         const { acquireDaemonLock, DaemonLockedError } = await import("../controller/daemon-lock.js");
         let lock: ReturnType<typeof acquireDaemonLock>;
@@ -48,6 +51,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
           throw err;
         }
         const log = (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}\n`);
+        // Policy selections run in worker threads: a slow one never holds this loop (policy-pool.ts).
+        const pool = await startPolicyPool(concurrency);
+        env.evaluatePolicy = pool.evaluate;
+        env.policyTimeoutMs = policyTimeoutMs;
         const { Daemon } = await import("../controller/daemon.js");
         const daemon = new Daemon(env, {
           concurrency,
@@ -70,6 +77,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
             hookRate,
           });
         } catch (err) {
+          await pool.close();
           lock.release();
           await env.store.close();
           const code = (err as { code?: unknown }).code;
@@ -88,9 +96,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
           process.once("SIGTERM", () => shutdown("SIGTERM"));
           process.once("SIGINT", () => shutdown("SIGINT"));
         });
-        // Listener first (no new work is accepted), then the loop (in-flight reconciles get a moment).
+        // Listener first (no new work is accepted), then the loop (in-flight reconciles get a
+        // moment; policy selections are cut short, their workers terminated).
         await server.close();
-        await daemon.stop(1000);
+        const stopping = daemon.stop(1000);
+        await pool.close();
+        await stopping;
         withdraw();
         lock.release();
         await env.store.close();

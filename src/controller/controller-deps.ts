@@ -1,4 +1,5 @@
 import type { Store } from "../store/index.js";
+import type { PolicyEvaluator } from "./policy-pool.js";
 
 /**
  * What every reconciler needs from the outside world, passed in rather than reached for so that
@@ -9,4 +10,8 @@ export interface ControllerDeps {
   /** $IMAGECTL_HOME: where caches (git clones) live beside the store. */
   home: string;
   now: () => Date;
+  /** Where ImagePolicy selections run (policy-pool.ts: the daemon, `run`); absent: this thread. */
+  evaluatePolicy?: PolicyEvaluator;
+  /** Time limit of one ImagePolicy selection (`--policy-timeout`); absent: DEFAULT_POLICY_TIMEOUT_MS. */
+  policyTimeoutMs?: number;
 }

@@ -1,11 +1,12 @@
 import { digestIntervalMs, repositoryTimeoutMs } from "../api/defaults.js";
 import { imageRefString, readyMessage, sameImageRef } from "../api/image-ref.js";
 import type { ImagePolicy, ImageRef, ImageRepository } from "../api/types.js";
-import { buildPolicy, NoSelectableTagError, PolicySpecError, selectLatest } from "../policy/index.js";
+import { buildPolicy, DEFAULT_POLICY_TIMEOUT_MS, PolicySpecError } from "../policy/index.js";
 import { fetchDigest, parseImageReference, RegistryError } from "../registry/index.js";
 import { isStalled } from "./conditions.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
+import { evaluateInThread } from "./policy-pool.js";
 import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
 import { registryOptionsFor } from "./registry-secrets.js";
 import { reportLatestRefChanged } from "./telemetry.js";
@@ -39,9 +40,9 @@ async function select(
   r: ReconcileContext<"ImagePolicy">,
 ): Promise<Finished> {
   const namespace = obj.metadata.namespace;
-  let policy: ReturnType<typeof buildPolicy>;
   try {
-    policy = buildPolicy(obj.spec.policy, obj.spec.filterTags);
+    // Checked here too, before any lookup: an invalid spec stalls whatever else is missing.
+    buildPolicy(obj.spec.policy, obj.spec.filterTags);
   } catch (err) {
     const message = err instanceof PolicySpecError ? `${err.field}: ${err.message}` : String(err);
     return r.stall("InvalidPolicy", message);
@@ -72,14 +73,30 @@ async function select(
   if (!stored || stored.tags.length === 0)
     return r.fail("DependencyNotReady", "retrying in 30s error: no tags in database", waitForRepository);
 
-  let tag: string;
-  try {
-    tag = selectLatest(policy, stored.tags).latest;
-  } catch (err) {
-    const message =
-      err instanceof NoSelectableTagError ? err.message : err instanceof Error ? err.message : String(err);
-    return r.fail("Failure", message);
+  // In a worker of the pool when the daemon runs: a slow pattern must not hold its event loop.
+  const evaluate = deps.evaluatePolicy ?? evaluateInThread;
+  const limitMs = deps.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS;
+  const result = await evaluate(
+    {
+      policy: obj.spec.policy,
+      ...(obj.spec.filterTags && { filterTags: obj.spec.filterTags }),
+      top: 1,
+      limitMs,
+    },
+    stored.tags,
+  );
+  if (!result.ok) {
+    const { failure } = result;
+    if (failure.kind === "invalid-spec")
+      return r.stall("InvalidPolicy", `${failure.field}: ${failure.message}`);
+    if (failure.kind === "deadline")
+      return r.fail(
+        "EvaluationTimeout",
+        `ImagePolicy '${namespace}/${obj.metadata.name}': ${failure.message}`,
+      );
+    return r.fail("Failure", failure.message);
   }
+  const tag = result.selection.latest;
 
   const previous = obj.status?.latestRef;
   const latest: ImageRef = { name: repo.spec.image, tag };

@@ -9,12 +9,26 @@ export {
 } from "./build.js";
 export { compareBytes } from "./byte-order.js";
 export {
+  DEFAULT_POLICY_TIMEOUT_MS,
+  type DeadlineFacts,
+  deadlineMessage,
+  PolicyDeadlineError,
+  withDeadline,
+} from "./deadline.js";
+export {
   NoSelectableTagError,
   PolicySpecError,
   RegexSyntaxError,
   type RejectedCounts,
   type SelectionCounts,
 } from "./errors.js";
+export {
+  type EvaluationFailure,
+  type EvaluationRequest,
+  type EvaluationResult,
+  evaluatePolicy,
+  failureOf,
+} from "./evaluate.js";
 export {
   compileExclusionList,
   DEFAULT_EXCLUSION_LIST,

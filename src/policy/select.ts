@@ -33,6 +33,8 @@ export interface Selection {
 export interface TagSelector {
   /** `ascii`: the caller knows the tag is ASCII-only, which spares a check per regex. */
   add(tag: string, ascii?: boolean): void;
+  /** Progress so far (the same object the selection or its error reports). */
+  readonly counts: SelectionCounts;
   /** The selection over every tag added so far. @throws NoSelectableTagError */
   finish(): Selection;
 }
@@ -68,6 +70,7 @@ export function createTagSelector(policy: Policy, opts: SelectOptions = {}): Tag
   const add = filterStage(policy, opts.exclude, counts, ranker);
   return {
     add,
+    counts,
     finish() {
       const ranked = ranker.finish();
       const best = ranked[0];

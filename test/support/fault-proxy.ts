@@ -29,6 +29,8 @@ export type Fault = FaultAction & { match?: RegExp };
 export interface FaultProxyOptions {
   /** Rewrites the upstream's response headers (say, to point a token realm at another proxy). */
   rewriteHeaders?: (headers: Record<string, string>) => Record<string, string>;
+  /** Listen on this port (to come back on the address of a proxy that was stopped); default any. */
+  port?: number;
 }
 
 export interface FaultProxy {
@@ -178,7 +180,7 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     host: `127.0.0.1:${port}`,

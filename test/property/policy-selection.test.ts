@@ -222,8 +222,8 @@ describe("the order tags are listed in does not matter when no two compare equal
 
 describe("filterTags: pattern and extract", () => {
   // Build tags such as `build-12` / `ci-12` (same extracted value), plus noise that must not match.
-  const tagArb = fc.oneof(
-    { weight: 4, arbitrary: fc.tuple(fc.constantFrom("build", "ci"), fc.nat(30)) },
+  const tagArb: fc.Arbitrary<string | [string, number]> = fc.oneof(
+    { weight: 4, arbitrary: fc.tuple(fc.constantFrom<string>("build", "ci"), fc.nat(30)) },
     { weight: 1, arbitrary: fc.constantFrom("latest", "build-", "build-x1", "pr-7", "build-3-dirty") },
   );
   const asTag = (t: string | [string, number]) => (typeof t === "string" ? t : `${t[0]}-${t[1]}`);

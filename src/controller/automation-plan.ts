@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { sameImageRef } from "../api/image-ref.js";
 import { gitTimeoutMs, matchesLabelSelector } from "../api/index.js";
-import type { GitRepository, ImagePolicy, ImageRef, ImageUpdateAutomation } from "../api/types.js";
+import type { ImagePolicy, ImageRef, ImageUpdateAutomation } from "../api/types.js";
 import { type ApplyChanges, type AutomationGitOptions, GitError, type GitSigning } from "../git/index.js";
 import {
   commitTemplateData,

@@ -7,6 +7,7 @@ export { type ParsedDocument, type ParseOptions, parseManifests } from "./manife
 export * from "./names.js";
 export * from "./notification-types.js";
 export * from "./object-id.js";
+export * from "./selection-annotations.js";
 export {
   LabelSelectorError,
   matchesLabelSelector,

@@ -6,6 +6,7 @@ import { fetchDigest, parseImageReference, RegistryError } from "../registry/ind
 import { isStalled } from "./conditions.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
+import { needsImageFacts, readSelectionOptions, selectByFacts } from "./policy-inputs.js";
 import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
 import { registryOptionsFor } from "./registry-secrets.js";
 import { reportLatestRefChanged } from "./telemetry.js";
@@ -40,8 +41,12 @@ async function select(
 ): Promise<Finished> {
   const namespace = obj.metadata.namespace;
   let policy: ReturnType<typeof buildPolicy>;
+  // imagectl's selection annotations (docs/selection.md); all of their work is in policy-inputs.ts.
+  const selection = readSelectionOptions(obj.metadata.annotations);
+  const bad = selection.problems[0];
+  if (bad) return r.stall("InvalidPolicy", `${bad.field}: ${bad.message}`);
   try {
-    policy = buildPolicy(obj.spec.policy, obj.spec.filterTags);
+    policy = buildPolicy(obj.spec.policy, obj.spec.filterTags, selection.options);
   } catch (err) {
     const message = err instanceof PolicySpecError ? `${err.field}: ${err.message}` : String(err);
     return r.stall("InvalidPolicy", message);
@@ -73,8 +78,14 @@ async function select(
     return r.fail("DependencyNotReady", "retrying in 30s error: no tags in database", waitForRepository);
 
   let tag: string;
+  let factRequeueMs: number | undefined;
   try {
-    tag = selectLatest(policy, stored.tags).latest;
+    if (needsImageFacts(selection.options)) {
+      const got = await selectByFacts(deps, obj, repo, policy, stored, selection.options);
+      if (!got.ok) return r.fail(got.reason, got.message, { requeueAfterMs: got.requeueAfterMs });
+      tag = got.tag;
+      factRequeueMs = got.requeueAfterMs;
+    } else tag = selectLatest(policy, stored.tags).latest;
   } catch (err) {
     const message =
       err instanceof NoSelectableTagError ? err.message : err instanceof Error ? err.message : String(err);
@@ -106,7 +117,14 @@ async function select(
   return r.ready(message, {
     // A new selection is news; the same one again is not.
     ...(changed ? { event: message, eventMetadata: { revision: imageRefString(latest) } } : {}),
-    ...(digestInterval === undefined ? {} : { requeueAfterMs: digestInterval }),
+    ...(digestInterval === undefined && factRequeueMs === undefined
+      ? {}
+      : {
+          requeueAfterMs: Math.min(
+            digestInterval ?? Number.POSITIVE_INFINITY,
+            factRequeueMs ?? Number.POSITIVE_INFINITY,
+          ),
+        }),
   });
 }
 

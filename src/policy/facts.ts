@@ -18,6 +18,8 @@ export interface TagFacts {
   verified?: boolean;
   /** Why not verified, or why the created time is missing. */
   reason?: string;
+  /** The facts were read: what is missing now stays missing (the tag is excluded, not pending). */
+  final?: boolean;
 }
 
 export interface FactRules {
@@ -36,6 +38,7 @@ export type Verdict =
   | { state: "eligible" }
   | { state: "waiting"; until: number }
   | { state: "unverified"; reason: string }
+  | { state: "excluded"; reason: string }
   | { state: "unknown"; reason: string };
 
 export interface JudgedCandidate extends Candidate, TagFacts {
@@ -62,11 +65,17 @@ export function needsFacts(rules: FactRules): { created: boolean; signature: boo
 function judge(f: TagFacts | undefined, rules: FactRules): Verdict {
   const need = needsFacts(rules);
   if (need.signature) {
-    if (f?.verified === undefined) return { state: "unknown", reason: f?.reason ?? "signature not checked" };
+    if (f?.verified === undefined) {
+      const reason = f?.reason ?? "signature not checked";
+      return f?.final ? { state: "excluded", reason } : { state: "unknown", reason };
+    }
     if (!f.verified) return { state: "unverified", reason: f.reason ?? "not verified" };
   }
   if (need.created) {
-    if (f?.createdAt === undefined) return { state: "unknown", reason: f?.reason ?? "created time not read" };
+    if (f?.createdAt === undefined) {
+      const reason = f?.reason ?? "created time not read";
+      return f?.final ? { state: "excluded", reason } : { state: "unknown", reason };
+    }
     if (rules.minAgeMs !== undefined && f.createdAt + rules.minAgeMs > rules.now)
       return { state: "waiting", until: f.createdAt + rules.minAgeMs };
   }
@@ -123,5 +132,7 @@ export function describeVerdict(v: Verdict): string {
       return `unverified: ${v.reason}`;
     case "unknown":
       return `unknown: ${v.reason}`;
+    case "excluded":
+      return `excluded: ${v.reason}`;
   }
 }

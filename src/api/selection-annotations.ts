@@ -3,7 +3,6 @@
  * manifest stays valid for Flux (which ignores them): natural pre-release order, newest pushed,
  * minimum age and cosign signature verification. See docs/selection.md.
  */
-import { createPublicKey } from "node:crypto";
 import { isValidDuration, parseDuration } from "./duration.js";
 
 export const SELECTION_ANNOTATIONS = {
@@ -52,18 +51,16 @@ export function needsImageFacts(o: SelectionOptions): boolean {
   return o.newest === true || o.minAgeMs !== undefined || o.verify !== undefined;
 }
 
-/** Checks a PEM public key; returns a problem text or undefined. */
-export function publicKeyProblem(pem: string): string | undefined {
+const PEM_PUBLIC_KEY = /^\s*-----BEGIN PUBLIC KEY-----\s*[A-Za-z0-9+/=\s]+-----END PUBLIC KEY-----\s*$/;
+
+/**
+ * Checks the PEM armour of a public key (size first); returns a problem text or undefined. The
+ * key itself is parsed where it is used (src/controller/policy-inputs.ts), so that loading the
+ * API does not load node:crypto.
+ */
+export function pemProblem(pem: string): string | undefined {
   if (pem.length > MAX_KEY_BYTES) return `public key is longer than ${MAX_KEY_BYTES} bytes`;
-  try {
-    const key = createPublicKey(pem);
-    const type = key.asymmetricKeyType;
-    if (type !== "ec" && type !== "rsa" && type !== "ed25519")
-      return `unsupported public key type '${type}' (cosign keys are ECDSA, RSA or Ed25519)`;
-    return undefined;
-  } catch {
-    return "not a PEM public key";
-  }
+  return PEM_PUBLIC_KEY.test(pem) ? undefined : "not a PEM public key (-----BEGIN PUBLIC KEY-----)";
 }
 
 /** Reads the selection annotations of an ImagePolicy; every bad value is named by its key. */
@@ -118,7 +115,7 @@ export function readSelectionOptions(annotations: Record<string, string> | undef
     else {
       const v: VerifyOptions = { provider: "cosign", publicKeys: [] };
       if (key !== undefined) {
-        const problem = publicKeyProblem(key);
+        const problem = pemProblem(key);
         if (problem) bad(K.verifyKey, problem);
         else v.publicKeys.push(key);
       }

@@ -3,11 +3,10 @@
  * ranked candidates' created times and signatures from the registry (nothing cached: a test run
  * touches no store) and explains every verdict, including which tags wait and until when.
  */
-import { createPublicKey } from "node:crypto";
 import type { SelectionOptions } from "../api/selection-annotations.js";
 import type { FactChoice, Selection } from "../policy/index.js";
 import type { ScanOptions } from "../registry/index.js";
-import { CommandFailedError } from "./errors.js";
+import { CommandFailedError, UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 
 export async function reportWithFacts(
@@ -21,7 +20,7 @@ export async function reportWithFacts(
   describeCounts: (c: Selection["counts"]) => string,
 ): Promise<void> {
   const registry = await import("../registry/index.js");
-  const { gatherFacts } = await import("../controller/policy-inputs.js");
+  const { gatherFacts, parsePublicKey, SelectionInputError } = await import("../controller/policy-inputs.js");
   const { chooseWithFacts, describeVerdict } = await import("../policy/index.js");
   const now = Date.now();
   const rules = {
@@ -32,7 +31,13 @@ export async function reportWithFacts(
   };
   const ref = registry.parseImageReference(image, { insecure: scan.insecure === true });
   const reader = new registry.ContentReader(ref, scan);
-  const keys = (options.verify?.publicKeys ?? []).map((pem) => createPublicKey(pem));
+  let keys: ReturnType<typeof parsePublicKey>[];
+  try {
+    keys = (options.verify?.publicKeys ?? []).map((pem) => parsePublicKey(pem, "--verify-key"));
+  } catch (err) {
+    if (err instanceof SelectionInputError) throw new UsageError(err.message);
+    throw err;
+  }
   let choice: FactChoice;
   try {
     const got = await gatherFacts(

@@ -9,7 +9,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { repositoryTimeoutMs } from "../api/defaults.js";
 import {
   needsImageFacts,
-  publicKeyProblem,
+  pemProblem,
   readSelectionOptions,
   SELECTION_ANNOTATIONS,
   type SelectionOptions,
@@ -72,9 +72,29 @@ export interface GatherResult {
   budgetSpent: boolean;
 }
 
+/** Parses a PEM public key cosign could have made; a problem names `where`. */
+export function parsePublicKey(pem: string, where: string): KeyObject {
+  const problem = pemProblem(pem);
+  if (problem) throw new SelectionInputError(`${where}: ${problem}`);
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    throw new SelectionInputError(`${where}: not a valid public key`);
+  }
+  const type = key.asymmetricKeyType;
+  if (type !== "ec" && type !== "rsa" && type !== "ed25519")
+    throw new SelectionInputError(
+      `${where}: unsupported key type '${type}' (cosign keys are ECDSA, RSA or Ed25519)`,
+    );
+  return key;
+}
+
 /** PEM keys from the annotation and from the secret's `*.pub` entries. */
 export async function verifyKeys(deps: Pick<ControllerDeps, "store">, obj: ImagePolicy, o: SelectionOptions) {
-  const pems = [...(o.verify?.publicKeys ?? [])];
+  const keys = (o.verify?.publicKeys ?? []).map((pem) =>
+    parsePublicKey(pem, SELECTION_ANNOTATIONS.verifyKey),
+  );
   const ref = o.verify?.secretRef;
   if (ref) {
     const ns = obj.metadata.namespace;
@@ -88,13 +108,9 @@ export async function verifyKeys(deps: Pick<ControllerDeps, "store">, obj: Image
       throw new SelectionInputError(
         `secret '${ns}/${ref}' has no key ending in .pub (${SELECTION_ANNOTATIONS.verifySecretRef})`,
       );
-    for (const [k, pem] of found) {
-      const problem = publicKeyProblem(pem);
-      if (problem) throw new SelectionInputError(`secret '${ns}/${ref}' key ${k}: ${problem}`);
-      pems.push(pem);
-    }
+    for (const [k, pem] of found) keys.push(parsePublicKey(pem, `secret '${ns}/${ref}' key ${k}`));
   }
-  return pems.map((pem) => createPublicKey(pem));
+  return keys;
 }
 
 function parseFact<T>(f: DigestFact | undefined): T | undefined {
@@ -223,7 +239,7 @@ export async function selectByFacts(
     keys = options.verify ? await verifyKeys(deps, obj, options) : [];
   } catch (err) {
     if (err instanceof SelectionInputError)
-      return { ok: false, reason: "VerificationKeyMissing", message: err.message };
+      return { ok: false, reason: "VerificationKeyError", message: err.message };
     throw err;
   }
   const ref = parseImageReference(repo.spec.image, { insecure: repo.spec.insecure });

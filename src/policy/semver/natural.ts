@@ -6,7 +6,7 @@
  * identifiers left to right, a missing identifier first, a purely numeric identifier below an
  * alphanumeric one. Hand-written: no library orders semver pre-releases this way.
  */
-import { type Component, compareVersions, type Version } from "./version.js";
+import { type Component, comparePrerelease, compareVersions, type Version } from "./version.js";
 
 const RUN = /[0-9]+|[^0-9]+/g;
 
@@ -22,6 +22,7 @@ function compareDigits(a: string, b: string): number {
 
 const isDigit = (s: string): boolean => s.charCodeAt(0) >= 48 && s.charCodeAt(0) <= 57;
 
+/** One identifier; the empty one (missing) first, as Masterminds. */
 function compareIdentifier(s: string, o: string): number {
   if (s === o) return 0;
   if (s === "") return -1;
@@ -48,14 +49,7 @@ function compareIdentifier(s: string, o: string): number {
 
 /** Natural pre-release comparison: -1, 0 or 1. */
 export function comparePrereleaseNatural(a: string, b: string): number {
-  const sa = a.split(".");
-  const sb = b.split(".");
-  const n = Math.max(sa.length, sb.length);
-  for (let i = 0; i < n; i++) {
-    const d = compareIdentifier(sa[i] ?? "", sb[i] ?? "");
-    if (d !== 0) return d;
-  }
-  return 0;
+  return comparePrerelease(a, b, compareIdentifier);
 }
 
 const cmp = (a: Component, b: Component): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -6,6 +6,7 @@ import { fetchDigest, parseImageReference, RegistryError } from "../registry/ind
 import { isStalled } from "./conditions.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
+import { needsImageFacts, readSelectionOptions, selectByFacts } from "./policy-inputs.js";
 import { evaluateInThread } from "./policy-pool.js";
 import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
 import { registryOptionsFor } from "./registry-secrets.js";
@@ -40,9 +41,13 @@ async function select(
   r: ReconcileContext<"ImagePolicy">,
 ): Promise<Finished> {
   const namespace = obj.metadata.namespace;
+  // imagectl's selection annotations (docs/selection.md); all of their work is in policy-inputs.ts.
+  const selection = readSelectionOptions(obj.metadata.annotations);
+  const bad = selection.problems[0];
+  if (bad) return r.stall("InvalidPolicy", `${bad.field}: ${bad.message}`);
   try {
     // Checked here too, before any lookup: an invalid spec stalls whatever else is missing.
-    buildPolicy(obj.spec.policy, obj.spec.filterTags);
+    buildPolicy(obj.spec.policy, obj.spec.filterTags, selection.options);
   } catch (err) {
     const message = err instanceof PolicySpecError ? `${err.field}: ${err.message}` : String(err);
     return r.stall("InvalidPolicy", message);
@@ -74,13 +79,19 @@ async function select(
     return r.fail("DependencyNotReady", "retrying in 30s error: no tags in database", waitForRepository);
 
   // In a worker of the pool when the daemon runs: a slow pattern must not hold its event loop.
+  // With selection rules that need image facts, every candidate comes back ranked (the facts are
+  // read for them, best first, within the read budget); otherwise only the winner.
+  const needsFacts = needsImageFacts(selection.options);
   const evaluate = deps.evaluatePolicy ?? evaluateInThread;
   const limitMs = deps.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS;
   const result = await evaluate(
     {
       policy: obj.spec.policy,
       ...(obj.spec.filterTags && { filterTags: obj.spec.filterTags }),
-      top: 1,
+      ...(selection.options.prereleaseOrder && {
+        extensions: { prereleaseOrder: selection.options.prereleaseOrder },
+      }),
+      top: needsFacts ? Number.POSITIVE_INFINITY : 1,
       limitMs,
     },
     stored.tags,
@@ -96,7 +107,25 @@ async function select(
       );
     return r.fail("Failure", failure.message);
   }
-  const tag = result.selection.latest;
+  let tag = result.selection.latest;
+  let factRequeueMs: number | undefined;
+  if (needsFacts) {
+    try {
+      const got = await selectByFacts(
+        deps,
+        obj,
+        repo,
+        result.selection.candidates,
+        stored,
+        selection.options,
+      );
+      if (!got.ok) return r.fail(got.reason, got.message, { requeueAfterMs: got.requeueAfterMs });
+      tag = got.tag;
+      factRequeueMs = got.requeueAfterMs;
+    } catch (err) {
+      return r.fail("Failure", err instanceof Error ? err.message : String(err));
+    }
+  }
 
   const previous = obj.status?.latestRef;
   const latest: ImageRef = { name: repo.spec.image, tag };
@@ -123,7 +152,14 @@ async function select(
   return r.ready(message, {
     // A new selection is news; the same one again is not.
     ...(changed ? { event: message, eventMetadata: { revision: imageRefString(latest) } } : {}),
-    ...(digestInterval === undefined ? {} : { requeueAfterMs: digestInterval }),
+    ...(digestInterval === undefined && factRequeueMs === undefined
+      ? {}
+      : {
+          requeueAfterMs: Math.min(
+            digestInterval ?? Number.POSITIVE_INFINITY,
+            factRequeueMs ?? Number.POSITIVE_INFINITY,
+          ),
+        }),
   });
 }
 

@@ -4,7 +4,7 @@
  * in the same shape, so callers handle one result whichever way it ran. New selection inputs
  * (per-tag data, more policy fields) go into EvaluationRequest as plain fields.
  */
-import { buildPolicy, type PolicyChoice, type TagFilterSpec } from "./build.js";
+import { buildPolicy, type PolicyChoice, type PolicyExtensions, type TagFilterSpec } from "./build.js";
 import { PolicyDeadlineError, withDeadline } from "./deadline.js";
 import { NoSelectableTagError, PolicySpecError, type SelectionCounts } from "./errors.js";
 import { compileExclusionList } from "./exclusion.js";
@@ -15,6 +15,8 @@ export interface EvaluationRequest {
   policy: PolicyChoice;
   /** Its `spec.filterTags`. */
   filterTags?: TagFilterSpec;
+  /** imagectl's opt-in ordering rules (docs/selection.md), e.g. natural pre-release order. */
+  extensions?: PolicyExtensions;
   /**
    * Patterns whose matches are dropped first (`policy test --exclusion-list`); absent: none (an
    * ImageRepository's list is applied when it scans, so stored tags are already filtered).
@@ -60,7 +62,7 @@ export function evaluatePolicy(
   startedAt = performance.now(),
 ): EvaluationResult {
   try {
-    const policy = buildPolicy(request.policy, request.filterTags);
+    const policy = buildPolicy(request.policy, request.filterTags, request.extensions);
     const exclude = request.exclusionList ? compileExclusionList(request.exclusionList) : undefined;
     let selector = createTagSelector(policy, {
       ...(request.top === undefined ? {} : { top: request.top }),

@@ -5,6 +5,8 @@ export {
   type Order,
   type Policy,
   type PolicyChoice,
+  type PolicyExtensions,
+  type PrereleaseOrder,
   type TagFilterSpec,
 } from "./build.js";
 export { compareBytes } from "./byte-order.js";
@@ -35,6 +37,16 @@ export {
   type ExclusionPredicate,
   latestTags,
 } from "./exclusion.js";
+export {
+  chooseWithFacts,
+  describeVerdict,
+  type FactChoice,
+  type FactRules,
+  type JudgedCandidate,
+  needsFacts,
+  type TagFacts,
+  type Verdict,
+} from "./facts.js";
 export { parseGoFloat } from "./numeric/go-float.js";
 export { type CompiledTemplate, compileTemplate } from "./regex/go-expand.js";
 export { compileGoRegex, type GoMatch, type GoRegex } from "./regex/go-regex.js";
@@ -47,6 +59,7 @@ export {
   type TagSelector,
 } from "./select.js";
 export { ConstraintSyntaxError, type Constraints, parseConstraints } from "./semver/constraint.js";
+export { comparePrereleaseNatural, compareVersionsNatural } from "./semver/natural.js";
 export { sortVersions } from "./semver/sort.js";
 export { compareVersions, parseFluxVersion, parseLooseVersion, type Version } from "./semver/version.js";
 export type { Candidate } from "./top-n.js";

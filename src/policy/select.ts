@@ -3,11 +3,12 @@ import { compareBytes } from "./byte-order.js";
 import { NoSelectableTagError, type RejectedCounts, type SelectionCounts } from "./errors.js";
 import type { ExclusionPredicate } from "./exclusion.js";
 import { parseGoFloat } from "./numeric/go-float.js";
+import { compareVersionsNatural } from "./semver/natural.js";
 import { compareVersions, parseFluxVersion, type Version } from "./semver/version.js";
 import { type Candidate, TopN } from "./top-n.js";
 
 export interface SelectOptions {
-  /** How many ranked candidates to return (default 10). */
+  /** How many ranked candidates to return (default 10; Infinity ranks every candidate). */
   top?: number;
   /** ImageRepository exclusion predicate (compileExclusionList), applied first. */
   exclude?: ExclusionPredicate;
@@ -145,7 +146,8 @@ function createRanker(policy: Policy, cap: number, counts: SelectionCounts): Ran
   switch (policy.kind) {
     case "semver": {
       // Flux keeps the first of equal versions: a newcomer must be strictly greater.
-      const best = new TopN<Version>(cap, (x, y) => compareVersions(x, y) > 0);
+      const compare = policy.prereleaseOrder === "natural" ? compareVersionsNatural : compareVersions;
+      const best = new TopN<Version>(cap, (x, y) => compare(x, y) > 0);
       return {
         consider(value, tag) {
           const v = parseFluxVersion(value);

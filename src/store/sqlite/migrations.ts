@@ -126,4 +126,33 @@ export const MIGRATIONS: readonly Migration[] = [
       secureDeleting(db, () => ctx.sealPlaintextSecrets(db));
     },
   },
+  {
+    // RESERVED for another change's migration 3 (numbers are handed out by the coordinator);
+    // whoever merges replaces this entry with it. It changes nothing.
+    version: 3,
+    description: "reserved",
+    up() {},
+  },
+  {
+    version: 4,
+    description: "per-digest facts for fact-based selection (created time, signature verdicts)",
+    up(db) {
+      // Facts about content, keyed by the canonical image name and the digest, so that a rescan
+      // only reads digests never seen before; `fact` names what was found out ('created', or
+      // 'cosign:' + the keys' fingerprint, since a verdict holds only for the keys it was made with).
+      // repository_digests.scan_time says after which scan a tag's digest was resolved, so a tag
+      // pushed again under the same name is read again after the next scan.
+      db.exec(`
+        CREATE TABLE digest_facts (
+          image TEXT NOT NULL,
+          digest TEXT NOT NULL,
+          fact TEXT NOT NULL,
+          value TEXT NOT NULL,
+          checked_at TEXT NOT NULL,
+          PRIMARY KEY (image, digest, fact)
+        ) WITHOUT ROWID;
+        ALTER TABLE repository_digests ADD COLUMN scan_time TEXT;
+      `);
+    },
+  },
 ];

@@ -18,9 +18,11 @@ import {
 import type {
   ApplyResult,
   ChangeBatch,
+  DigestFact,
   EventFilter,
   EventInput,
   ListOptions,
+  ResolvedDigest,
   RunFilter,
   RunInput,
   ScanInfo,
@@ -37,6 +39,7 @@ import type {
 } from "../store.js";
 import { ChangeFeed } from "./changes.js";
 import { checkpoint, type Db, openDatabase, read, secureDeleting, writeTransaction } from "./database.js";
+import { DigestFactTable } from "./digest-facts.js";
 import { HistoryTables } from "./history.js";
 import { MIGRATIONS, type Migration } from "./migrations.js";
 import { checkDocument, ObjectTable } from "./objects.js";
@@ -75,6 +78,7 @@ export class SqliteStore implements Store {
   private readonly changes: ChangeFeed;
   private readonly objects: ObjectTable;
   private readonly tags: TagTable;
+  private readonly facts: DigestFactTable;
   private readonly secrets: SecretTable;
   private readonly history: HistoryTables;
 
@@ -96,6 +100,7 @@ export class SqliteStore implements Store {
           changes,
           objects,
           tags: new TagTable(db, objects),
+          facts: new DigestFactTable(db, objects),
           secrets: new SecretTable(db, keyring, clock),
           history: new HistoryTables(db, opts.historyRetention ?? DEFAULT_HISTORY_RETENTION),
         };
@@ -105,6 +110,7 @@ export class SqliteStore implements Store {
     this.changes = parts.changes;
     this.objects = parts.objects;
     this.tags = parts.tags;
+    this.facts = parts.facts;
     this.secrets = parts.secrets;
     this.history = parts.history;
   }
@@ -208,6 +214,35 @@ export class SqliteStore implements Store {
     return this.read(`read digests of ImageRepository '${namespace}/${repository}'`, () =>
       this.tags.getDigests(namespace, repository),
     );
+  }
+
+  async putResolvedDigests(
+    namespace: string,
+    repository: string,
+    digests: Record<string, string>,
+    scanTime: string,
+  ): Promise<void> {
+    this.write(`store digests of ImageRepository '${namespace}/${repository}'`, () =>
+      this.facts.putResolved(namespace, repository, digests, scanTime),
+    );
+  }
+
+  async getResolvedDigests(namespace: string, repository: string): Promise<Record<string, ResolvedDigest>> {
+    return this.read(`read digests of ImageRepository '${namespace}/${repository}'`, () =>
+      this.facts.getResolved(namespace, repository),
+    );
+  }
+
+  async putDigestFacts(image: string, fact: string, facts: Record<string, DigestFact>): Promise<void> {
+    this.write(`store image facts of '${image}'`, () => this.facts.putFacts(image, fact, facts));
+  }
+
+  async getDigestFacts(
+    image: string,
+    fact: string,
+    digests: readonly string[],
+  ): Promise<Record<string, DigestFact>> {
+    return this.read(`read image facts of '${image}'`, () => this.facts.getFacts(image, fact, digests));
   }
 
   // ---------------------------------------------------------------- secrets

@@ -44,18 +44,13 @@ export function registerReconcile(program: Command, ctx: CliContext): void {
         const obj = await env.store.get(kind, g.namespace, name);
         if (!obj)
           throw new CommandFailedError(`${kind} object '${name}' not found in "${g.namespace}" namespace`);
-        if (obj.spec.suspend) throw new CommandFailedError("resource is suspended");
-        if (f.dryRun) {
-          const { previewAutomationRun } = await import("../controller/image-update-automation.js");
-          if (obj.kind !== "ImageUpdateAutomation") return;
-          const preview = await previewAutomationRun(env, obj);
-          if (!preview.message) {
-            ctx.io.out("no changes: the repository is up to date\n");
-            return;
-          }
-          ctx.io.out(`commit message:\n${preview.message.replace(/^/gm, "    ")}\n\n${preview.diff}`);
+        // A preview changes nothing, so it is allowed on a suspended automation too.
+        if (f.dryRun && obj.kind === "ImageUpdateAutomation") {
+          const { printAutomationPreview } = await import("./diff-automation.js");
+          await printAutomationPreview(ctx, env, obj);
           return;
         }
+        if (obj.spec.suspend) throw new CommandFailedError("resource is suspended");
         p.action(`annotating ${kind} ${name} in ${g.namespace} namespace`);
         p.success(`${kind} annotated`);
         await requestAndReport(ctx, env, { kind, namespace: g.namespace, name }, g.timeoutMs);

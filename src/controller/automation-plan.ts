@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { sameImageRef } from "../api/image-ref.js";
 import { gitTimeoutMs, matchesLabelSelector } from "../api/index.js";
 import type { GitRepository, ImagePolicy, ImageRef, ImageUpdateAutomation } from "../api/types.js";
+import { INCLUDE_ANNOTATION } from "../api/write-back-annotations.js";
 import {
   type ApplyChanges,
   type AutomationGitOptions,
@@ -16,8 +17,10 @@ import {
 } from "../git/index.js";
 import {
   commitTemplateData,
+  IncludeGlobError,
   RemovedTemplateFieldError,
   renderCommitMessage,
+  splitIncludeGlobs,
   UpdatePathError,
   type UpdateResult,
   updateWithSetters,
@@ -39,6 +42,8 @@ export interface Plan {
   template: string | undefined;
   values: Record<string, string> | undefined;
   path: string | undefined;
+  /** Globs of the include annotation: more files to read markers in. */
+  include: string[];
   pushBranch: string;
   checkoutBranch: string;
 }
@@ -140,6 +145,7 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     template: spec.git.commit.messageTemplate,
     values: spec.git.commit.messageTemplateValues,
     path: spec.update?.path,
+    include: splitIncludeGlobs(auto.metadata.annotations?.[INCLUDE_ANNOTATION]),
     pushBranch,
     checkoutBranch,
   };
@@ -157,7 +163,7 @@ export interface Applied {
  */
 export function applier(auto: ImageUpdateAutomation, p: Plan, last: Applied): ApplyChanges {
   return async (workTree) => {
-    const result = await updateWithSetters(workTree, p.refs, { path: p.path });
+    const result = await updateWithSetters(workTree, p.refs, { path: p.path, include: p.include });
     last.result = result;
     last.message = undefined;
     if (result.fileChanges.size === 0) return null;
@@ -183,6 +189,8 @@ export function classify(err: unknown): StallError | RetryError {
   if (err instanceof ProxySecretError) return new RetryError("GitOperationFailed", err.message);
   if (err instanceof RemovedTemplateFieldError) return new StallError("RemovedTemplateField", err.message);
   if (err instanceof UpdatePathError) return new StallError("InvalidUpdatePath", err.message);
+  if (err instanceof IncludeGlobError)
+    return new StallError("InvalidIncludeGlob", `annotation ${INCLUDE_ANNOTATION}: ${err.message}`);
   if (err instanceof GitError)
     return new RetryError("GitOperationFailed", `failed to update source: ${err.message}`);
   return new RetryError("UpdateFailed", err instanceof Error ? err.message : String(err));

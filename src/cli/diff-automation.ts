@@ -1,13 +1,19 @@
 // What an ImageUpdateAutomation would push, printed without pushing: `reconcile image update
 // --dry-run`, `create image update --dry-run` and the Git half of `imagectl diff`.
-import type { ImageUpdateAutomation } from "../api/types.js";
+import type { ImageUpdateAutomation, RollbackPin } from "../api/types.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
 import type { CliContext } from "./io.js";
 
-/** The commit message (indented) and the diff a run would make, or a line saying there is none. */
-export function previewText(preview: { diff: string; message: string | null }): string {
-  if (!preview.message) return "no changes: the repository is up to date\n";
-  return `commit message:\n${preview.message.replace(/^/gm, "    ")}\n\n${preview.diff}`;
+/**
+ * The commit message (indented) and the diff a run would make, or a line saying there is none;
+ * then the markers a run would leave alone because a person rolled them back.
+ */
+export function previewText(preview: { diff: string; message: string | null; pins?: RollbackPin[] }): string {
+  const pins = (preview.pins ?? []).map(
+    (p) => `pinned after a rollback: ${p.file} (${p.setter}) keeps '${p.kept}', not '${p.reverted}'\n`,
+  );
+  if (!preview.message) return `no changes: the repository is up to date\n${pins.join("")}`;
+  return `commit message:\n${preview.message.replace(/^/gm, "    ")}\n\n${preview.diff}${pins.join("")}`;
 }
 
 /** Runs the automation's setters over its clone without committing and prints the result. */

@@ -6,7 +6,13 @@
 import { join } from "node:path";
 import { sameImageRef } from "../api/image-ref.js";
 import { gitTimeoutMs, matchesLabelSelector } from "../api/index.js";
-import type { GitRepository, ImagePolicy, ImageRef, ImageUpdateAutomation } from "../api/types.js";
+import type {
+  GitRepository,
+  ImagePolicy,
+  ImageRef,
+  ImageUpdateAutomation,
+  RollbackPin,
+} from "../api/types.js";
 import { INCLUDE_ANNOTATION } from "../api/write-back-annotations.js";
 import {
   type ApplyChanges,
@@ -28,6 +34,7 @@ import {
 import type { ControllerDeps } from "./controller-deps.js";
 import { ProxySecretError, proxyFromSecretRef } from "./proxy-secret.js";
 import { RetryError, StallError } from "./reconcile-context.js";
+import { findPins, holdOf, unpinRequested, writtenValues } from "./rollback.js";
 
 /** Only policies in the automation's namespace, matching its policySelector, count (as in Flux). */
 export function policyMatchesAutomation(auto: ImageUpdateAutomation, policy: ImagePolicy): boolean {
@@ -44,6 +51,8 @@ export interface Plan {
   path: string | undefined;
   /** Globs of the include annotation: more files to read markers in. */
   include: string[];
+  /** Rollback awareness (rollback.ts): what the automation wrote, earlier pins, whether to lift them. */
+  rollback: { written: Map<string, string>; earlier: RollbackPin[]; unpin: boolean; at: string };
   pushBranch: string;
   checkoutBranch: string;
 }
@@ -146,6 +155,12 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     values: spec.git.commit.messageTemplateValues,
     path: spec.update?.path,
     include: splitIncludeGlobs(auto.metadata.annotations?.[INCLUDE_ANNOTATION]),
+    rollback: {
+      written: await writtenValues(deps, auto),
+      earlier: auto.status?.rollbackPins ?? [],
+      unpin: unpinRequested(auto),
+      at: deps.now().toISOString(),
+    },
     pushBranch,
     checkoutBranch,
   };
@@ -155,6 +170,8 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
 export interface Applied {
   result?: UpdateResult;
   message?: string;
+  /** Markers left alone because a person rolled back what the automation wrote (`seenAt` empty). */
+  pins?: RollbackPin[];
 }
 
 /**
@@ -163,7 +180,17 @@ export interface Applied {
  */
 export function applier(auto: ImageUpdateAutomation, p: Plan, last: Applied): ApplyChanges {
   return async (workTree) => {
-    const result = await updateWithSetters(workTree, p.refs, { path: p.path, include: p.include });
+    const scan = { path: p.path, include: p.include };
+    const rb = p.rollback;
+    last.pins = [];
+    let hold: Map<string, Set<string>> | undefined;
+    if (!rb.unpin && rb.written.size > 0) {
+      // A pass without writing shows which values would go back over a person's rollback.
+      const dry = await updateWithSetters(workTree, p.refs, { ...scan, write: false });
+      last.pins = findPins(dry, rb.written, rb.earlier, { at: rb.at, head: "" });
+      hold = holdOf(last.pins);
+    }
+    const result = await updateWithSetters(workTree, p.refs, { ...scan, hold });
     last.result = result;
     last.message = undefined;
     if (result.fileChanges.size === 0) return null;

@@ -64,8 +64,44 @@ function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
   ).then((x) => x.flat());
 }
 
+/**
+ * Every document of every file, parsed and validated; one problem anywhere is a UsageError
+ * listing all of them. Shared by `apply` and `diff`.
+ */
+export async function readManifestObjects(
+  ctx: CliContext,
+  filenames: string[],
+  namespace: string,
+  refusal = "nothing applied",
+): Promise<AnyObject[]> {
+  const { parseManifestBytes, validateObject, withDefaults } = await import("../api/index.js");
+  const sources = await readSources(ctx, filenames);
+  const objects: AnyObject[] = [];
+  const problems: string[] = [];
+  for (const src of sources) {
+    let docs: ReturnType<typeof parseManifestBytes>;
+    try {
+      docs = parseManifestBytes(src.bytes, src.name, { defaultNamespace: namespace });
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+      continue;
+    }
+    for (const d of docs) {
+      const obj = d.object;
+      for (const i of validateObject(withDefaults(obj)))
+        problems.push(`${src.name}: document ${d.index + 1} (${i.object}): ${i.field}: ${i.message}`);
+      objects.push(obj);
+    }
+  }
+  if (objects.length > INPUT_LIMITS.documents)
+    problems.push(`${objects.length} objects in one apply; the limit is ${INPUT_LIMITS.documents}`);
+  if (problems.length) throw new UsageError(`${refusal}:\n${problems.join("\n")}`);
+  if (objects.length === 0) throw new UsageError("no objects found in the given files");
+  return objects;
+}
+
 // Dependencies first: an Alert's reconcile reads its Provider; a Receiver wakes the other kinds.
-const ORDER: Kind[] = [
+export const ORDER: Kind[] = [
   "GitRepository",
   "ImageRepository",
   "ImagePolicy",
@@ -89,29 +125,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .action(async (f: { filename?: string[]; wait: boolean }, cmd: Command) => {
       const g = globalsOf(cmd, ctx);
       if (!f.filename?.length) throw new UsageError("-f/--filename: required");
-      const { parseManifestBytes, validateObject, withDefaults } = await import("../api/index.js");
-      const sources = await readSources(ctx, f.filename);
-      const objects: AnyObject[] = [];
-      const problems: string[] = [];
-      for (const src of sources) {
-        let docs: ReturnType<typeof parseManifestBytes>;
-        try {
-          docs = parseManifestBytes(src.bytes, src.name, { defaultNamespace: g.namespace });
-        } catch (err) {
-          problems.push(err instanceof Error ? err.message : String(err));
-          continue;
-        }
-        for (const d of docs) {
-          const obj = d.object;
-          for (const i of validateObject(withDefaults(obj)))
-            problems.push(`${src.name}: document ${d.index + 1} (${i.object}): ${i.field}: ${i.message}`);
-          objects.push(obj);
-        }
-      }
-      if (objects.length > INPUT_LIMITS.documents)
-        problems.push(`${objects.length} objects in one apply; the limit is ${INPUT_LIMITS.documents}`);
-      if (problems.length) throw new UsageError(`nothing applied:\n${problems.join("\n")}`);
-      if (objects.length === 0) throw new UsageError("no objects found in the given files");
+      const objects = await readManifestObjects(ctx, f.filename, g.namespace);
       objects.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
       await withEnv(g, async (env) => {
         const results = await env.store.apply(objects);

@@ -6,6 +6,7 @@ import { registerCreateImageUpdate } from "./create-image-update.js";
 import { registerCreateNotification } from "./create-notification.js";
 import { registerCreateSecret } from "./create-secret.js";
 import { registerCreateSource } from "./create-source.js";
+import { registerDiff } from "./diff.js";
 import { registerExport } from "./export.js";
 import { registerGet } from "./get.js";
 import { registerGetNotification } from "./get-notification.js";
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerGetNotification(registerGet(program, ctx), ctx);
   registerExport(program, ctx);
   registerApply(program, ctx);
+  registerDiff(program, ctx);
   registerLifecycle(program, ctx);
   registerRotate(program, ctx);
   registerRun(program, ctx);

@@ -18,11 +18,9 @@ import type { ImagePolicy, ImageRepository } from "../api/types.js";
 import {
   type Candidate,
   chooseWithFacts,
-  createTagSelector,
   describeVerdict,
   type FactChoice,
   needsFacts,
-  type Policy,
   type TagFacts,
 } from "../policy/index.js";
 import {

@@ -1,20 +1,15 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { AnyObject, Kind } from "../api/types.js";
+import type { ManifestSource } from "../controller/apply-set.js";
 import { runningDaemon } from "../controller/daemon-info.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
 import { type CliContext, readStdin } from "./io.js";
 
-interface Source {
-  name: string;
-  text: string;
-}
-
-function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
+function readSources(ctx: CliContext, paths: string[]): Promise<ManifestSource[]> {
   return Promise.all(
-    paths.map(async (p): Promise<Source[]> => {
+    paths.map(async (p): Promise<ManifestSource[]> => {
       if (p === "-") return [{ name: "<stdin>", text: await readStdin(ctx) }];
       let st: ReturnType<typeof statSync>;
       try {
@@ -33,17 +28,6 @@ function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
   ).then((x) => x.flat());
 }
 
-// Dependencies first: an Alert's reconcile reads its Provider; a Receiver wakes the other kinds.
-const ORDER: Kind[] = [
-  "GitRepository",
-  "ImageRepository",
-  "ImagePolicy",
-  "ImageUpdateAutomation",
-  "Provider",
-  "Alert",
-  "Receiver",
-];
-
 /**
  * `imagectl apply -f`: all documents of all files are parsed and validated first; one invalid
  * document means nothing is written. Then one store transaction, then (without a daemon)
@@ -58,30 +42,14 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .action(async (f: { filename?: string[]; wait: boolean }, cmd: Command) => {
       const g = globalsOf(cmd, ctx);
       if (!f.filename?.length) throw new UsageError("-f/--filename: required");
-      const { parseManifests, validateObject, withDefaults } = await import("../api/index.js");
-      const sources = await readSources(ctx, f.filename);
-      const objects: AnyObject[] = [];
-      const problems: string[] = [];
-      for (const src of sources) {
-        let docs: ReturnType<typeof parseManifests>;
-        try {
-          docs = parseManifests(src.text, src.name, { defaultNamespace: g.namespace });
-        } catch (err) {
-          problems.push(err instanceof Error ? err.message : String(err));
-          continue;
-        }
-        for (const d of docs) {
-          const obj = d.object;
-          for (const i of validateObject(withDefaults(obj)))
-            problems.push(`${src.name}: document ${d.index + 1} (${i.object}): ${i.field}: ${i.message}`);
-          objects.push(obj);
-        }
-      }
-      if (problems.length) throw new UsageError(`nothing applied:\n${problems.join("\n")}`);
-      if (objects.length === 0) throw new UsageError("no objects found in the given files");
-      objects.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+      const { applySet, readManifestSet } = await import("../controller/apply-set.js");
+      const set = await readManifestSet(await readSources(ctx, f.filename), {
+        defaultNamespace: g.namespace,
+      });
+      if (set.problems.length) throw new UsageError(`nothing applied:\n${set.problems.join("\n")}`);
+      if (set.objects.length === 0) throw new UsageError("no objects found in the given files");
       await withEnv(g, async (env) => {
-        const results = await env.store.apply(objects);
+        const { objects, results } = await applySet(env.store, set.objects);
         results.forEach((r, i) => {
           const o = objects[i]!;
           ctx.io.out(`${o.kind}/${o.metadata.namespace}/${o.metadata.name} ${r.action}\n`);

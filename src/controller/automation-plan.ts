@@ -43,7 +43,13 @@ export interface Plan {
   checkoutBranch: string;
 }
 
-async function gitAuthFor(deps: ControllerDeps, repo: GitRepository): Promise<GitAuth | undefined> {
+/** Where a GitRepository's cached clone lives: one per source, shared by its automations and its sync. */
+export function gitCacheDir(home: string, namespace: string, name: string): string {
+  return join(home, "git", namespace, name);
+}
+
+/** The credentials of a GitRepository's `secretRef`; RetryError when the secret is missing. */
+export async function gitAuthFor(deps: ControllerDeps, repo: GitRepository): Promise<GitAuth | undefined> {
   const ref = repo.spec.secretRef?.name;
   if (!ref) return undefined;
   const ns = repo.metadata.namespace;
@@ -121,7 +127,7 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     observed[p.metadata.name] = r;
   }
   const git: AutomationGitOptions = {
-    cacheDir: join(deps.home, "git", ns, spec.sourceRef.name),
+    cacheDir: gitCacheDir(deps.home, ns, spec.sourceRef.name),
     url: repo.spec.url,
     auth: await gitAuthFor(deps, repo),
     proxy: await proxyFromSecretRef(deps.store, repo),

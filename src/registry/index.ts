@@ -1,5 +1,6 @@
 export type { RetryPolicy } from "./backoff.js";
 export { DEFAULT_RETRY_POLICY } from "./backoff.js";
+export { checkAccess } from "./check-access.js";
 export type { TlsOptions } from "./dispatcher.js";
 export type { DockerAuthEntry, DockerConfigJson, RegistryCredentials } from "./docker-config.js";
 export { normaliseRegistryKey, parseDockerConfig } from "./docker-config.js";

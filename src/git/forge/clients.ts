@@ -4,10 +4,12 @@
  * variable Flux reads (`GITHUB_TOKEN`, `GITLAB_TOKEN`), the API base URL from the hostname as the
  * forges publish it, and an override of that base URL (`IMAGECTL_GITHUB_API_URL`,
  * `IMAGECTL_GITLAB_API_URL`) for GitHub Enterprise / self-managed set-ups behind another address and
- * for tests against a loopback server. Every request has a deadline. Libraries load on first use.
+ * for tests against a loopback server. Every request has a deadline. 
  */
-import type { Gitlab } from "@gitbeaker/rest";
-import type { Octokit } from "@octokit/rest";
+// Static imports on purpose: this module is itself reached only through `await import()`, and the
+// bundler keeps both packages out of the CLI bundle (scripts/bundle.mjs), required on first use.
+import { Gitlab } from "@gitbeaker/rest";
+import { Octokit } from "@octokit/rest";
 
 export type ForgeKind = "github" | "gitlab";
 
@@ -58,9 +60,8 @@ export function forgeApiUrl(kind: ForgeKind, o: Pick<ForgeClientOptions, "hostna
   return `https://${host}`;
 }
 
-export async function githubClient(o: ForgeClientOptions): Promise<Octokit> {
+export function githubClient(o: ForgeClientOptions): Octokit {
   const token = forgeToken("github", o.env);
-  const { Octokit } = await import("@octokit/rest");
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Octokit({
     auth: token,
@@ -75,9 +76,8 @@ export async function githubClient(o: ForgeClientOptions): Promise<Octokit> {
   });
 }
 
-export async function gitlabClient(o: ForgeClientOptions): Promise<InstanceType<typeof Gitlab>> {
+export function gitlabClient(o: ForgeClientOptions): InstanceType<typeof Gitlab> {
   const token = forgeToken("gitlab", o.env);
-  const { Gitlab } = await import("@gitbeaker/rest");
   return new Gitlab({
     host: forgeApiUrl("gitlab", o),
     token,

@@ -16,7 +16,7 @@ export async function ensureGitHubRepository(
   req: RepositoryRequest,
   o: ForgeClientOptions,
 ): Promise<ForgeRepository> {
-  const gh = await githubClient(o);
+  const gh = githubClient(o);
   const token = forgeToken("github", o.env);
   const where = `repository '${req.owner}/${req.repository}'`;
   try {

@@ -31,7 +31,7 @@ export async function ensureGitLabRepository(
   req: RepositoryRequest,
   o: ForgeClientOptions,
 ): Promise<ForgeRepository> {
-  const gl = await gitlabClient(o);
+  const gl = gitlabClient(o);
   const token = forgeToken("gitlab", o.env);
   const fullPath = `${req.owner}/${req.repository}`;
   const where = `project '${fullPath}'`;

@@ -61,7 +61,14 @@ const lazyChildProcessForCommander = {
  */
 // The forge clients (`bootstrap github|gitlab`, pull requests) are the rare commands: ~2 MB, and
 // gitbeaker's rate limiter carries an import() that must not reach a bundle.
-const DAEMON_ONLY = ["fastify", "@fastify/rate-limit", "prom-client", "zod", "@octokit/rest", "@gitbeaker/rest"];
+const DAEMON_ONLY = [
+  "fastify",
+  "@fastify/rate-limit",
+  "prom-client",
+  "zod",
+  "@octokit/rest",
+  "@gitbeaker/rest",
+];
 const daemonOnlyExternal = {
   name: "daemon-only-external",
   setup(b) {

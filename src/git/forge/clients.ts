@@ -4,7 +4,7 @@
  * variable Flux reads (`GITHUB_TOKEN`, `GITLAB_TOKEN`), the API base URL from the hostname as the
  * forges publish it, and an override of that base URL (`IMAGECTL_GITHUB_API_URL`,
  * `IMAGECTL_GITLAB_API_URL`) for GitHub Enterprise / self-managed set-ups behind another address and
- * for tests against a loopback server. Every request has a deadline. 
+ * for tests against a loopback server. Every request has a deadline.
  */
 // Static imports on purpose: this module is itself reached only through `await import()`, and the
 // bundler keeps both packages out of the CLI bundle (scripts/bundle.mjs), required on first use.

@@ -89,15 +89,11 @@ function targetOf(url: string, f: CommonFlags, secretName?: string): BootstrapRe
   };
 }
 
-function authOf(data: Record<string, string> | undefined): GitAuth | undefined {
+/** The credentials for the push, from the secret data bootstrap stores. */
+async function authOf(data: Record<string, string> | undefined): Promise<GitAuth | undefined> {
   if (!data) return undefined;
-  return {
-    username: data.username,
-    password: data.password,
-    bearerToken: data.bearerToken,
-    sshPrivateKey: data.identity,
-    knownHosts: data.known_hosts,
-  };
+  const { gitAuthFromSecret } = await import("../git/secret-auth.js");
+  return gitAuthFromSecret(data);
 }
 
 async function bootstrapGit(ctx: CliContext, f: GitFlags, cmd: Command): Promise<void> {
@@ -118,7 +114,7 @@ async function bootstrapGit(ctx: CliContext, f: GitFlags, cmd: Command): Promise
   noteClusterFlags(ctx, f);
   await runBootstrap(ctx, g, {
     target,
-    auth: authOf(data),
+    auth: await authOf(data),
     ...(data ? { secretData: data } : {}),
     author: { name: f.authorName, email: f.authorEmail },
   });
@@ -174,7 +170,7 @@ async function bootstrapForge(
   const data = { username: "git", password: token };
   await runBootstrap(ctx, g, {
     target: targetOf(repo.cloneUrl, f, f.secretName),
-    auth: authOf(data),
+    auth: await authOf(data),
     secretData: data,
     author: { name: f.authorName, email: f.authorEmail },
   });

@@ -50,7 +50,9 @@ export async function readManifestSet(
   const { objectKey, parseManifests, validateObject, withDefaults } = await import("../api/index.js");
   const set: ManifestSet = { objects: [], origins: [], problems: [] };
   const seen = new Map<string, ManifestOrigin>();
-  for (const src of sources) {
+  for (const [n, src] of sources.entries()) {
+    // A source sync of thousands of files runs inside the daemon: let other work in between.
+    if (n > 0 && n % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
     let docs: ReturnType<typeof parseManifests>;
     try {
       docs = parseManifests(src.text, src.name, {

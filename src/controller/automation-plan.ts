@@ -13,6 +13,7 @@ import {
   type GitAuth,
   GitError,
   type GitSigning,
+  gitAuthFromSecret,
 } from "../git/index.js";
 import {
   commitTemplateData,
@@ -59,14 +60,7 @@ export async function gitAuthFor(deps: ControllerDeps, repo: GitRepository): Pro
       "GitOperationFailed",
       `secret '${ns}/${ref}' not found (GitRepository spec.secretRef)`,
     );
-  const d = secret.data;
-  return {
-    username: d.username,
-    password: d.password,
-    bearerToken: d.bearerToken,
-    sshPrivateKey: d.identity,
-    knownHosts: d.known_hosts,
-  };
+  return gitAuthFromSecret(secret.data);
 }
 
 async function signingFor(

@@ -124,7 +124,8 @@ describe.each(["github", "gitlab"] as const)("bootstrap %s", (kind) => {
 
   it("the test server itself refuses a request that does not match the description", async () => {
     const path = kind === "github" ? "/user/repos" : "/api/v4/projects";
-    const headers = kind === "github" ? { authorization: `token ${TOKEN}` } : { "private-token": TOKEN };
+    const headers: Record<string, string> =
+      kind === "github" ? { authorization: `token ${TOKEN}` } : { "private-token": TOKEN };
     const res = await fetch(`${forge.url}${path}`, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },

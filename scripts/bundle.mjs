@@ -59,7 +59,16 @@ const lazyChildProcessForCommander = {
  * so the require() sits inside that module's lazy initialiser. `zod` means the full API only:
  * `zod/mini`, which validates every boundary the CLI crosses, stays bundled.
  */
-const DAEMON_ONLY = ["fastify", "@fastify/rate-limit", "prom-client", "zod"];
+// The forge clients (`bootstrap github|gitlab`, pull requests) are the rare commands: ~2 MB, and
+// gitbeaker's rate limiter carries an import() that must not reach a bundle.
+const DAEMON_ONLY = [
+  "fastify",
+  "@fastify/rate-limit",
+  "prom-client",
+  "zod",
+  "@octokit/rest",
+  "@gitbeaker/rest",
+];
 const daemonOnlyExternal = {
   name: "daemon-only-external",
   setup(b) {

@@ -4,6 +4,7 @@ import type { AnyObject, Kind } from "../api/types.js";
 import { redactAddress } from "../api/webhook-address.js";
 import { findCondition } from "../controller/conditions.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
+import { ownerOf, ownerText } from "../controller/source-sync-labels.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -70,17 +71,11 @@ export const VIEWS: Record<"repository" | "policy" | "update" | "source", KindVi
   source: {
     kind: "GitRepository",
     prefix: "gitrepository",
-    header: ["NAME", "URL", "BRANCH", "REVISION", "SUSPENDED", "READY", "MESSAGE"],
+    // Flux's columns; REVISION is the revision a bootstrapped source last applied.
+    header: ["NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE"],
     row: (o) =>
       o.kind === "GitRepository"
-        ? [
-            o.metadata.name,
-            gitUrlWithoutCredentials(o.spec.url),
-            o.spec.ref?.branch ?? "",
-            o.status?.artifact?.revision ?? "",
-            suspended(o),
-            ...readyCols(o),
-          ]
+        ? [o.metadata.name, o.status?.artifact?.revision ?? "", suspended(o), ...readyCols(o)]
         : [],
   },
 };
@@ -140,11 +135,21 @@ async function listOrGet(
   return env.store.list(view.kind, ns ? { namespace: ns } : undefined);
 }
 
+/**
+ * The view's table; when a Git source sync owns any of the objects, a last SOURCE column names the
+ * owning GitRepository and the revision at which each object last changed.
+ */
 function table(view: KindView, objs: AnyObject[], f: GetFlags, prefix = false): string {
-  const header = f.allNamespaces ? ["NAMESPACE", ...view.header] : view.header;
+  const owned = objs.some((o) => ownerOf(o));
+  const base = owned ? [...view.header, "SOURCE"] : view.header;
+  const header = f.allNamespaces ? ["NAMESPACE", ...base] : base;
   const rows = objs.map((o) => {
     const r = view.row(o);
     if (prefix) r[0] = `${view.prefix}/${r[0]}`;
+    if (owned) {
+      const owner = ownerOf(o);
+      r.push(owner ? ownerText(owner) : "");
+    }
     return f.allNamespaces ? [o.metadata.namespace, ...r] : r;
   });
   return renderTable(header, rows, { noHeader: f.header === false });

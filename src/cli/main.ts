@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { registerApply } from "./apply.js";
+import { registerBootstrap } from "./bootstrap.js";
+import { registerCheck } from "./check.js";
 import { registerCreateImage } from "./create-image.js";
 import { registerCreateImageUpdate } from "./create-image-update.js";
 import { registerCreateNotification } from "./create-notification.js";
@@ -45,6 +47,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerRun(program, ctx);
   registerServe(program, ctx);
   registerPolicyTest(program, ctx);
+  registerCheck(program, ctx);
+  registerBootstrap(program, ctx);
   return program;
 }
 

@@ -46,6 +46,11 @@ export interface Plan {
   checkoutBranch: string;
 }
 
+/** Where a GitRepository's cached clone lives: one per source, shared by its automations and its sync. */
+export function gitCacheDir(home: string, namespace: string, name: string): string {
+  return join(home, "git", namespace, name);
+}
+
 async function signingFor(
   deps: ControllerDeps,
   auto: ImageUpdateAutomation,
@@ -104,7 +109,7 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     observed[p.metadata.name] = r;
   }
   const git: AutomationGitOptions = {
-    cacheDir: join(deps.home, "git", ns, spec.sourceRef.name),
+    cacheDir: gitCacheDir(deps.home, ns, spec.sourceRef.name),
     url: repo.spec.url,
     auth: await gitAuthFor(deps, repo),
     proxy: await proxyFromSecretRef(deps.store, repo),

@@ -182,7 +182,10 @@ export function dashboardRoutes(deps: DashboardDeps) {
     });
 
     const fromScript = (req: FastifyRequest) => req.headers["x-dashboard-fetch"] === "1";
-    /** Auth for an action; a script's request gets no challenge (it shows the message instead of a prompt). */
+    /**
+     * Auth for an action. The page's script gets no challenge: a browser would hold its request
+     * on a password dialog; it shows the message instead, and "Sign in" (/login) asks once.
+     */
     const actionAllowed = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const v = await auth.forAction(req.headers, body._csrf);

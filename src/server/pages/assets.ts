@@ -24,6 +24,7 @@ header ul{display:flex;flex-wrap:wrap;gap:4px;list-style:none;margin:0;padding:0
 main{padding:12px 20px 40px;max-width:1400px}
 h1{font-size:22px;margin:8px 0 12px}h2{font-size:17px;margin:22px 0 8px}
 table{border-collapse:collapse;width:100%;margin:4px 0 8px}
+table.counts{width:auto}table.counts td{padding-left:24px}
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}
 th{background:var(--bg);font-weight:600;white-space:nowrap}
 td.num,th.num{text-align:right}
@@ -58,10 +59,15 @@ export const DASHBOARD_JS = `(() => {
   const live = document.getElementById("live");
   const flash = document.getElementById("flash");
   let timer = 0, busy = false, again = false;
-  function swap(text) {
+  // keep: a live refresh leaves what an action put into [data-keep] blocks (a preview) in place.
+  function swap(text, keep) {
     const doc = new DOMParser().parseFromString(text, "text/html");
     const fresh = doc.getElementById("main"), cur = document.getElementById("main");
     if (!fresh || !cur) return;
+    if (keep) for (const el of cur.querySelectorAll("[data-keep][id]")) {
+      const twin = fresh.querySelector("#" + CSS.escape(el.id));
+      if (twin) twin.innerHTML = el.innerHTML;
+    }
     cur.innerHTML = fresh.innerHTML;
     document.title = doc.title;
     document.body.dataset.refreshed = String(Date.now());
@@ -75,7 +81,7 @@ export const DASHBOARD_JS = `(() => {
     busy = true;
     try {
       const r = await fetch(location.href, { headers: { "x-dashboard-fetch": "1" }, credentials: "same-origin" });
-      if (r.ok) swap(await r.text());
+      if (r.ok) swap(await r.text(), true);
     } catch (e) { /* the next change or reconnect tries again */ }
     finally { busy = false; if (again) { again = false; schedule(); } }
   }
@@ -100,7 +106,7 @@ export const DASHBOARD_JS = `(() => {
         credentials: "same-origin",
       });
       const type = r.headers.get("content-type") || "";
-      if (r.ok && type.includes("text/html")) swap(await r.text());
+      if (r.ok && type.includes("text/html")) swap(await r.text(), false);
       else {
         if (flash) flash.textContent = await r.text();
         if (r.ok) schedule();

@@ -142,7 +142,7 @@ ${s?.lastPushCommit ? html`<p><span class="mono">${s.lastPushCommit}</span>, pus
 <h2>Preview</h2>
 <p>What a run would commit now (a dry run: nothing is pushed).</p>
 ${ctx.actionsEnabled ? actionForm(ctx, `${path}/preview`, {}, "Preview the next commit", `Preview the next commit of ${namespace}/${name}`) : html`<p class="muted">Needs <code>serve --dashboard-auth-secret</code>.</p>`}
-<div id="preview">${previewBlock}</div>
+<div id="preview" data-keep>${previewBlock}</div>
 <h2>Recent runs</h2>
 ${runs.length === 0 ? html`<p class="muted">No runs recorded.</p>` : html`<table><thead><tr><th scope="col">Finished</th><th scope="col">Outcome</th><th scope="col">Commit</th><th scope="col">Message or error</th></tr></thead><tbody>${runs.map((r) => html`<tr><td>${timeAgo(r.finishedAt, ctx.now)}</td><td>${r.outcome}</td><td class="mono">${shortSha(r.commit)}</td><td><pre class="msg">${r.error ?? r.message ?? ""}</pre></td></tr>`)}</tbody></table>`}
 <h2>Recent events</h2>${eventTable(events, ctx.now, false)}

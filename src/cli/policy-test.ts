@@ -1,13 +1,8 @@
 import type { Command } from "commander";
 import type { SelectionOptions } from "../api/selection-annotations.js";
 import { DEFAULT_NAMESPACE, IMAGE_API_V1, type ImageRepository } from "../api/types.js";
-import type {
-  ExclusionPredicate,
-  PolicyChoice,
-  Selection,
-  SelectionCounts,
-  TagFilterSpec,
-} from "../policy/index.js";
+import { describeCounts, describeSelection } from "../policy/explain-text.js";
+import type { ExclusionPredicate, PolicyChoice, Selection, TagFilterSpec } from "../policy/index.js";
 import type { ScanOptions } from "../registry/index.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
@@ -287,34 +282,4 @@ function flagOf(field: string): string {
   const m = /^spec\.exclusionList\[(\d+)\]$/.exec(field);
   if (m) return `--exclusion-list #${Number(m[1]) + 1}`;
   return FLAG_OF_FIELD.find(([re]) => re.test(field))?.[1] ?? field;
-}
-
-function describeCounts(c: SelectionCounts): string {
-  const r = c.rejected;
-  const lines = [
-    `tags read:       ${c.read}`,
-    `excluded:        ${c.excluded}`,
-    `matched filter:  ${c.matched}`,
-    `candidates:      ${c.candidates} distinct values`,
-  ];
-  const why = [
-    r.notSemver && `${r.notSemver} not semver`,
-    r.outOfRange && `${r.outOfRange} out of range`,
-    r.notNumeric && `${r.notNumeric} not numeric`,
-  ].filter(Boolean);
-  lines.push(`rejected:        ${why.length > 0 ? why.join(", ") : "0"}`);
-  lines.push(`selectable:      ${c.selectable}`);
-  return `${lines.join("\n")}\n`;
-}
-
-function describeSelection(s: Selection, top: number): string {
-  let out = `${s.latest}\n\n${describeCounts(s.counts)}`;
-  if (top > 0 && s.candidates.length > 0) {
-    const width = Math.max(...s.candidates.map((c) => c.tag.length));
-    out += `\ntop ${s.candidates.length} candidates (best first):\n`;
-    s.candidates.forEach((c, i) => {
-      out += `${String(i + 1).padStart(4)}  ${c.tag.padEnd(width)}  ${c.value}\n`;
-    });
-  }
-  return out;
 }

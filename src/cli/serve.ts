@@ -22,9 +22,20 @@ export function registerServe(program: Command, ctx: CliContext): void {
     )
     .option("--hook-rate-limit <n>", "webhook calls accepted per receiver per 10 s before 429", "300")
     .option(...POLICY_TIMEOUT_OPTION)
+    .option(
+      "--dashboard-auth-secret <namespace/name>",
+      "secret with the dashboard's credentials (token, or username and password); needed for actions, and for any view on a non-loopback listener",
+    )
     .action(
       async (
-        f: { concurrent: string; poll: string; listen: string; hookRateLimit: string; policyTimeout: string },
+        f: {
+          concurrent: string;
+          poll: string;
+          listen: string;
+          hookRateLimit: string;
+          policyTimeout: string;
+          dashboardAuthSecret?: string;
+        },
         cmd: Command,
       ) => {
         const g = globalsOf(cmd, ctx);
@@ -40,7 +51,20 @@ export function registerServe(program: Command, ctx: CliContext): void {
         const pollMs = positiveInt("--poll", f.poll);
         const hookRate = { max: positiveInt("--hook-rate-limit", f.hookRateLimit), windowMs: 10_000 };
         const policyTimeoutMs = positiveDuration("--policy-timeout", f.policyTimeout);
+        const authSecret =
+          f.dashboardAuthSecret === undefined
+            ? undefined
+            : parseSecretRef(f.dashboardAuthSecret, g.namespace);
         const env = await openEnv(g);
+        if (authSecret) {
+          const problem = await checkAuthSecret(env.store, authSecret);
+          if (problem) {
+            await env.store.close();
+            throw new CommandFailedError(
+              `--dashboard-auth-secret ${authSecret.namespace}/${authSecret.name}: ${problem}`,
+            );
+          }
+        }
         const { acquireDaemonLock, DaemonLockedError } = await import("../controller/daemon-lock.js");
         let lock: ReturnType<typeof acquireDaemonLock>;
         try {
@@ -75,6 +99,15 @@ export function registerServe(program: Command, ctx: CliContext): void {
             listen,
             log,
             hookRate,
+            dashboard: {
+              authSecret,
+              preview: async (namespace, name) => {
+                const { previewAutomationRun } = await import("../controller/image-update-automation.js");
+                const auto = await env.store.get("ImageUpdateAutomation", namespace, name);
+                if (!auto) throw new Error(`ImageUpdateAutomation ${namespace}/${name} not found`);
+                return previewAutomationRun(env, auto);
+              },
+            },
           });
         } catch (err) {
           await pool.close();
@@ -108,4 +141,26 @@ export function registerServe(program: Command, ctx: CliContext): void {
         log("stopped");
       },
     );
+}
+
+/** `NAMESPACE/NAME`, or `NAME` in the command's namespace. */
+function parseSecretRef(value: string, namespace: string): { namespace: string; name: string } {
+  const m = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/)?([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(value);
+  if (!m?.[3])
+    throw new UsageError(
+      `--dashboard-auth-secret: expected NAMESPACE/NAME or NAME, got '${value.slice(0, 100)}'`,
+    );
+  return { namespace: m[1] ?? namespace, name: m[3] };
+}
+
+/** Why the secret cannot authenticate anyone, or undefined. Names keys, never values. */
+async function checkAuthSecret(
+  store: { getSecret(ns: string, name: string): Promise<{ data: Record<string, string> } | undefined> },
+  ref: { namespace: string; name: string },
+): Promise<string | undefined> {
+  const s = await store.getSecret(ref.namespace, ref.name);
+  if (!s) return "secret not found (create it with `imagectl create secret generic`)";
+  if (s.data.token) return undefined;
+  if (s.data.username && s.data.password) return undefined;
+  return "the secret needs a 'token' key, or 'username' and 'password' keys";
 }

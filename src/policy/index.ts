@@ -37,6 +37,8 @@ export {
   type ExclusionPredicate,
   latestTags,
 } from "./exclusion.js";
+export { type Explanation, explainSelection, type RejectedGroup } from "./explain.js";
+export { countLines, describeCounts, describeSelection, REJECT_REASON_TEXT } from "./explain-text.js";
 export {
   chooseWithFacts,
   describeVerdict,
@@ -53,6 +55,7 @@ export { compileGoRegex, type GoMatch, type GoRegex } from "./regex/go-regex.js"
 export { type LinearRegexpSwitch, useLinearRegexpEngine } from "./regex/v8-linear.js";
 export {
   createTagSelector,
+  type RejectReason,
   type Selection,
   type SelectOptions,
   selectLatest,

@@ -20,7 +20,8 @@ export interface Readiness {
 export const STORE_PROBE_TIMEOUT_MS = 2_000;
 export const LOOP_STUCK_AFTER_MS = 30_000;
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** `p`, or a rejection naming `what` after `ms`. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { AnyObject, Kind } from "../api/types.js";
-import { runningDaemon } from "../controller/daemon-info.js";
+import { reconcilerRunning } from "../controller/lease-replicas.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
 import { type CliContext, readStdin } from "./io.js";
@@ -86,7 +86,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
           const o = objects[i]!;
           ctx.io.out(`${o.kind}/${o.metadata.namespace}/${o.metadata.name} ${r.action}\n`);
         });
-        if (!f.wait || runningDaemon(env.home)) return;
+        if (!f.wait || (await reconcilerRunning(env.store, env.home))) return;
         const { reconcileWithDependents } = await import("../controller/reconcile.js");
         for (const [i, o] of objects.entries()) {
           if (results[i]?.action === "unchanged") continue;

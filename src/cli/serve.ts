@@ -1,10 +1,23 @@
 /** `imagectl serve`: the daemon — one per home (daemon-lock.ts) — with its HTTP listener. */
 import type { Command } from "commander";
+import { parseDuration } from "../api/duration.js";
 import { announceDaemon } from "../controller/daemon-info.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, openEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
 import { positiveInt } from "./run.js";
+
+function leaseDuration(value: string): number {
+  let n = Number.NaN;
+  try {
+    n = parseDuration(value);
+  } catch {
+    // Reported below, with the range.
+  }
+  if (!(n >= 1000 && n <= 600_000))
+    throw new UsageError(`--lease-duration: expected a duration from 1s to 10m (e.g. 15s), got '${value}'`);
+  return n;
+}
 
 export function registerServe(program: Command, ctx: CliContext): void {
   program
@@ -20,9 +33,18 @@ export function registerServe(program: Command, ctx: CliContext): void {
       "127.0.0.1:9292",
     )
     .option("--hook-rate-limit <n>", "webhook calls accepted per receiver per 10 s before 429", "300")
+    .option("--replica-id <id>", "this replica's name in a shared store's leases (default: host-pid-random)")
+    .option("--lease-duration <duration>", "lease period of a replica on a shared store", "15s")
     .action(
       async (
-        f: { concurrent: string; poll: string; listen: string; hookRateLimit: string },
+        f: {
+          concurrent: string;
+          poll: string;
+          listen: string;
+          hookRateLimit: string;
+          replicaId?: string;
+          leaseDuration: string;
+        },
         cmd: Command,
       ) => {
         const g = globalsOf(cmd, ctx);
@@ -37,19 +59,30 @@ export function registerServe(program: Command, ctx: CliContext): void {
         const concurrency = positiveInt("--concurrent", f.concurrent);
         const pollMs = positiveInt("--poll", f.poll);
         const hookRate = { max: positiveInt("--hook-rate-limit", f.hookRateLimit), windowMs: 10_000 };
+        const leaseTtlMs = leaseDuration(f.leaseDuration);
         const env = await openEnv(g);
+        const log = (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}\n`);
+        // A shared store (PostgreSQL): replicas split the work by leases. A home's SQLite file: one
+        // daemon per home, by its lock.
+        const { startReplica, ReplicaIdError } = await import("../controller/lease-replica.js");
+        const replica = await startReplica(env, { replica: f.replicaId, ttlMs: leaseTtlMs, log }).catch(
+          async (err: unknown) => {
+            await env.store.close();
+            throw err instanceof ReplicaIdError ? new UsageError(err.message) : err;
+          },
+        );
         const { acquireDaemonLock, DaemonLockedError } = await import("../controller/daemon-lock.js");
-        let lock: ReturnType<typeof acquireDaemonLock>;
+        let lock: ReturnType<typeof acquireDaemonLock> | { release(): void };
         try {
-          lock = acquireDaemonLock(env.home);
+          lock = replica ? { release() {} } : acquireDaemonLock(env.home);
         } catch (err) {
           await env.store.close();
           if (err instanceof DaemonLockedError) throw new CommandFailedError(err.message);
           throw err;
         }
-        const log = (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}\n`);
         const { Daemon } = await import("../controller/daemon.js");
-        const daemon = new Daemon(env, {
+        const daemon = new Daemon(replica ? { ...env, fence: (key) => replica.fence(key) } : env, {
+          ...(replica && { leases: replica }),
           concurrency,
           pollMs,
           onResult: (k, o) =>
@@ -68,9 +101,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
             listen,
             log,
             hookRate,
+            ...(replica && { leases: replica }),
           });
         } catch (err) {
           lock.release();
+          await replica?.stop();
           await env.store.close();
           const code = (err as { code?: unknown }).code;
           throw new CommandFailedError(
@@ -78,7 +113,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
           );
         }
         const withdraw = announceDaemon(env.home, { url: server.url });
-        log(`imagectl serve: home ${env.home}, pid ${process.pid}, listening on ${server.url}`);
+        log(
+          `imagectl serve: ${replica ? `replica ${replica.replica} of a shared store` : `home ${env.home}`}, pid ${process.pid}, listening on ${server.url}`,
+        );
         await daemon.start();
         await new Promise<void>((resolve) => {
           const shutdown = (sig: string) => {
@@ -91,6 +128,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         // Listener first (no new work is accepted), then the loop (in-flight reconciles get a moment).
         await server.close();
         await daemon.stop(1000);
+        await replica?.stop();
         withdraw();
         lock.release();
         await env.store.close();

@@ -1,3 +1,4 @@
+import type { ObjectId } from "../api/object-id.js";
 import type { Store } from "../store/index.js";
 
 /**
@@ -9,4 +10,9 @@ export interface ControllerDeps {
   /** $IMAGECTL_HOME: where caches (git clones) live beside the store. */
   home: string;
   now: () => Date;
+  /**
+   * Right before a push: throws when this process may no longer act for `key` (a replica that
+   * lost its lease, lease-manager.ts). Absent where one process owns the store.
+   */
+  fence?: (key: ObjectId) => Promise<void>;
 }

@@ -6,7 +6,7 @@
  */
 import type { Store } from "../store/index.js";
 import { AlertDispatcher } from "./alerts/dispatcher.js";
-import { checkReadiness, type LoopProbe } from "./health.js";
+import { checkReadiness, type LeaseProbe, type LoopProbe } from "./health.js";
 import { receiverLookup, receiverTrigger, type Waker } from "./hooks/receivers.js";
 import { hookRoutes } from "./hooks/route.js";
 import { type RunningHttpServer, startHttpServer } from "./http-server.js";
@@ -24,6 +24,8 @@ export interface DaemonServerOptions {
   log(line: string): void;
   /** Webhook calls per receiver per window before 429. */
   hookRate?: { max: number; windowMs: number };
+  /** A replica on a shared store: its leases, in /readyz and /metrics. */
+  leases?: LeaseProbe;
 }
 
 export interface DaemonServer {
@@ -33,12 +35,16 @@ export interface DaemonServer {
 }
 
 export async function startDaemonServer(o: DaemonServerOptions): Promise<DaemonServer> {
-  const metrics = new Metrics({ store: o.store, queueDepth: () => o.loop.queueDepth() });
+  const metrics = new Metrics({
+    store: o.store,
+    queueDepth: () => o.loop.queueDepth(),
+    ...(o.leases && { leases: o.leases }),
+  });
   let http: RunningHttpServer;
   try {
     http = await startHttpServer(o.listen, {
       metrics,
-      readiness: () => checkReadiness(o.store, o.loop),
+      readiness: () => checkReadiness(o.store, o.loop, o.leases ? { leases: o.leases } : {}),
       plugins: [
         hookRoutes({
           findReceiver: receiverLookup(o.store),

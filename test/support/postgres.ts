@@ -74,7 +74,10 @@ export async function startPostgres(): Promise<TestPostgres> {
     "--no-sync",
     "--no-instructions",
   ]);
-  const options = `-c listen_addresses=${host} -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const options = `-c listen_addresses=${host} -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=200`;
+  // fsync off: a test's crash is the server process's (`-m immediate`), never the machine's, so
+  // what reached the kernel survives it. synchronous_commit stays on: a commit is in the WAL
+  // before it is acknowledged, so a crash loses nothing a client was told was stored.
   const startServer = async () => {
     await ctl(["-l", logFile, "-w", "-s", "-o", options, "start"]);
   };

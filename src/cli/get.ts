@@ -3,6 +3,7 @@ import type { AnyObject, Kind } from "../api/types.js";
 import { redactAddress } from "../api/webhook-address.js";
 import { findCondition } from "../controller/conditions.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
+import { leaseStoreOf } from "../controller/lease-replicas.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -129,11 +130,27 @@ async function listOrGet(
   return env.store.list(view.kind, ns ? { namespace: ns } : undefined);
 }
 
-function table(view: KindView, objs: AnyObject[], f: GetFlags, prefix = false): string {
-  const header = f.allNamespaces ? ["NAMESPACE", ...view.header] : view.header;
+/** On a shared store (PostgreSQL), who last reconciled each object of `kind`: `ns/name` → replica. */
+async function replicasOf(env: ControllerDeps, kind: Kind): Promise<Map<string, string> | undefined> {
+  return leaseStoreOf(env.store)?.reconciledBy(kind);
+}
+
+function table(
+  view: KindView,
+  objs: AnyObject[],
+  f: GetFlags,
+  prefix = false,
+  replicas?: Map<string, string>,
+): string {
+  const header = [
+    ...(f.allNamespaces ? ["NAMESPACE"] : []),
+    ...view.header,
+    ...(replicas ? ["REPLICA"] : []),
+  ];
   const rows = objs.map((o) => {
     const r = view.row(o);
     if (prefix) r[0] = `${view.prefix}/${r[0]}`;
+    if (replicas) r.push(replicas.get(`${o.metadata.namespace}/${o.metadata.name}`) ?? "");
     return f.allNamespaces ? [o.metadata.namespace, ...r] : r;
   });
   return renderTable(header, rows, { noHeader: f.header === false });
@@ -161,7 +178,7 @@ export function addGetCommand(cmd: Command, ctx: CliContext, view: KindView): Co
           );
           return;
         }
-        ctx.io.out(table(view, objs, f));
+        ctx.io.out(table(view, objs, f, false, await replicasOf(env, view.kind)));
       });
     },
   );
@@ -192,7 +209,7 @@ export function registerGet(program: Command, ctx: CliContext): Command {
             all.push(...objs);
             continue;
           }
-          if (objs.length) ctx.io.out(`${table(view, objs, f, true)}\n`);
+          if (objs.length) ctx.io.out(`${table(view, objs, f, true, await replicasOf(env, view.kind))}\n`);
         }
         if (output !== "table") await printObjects(ctx, all, output, false);
       });

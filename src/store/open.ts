@@ -36,13 +36,14 @@ export interface OpenStoreOptions {
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const env = opts.env ?? process.env;
   const location = resolveStoreLocation(opts.store, env);
+  const home = resolveHome(opts.home, env);
+  // Also with a shared store: the home keeps this machine's Git caches and daemon.json.
+  ensureHome(home);
   if (location.backend === "postgres") {
     // Loaded only for this backend: the SQLite default never pays for the pg driver.
     const { openPostgresStore, postgresKeyring } = await import("./postgres/store.js");
     return openPostgresStore(location, { env, secrets: postgresKeyring(env, opts.secrets) });
   }
-  const home = resolveHome(opts.home, env);
-  ensureHome(home);
   return openSqliteStore(join(home, STATE_DB), {
     secrets: secretsKeyring(join(home, SECRETS_KEY_FILE), env, opts.secrets),
   });

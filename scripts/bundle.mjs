@@ -104,8 +104,9 @@ function bundle(entry, outfile, { plain = false } = {}) {
     platform: "node",
     format: "cjs",
     target: "node20",
-    // A native addon; a package loaded on demand with require() (src/policy/regex/re2js-module.ts).
-    external: ["better-sqlite3", "re2js"],
+    // A native addon; a package loaded on demand with require() (src/policy/regex/re2js-module.ts);
+    // the PostgreSQL driver, loaded only when --store names a PostgreSQL server.
+    external: ["better-sqlite3", "re2js", "pg"],
     plugins: [lazyBuiltins, lazyChildProcessForCommander, daemonOnlyExternal],
     // Smaller text to read and hash; names kept readable enough for stack traces.
     minifyWhitespace: true,

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { INPUT_LIMITS, tooLarge } from "../api/input-limits.js";
 import type { AnyObject } from "../api/types.js";
 import type { ManifestSource } from "../controller/apply-set.js";
-import { runningDaemon } from "../controller/daemon-info.js";
+import { reconcilerRunning } from "../controller/lease-replicas.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -103,7 +103,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
           const o = objects[i]!;
           ctx.io.out(`${o.kind}/${o.metadata.namespace}/${o.metadata.name} ${r.action}\n`);
         });
-        if (!f.wait || runningDaemon(env.home)) return;
+        if (!f.wait || (await reconcilerRunning(env.store, env.home))) return;
         const { reconcileWithDependents } = await import("../controller/reconcile.js");
         for (const [i, o] of objects.entries()) {
           if (results[i]?.action === "unchanged") continue;

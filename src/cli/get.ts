@@ -4,6 +4,7 @@ import type { AnyObject, Kind } from "../api/types.js";
 import { redactAddress } from "../api/webhook-address.js";
 import { findCondition } from "../controller/conditions.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
+import { leaseStoreOf } from "../controller/lease-replicas.js";
 import { ownerOf, ownerText } from "../controller/source-sync-labels.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
@@ -135,14 +136,30 @@ async function listOrGet(
   return env.store.list(view.kind, ns ? { namespace: ns } : undefined);
 }
 
+/** On a shared store (PostgreSQL), who last reconciled each object of `kind`: `ns/name` → replica. */
+async function replicasOf(env: ControllerDeps, kind: Kind): Promise<Map<string, string> | undefined> {
+  return leaseStoreOf(env.store)?.reconciledBy(kind);
+}
+
 /**
- * The view's table; when a Git source sync owns any of the objects, a last SOURCE column names the
- * owning GitRepository and the revision at which each object last changed.
+ * The view's table; when a Git source sync owns any of the objects, a SOURCE column names the
+ * owning GitRepository and the revision at which each object last changed; on a shared store, a
+ * REPLICA column names who last reconciled each.
  */
-function table(view: KindView, objs: AnyObject[], f: GetFlags, prefix = false): string {
+function table(
+  view: KindView,
+  objs: AnyObject[],
+  f: GetFlags,
+  prefix = false,
+  replicas?: Map<string, string>,
+): string {
   const owned = objs.some((o) => ownerOf(o));
-  const base = owned ? [...view.header, "SOURCE"] : view.header;
-  const header = f.allNamespaces ? ["NAMESPACE", ...base] : base;
+  const header = [
+    ...(f.allNamespaces ? ["NAMESPACE"] : []),
+    ...view.header,
+    ...(owned ? ["SOURCE"] : []),
+    ...(replicas ? ["REPLICA"] : []),
+  ];
   const rows = objs.map((o) => {
     const r = view.row(o);
     if (prefix) r[0] = `${view.prefix}/${r[0]}`;
@@ -150,6 +167,7 @@ function table(view: KindView, objs: AnyObject[], f: GetFlags, prefix = false): 
       const owner = ownerOf(o);
       r.push(owner ? ownerText(owner) : "");
     }
+    if (replicas) r.push(replicas.get(`${o.metadata.namespace}/${o.metadata.name}`) ?? "");
     return f.allNamespaces ? [o.metadata.namespace, ...r] : r;
   });
   return renderTable(header, rows, { noHeader: f.header === false });
@@ -177,7 +195,7 @@ export function addGetCommand(cmd: Command, ctx: CliContext, view: KindView): Co
           );
           return;
         }
-        ctx.io.out(table(view, objs, f));
+        ctx.io.out(table(view, objs, f, false, await replicasOf(env, view.kind)));
       });
     },
   );
@@ -208,7 +226,7 @@ export function registerGet(program: Command, ctx: CliContext): Command {
             all.push(...objs);
             continue;
           }
-          if (objs.length) ctx.io.out(`${table(view, objs, f, true)}\n`);
+          if (objs.length) ctx.io.out(`${table(view, objs, f, true, await replicasOf(env, view.kind))}\n`);
         }
         if (output !== "table") await printObjects(ctx, all, output, false);
       });

@@ -1,11 +1,24 @@
 /** `imagectl serve`: the daemon — one per home (daemon-lock.ts) — with its HTTP listener. */
 import type { Command } from "commander";
+import { parseDuration } from "../api/duration.js";
 import { announceDaemon } from "../controller/daemon-info.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, openEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
 import { POLICY_TIMEOUT_OPTION, positiveDuration, startPolicyPool } from "./policy-pool-setup.js";
 import { positiveInt } from "./run.js";
+
+function leaseDuration(value: string): number {
+  let n = Number.NaN;
+  try {
+    n = parseDuration(value);
+  } catch {
+    // Reported below, with the range.
+  }
+  if (!(n >= 1000 && n <= 600_000))
+    throw new UsageError(`--lease-duration: expected a duration from 1s to 10m (e.g. 15s), got '${value}'`);
+  return n;
+}
 
 export function registerServe(program: Command, ctx: CliContext): void {
   program
@@ -26,6 +39,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       "--dashboard-auth-secret <namespace/name>",
       "secret with the dashboard's credentials (token, or username and password); needed for actions, and for any view on a non-loopback listener",
     )
+    .option("--replica-id <id>", "this replica's name in a shared store's leases (default: host-pid-random)")
+    .option("--lease-duration <duration>", "lease period of a replica on a shared store", "15s")
     .action(
       async (
         f: {
@@ -35,6 +50,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
           hookRateLimit: string;
           policyTimeout: string;
           dashboardAuthSecret?: string;
+          replicaId?: string;
+          leaseDuration: string;
         },
         cmd: Command,
       ) => {
@@ -55,7 +72,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
           f.dashboardAuthSecret === undefined
             ? undefined
             : parseSecretRef(f.dashboardAuthSecret, g.namespace);
+        const leaseTtlMs = leaseDuration(f.leaseDuration);
         const env = await openEnv(g);
+        const log = (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}\n`);
         if (authSecret) {
           const problem = await checkAuthSecret(env.store, authSecret);
           if (problem) {
@@ -65,22 +84,31 @@ export function registerServe(program: Command, ctx: CliContext): void {
             );
           }
         }
+        // A shared store (PostgreSQL): replicas split the work by leases. A home's SQLite file: one
+        // daemon per home, by its lock.
+        const { startReplica, ReplicaIdError } = await import("../controller/lease-replica.js");
+        const replica = await startReplica(env, { replica: f.replicaId, ttlMs: leaseTtlMs, log }).catch(
+          async (err: unknown) => {
+            await env.store.close();
+            throw err instanceof ReplicaIdError ? new UsageError(err.message) : err;
+          },
+        );
         const { acquireDaemonLock, DaemonLockedError } = await import("../controller/daemon-lock.js");
-        let lock: ReturnType<typeof acquireDaemonLock>;
+        let lock: ReturnType<typeof acquireDaemonLock> | { release(): void };
         try {
-          lock = acquireDaemonLock(env.home);
+          lock = replica ? { release() {} } : acquireDaemonLock(env.home);
         } catch (err) {
           await env.store.close();
           if (err instanceof DaemonLockedError) throw new CommandFailedError(err.message);
           throw err;
         }
-        const log = (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}\n`);
         // Policy selections run in worker threads: a slow one never holds this loop (policy-pool.ts).
         const pool = await startPolicyPool(concurrency);
         env.evaluatePolicy = pool.evaluate;
         env.policyTimeoutMs = policyTimeoutMs;
         const { Daemon } = await import("../controller/daemon.js");
-        const daemon = new Daemon(env, {
+        const daemon = new Daemon(replica ? { ...env, fence: (key) => replica.fence(key) } : env, {
+          ...(replica && { leases: replica }),
           concurrency,
           pollMs,
           onResult: (k, o) =>
@@ -108,10 +136,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
                 return previewAutomationRun(env, auto);
               },
             },
+            ...(replica && { leases: replica }),
           });
         } catch (err) {
           await pool.close();
           lock.release();
+          await replica?.stop();
           await env.store.close();
           const code = (err as { code?: unknown }).code;
           throw new CommandFailedError(
@@ -119,7 +149,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
           );
         }
         const withdraw = announceDaemon(env.home, { url: server.url });
-        log(`imagectl serve: home ${env.home}, pid ${process.pid}, listening on ${server.url}`);
+        log(
+          `imagectl serve: ${replica ? `replica ${replica.replica} of a shared store` : `home ${env.home}`}, pid ${process.pid}, listening on ${server.url}`,
+        );
         await daemon.start();
         await new Promise<void>((resolve) => {
           const shutdown = (sig: string) => {
@@ -135,6 +167,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         const stopping = daemon.stop(1000);
         await pool.close();
         await stopping;
+        await replica?.stop();
         withdraw();
         lock.release();
         await env.store.close();

@@ -120,6 +120,14 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     pushOptions: spec.git.push?.options,
     author: spec.git.commit.author,
     signing: await signingFor(deps, auto),
+    ...(deps.fence && {
+      beforePush: () =>
+        deps.fence!({
+          kind: "ImageUpdateAutomation",
+          namespace: auto.metadata.namespace,
+          name: auto.metadata.name,
+        }),
+    }),
   };
   return {
     git,

@@ -1,3 +1,4 @@
+import type { ObjectId } from "../api/object-id.js";
 import type { Store } from "../store/index.js";
 import type { PolicyEvaluator } from "./policy-pool.js";
 
@@ -14,4 +15,9 @@ export interface ControllerDeps {
   evaluatePolicy?: PolicyEvaluator;
   /** Time limit of one ImagePolicy selection (`--policy-timeout`); absent: DEFAULT_POLICY_TIMEOUT_MS. */
   policyTimeoutMs?: number;
+  /**
+   * Right before a push: throws when this process may no longer act for `key` (a replica that
+   * lost its lease, lease-manager.ts). Absent where one process owns the store.
+   */
+  fence?: (key: ObjectId) => Promise<void>;
 }

@@ -9,7 +9,7 @@ import type { NamespacedName } from "../api/object-id.js";
 import type { Store } from "../store/index.js";
 import { AlertDispatcher } from "./alerts/dispatcher.js";
 import { dashboardRoutes } from "./dashboard.js";
-import { checkReadiness, type LoopProbe } from "./health.js";
+import { checkReadiness, type LeaseProbe, type LoopProbe } from "./health.js";
 import { receiverLookup, receiverTrigger, type Waker } from "./hooks/receivers.js";
 import { hookRoutes } from "./hooks/route.js";
 import { type RunningHttpServer, startHttpServer } from "./http-server.js";
@@ -33,6 +33,8 @@ export interface DaemonServerOptions {
     authSecret?: NamespacedName;
     preview?(namespace: string, name: string): Promise<AutomationPreview>;
   };
+  /** A replica on a shared store: its leases, in /readyz and /metrics. */
+  leases?: LeaseProbe;
 }
 
 export interface DaemonServer {
@@ -42,9 +44,13 @@ export interface DaemonServer {
 }
 
 export async function startDaemonServer(o: DaemonServerOptions): Promise<DaemonServer> {
-  const metrics = new Metrics({ store: o.store, queueDepth: () => o.loop.queueDepth() });
+  const metrics = new Metrics({
+    store: o.store,
+    queueDepth: () => o.loop.queueDepth(),
+    ...(o.leases && { leases: o.leases }),
+  });
   let http: RunningHttpServer;
-  const readiness = () => checkReadiness(o.store, o.loop);
+  const readiness = () => checkReadiness(o.store, o.loop, o.leases ? { leases: o.leases } : {});
   try {
     http = await startHttpServer(o.listen, {
       metrics,

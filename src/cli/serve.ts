@@ -5,7 +5,8 @@ import { announceDaemon } from "../controller/daemon-info.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, openEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
-import { POLICY_TIMEOUT_OPTION, positiveDuration, startPolicyPool } from "./policy-pool-setup.js";
+import { POLICY_TIMEOUT_OPTION, startPolicyPool } from "./policy-pool-setup.js";
+import { positiveDuration } from "./positive-duration.js";
 import { positiveInt } from "./run.js";
 
 function leaseDuration(value: string): number {

@@ -64,6 +64,24 @@ function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
   ).then((x) => x.flat());
 }
 
+/**
+ * A commit message template that does not parse, or uses a field Flux removed, is refused here as
+ * `create image update --commit-template` refuses it (the template engine is src/update's, which
+ * src/api cannot import); loaded only when a manifest has a template.
+ */
+async function templateProblem(obj: AnyObject): Promise<string | undefined> {
+  if (obj.kind !== "ImageUpdateAutomation") return undefined;
+  const template = obj.spec.git?.commit.messageTemplate;
+  if (!template) return undefined;
+  const { validateCommitTemplate } = await import("../update/index.js");
+  try {
+    validateCommitTemplate(template);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 // Dependencies first: an Alert's reconcile reads its Provider; a Receiver wakes the other kinds.
 const ORDER: Kind[] = [
   "GitRepository",
@@ -89,7 +107,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .action(async (f: { filename?: string[]; wait: boolean }, cmd: Command) => {
       const g = globalsOf(cmd, ctx);
       if (!f.filename?.length) throw new UsageError("-f/--filename: required");
-      const { parseManifestBytes, validateObject, withDefaults } = await import("../api/index.js");
+      const { objectKey, parseManifestBytes, validateObject, withDefaults } = await import("../api/index.js");
       const sources = await readSources(ctx, f.filename);
       const objects: AnyObject[] = [];
       const problems: string[] = [];
@@ -103,8 +121,12 @@ export function registerApply(program: Command, ctx: CliContext): void {
         }
         for (const d of docs) {
           const obj = d.object;
+          const where = `${src.name}: document ${d.index + 1}`;
           for (const i of validateObject(withDefaults(obj)))
-            problems.push(`${src.name}: document ${d.index + 1} (${i.object}): ${i.field}: ${i.message}`);
+            problems.push(`${where} (${i.object}): ${i.field}: ${i.message}`);
+          const template = await templateProblem(obj);
+          if (template)
+            problems.push(`${where} (${objectKey(obj)}): spec.git.commit.messageTemplate: ${template}`);
           objects.push(obj);
         }
       }

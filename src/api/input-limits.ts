@@ -145,7 +145,8 @@ export function scanManifest(text: string): TextScan {
   const docs: TextScan["documents"] = [{ line: 1, bytes: 0, depth: 0, depthLine: 1 }];
   let cur = docs[0]!;
   let line = 1;
-  let content = false; // anything but comments and blank lines in the stream so far
+  let content = false; // anything but comments and blank lines before the first `---`
+  let markerSeen = false;
   let lineStart = true;
   let depth = 0;
   let quoteChar = 0;
@@ -154,11 +155,11 @@ export function scanManifest(text: string): TextScan {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (lineStart && c === 45 && text.startsWith("---", i) && isBreak(text.charCodeAt(i + 3))) {
-      if (content || docs.length > 1 || cur.bytes > 0) {
+      if (content || markerSeen) {
         cur = { line, bytes: 0, depth: 0, depthLine: line };
         docs.push(cur);
       }
-      content = true;
+      markerSeen = true;
       depth = 0;
       quoteChar = 0;
     }
@@ -187,7 +188,8 @@ export function scanManifest(text: string): TextScan {
     if (c !== 32 && c !== 9 && c !== 13) content = true;
     // A quote opens a scalar only where a token starts (`it's` is a plain scalar).
     if ((c === 34 || c === 39) && (wasStart || opensToken(text.charCodeAt(i - 1)))) quoteChar = c;
-    else if (c === 91 || c === 123) {
+    // `[` and `{` open a collection where a token starts, or anywhere inside one (`a[0]` is a scalar).
+    else if ((c === 91 || c === 123) && (depth > 0 || wasStart || afterSeparator(text.charCodeAt(i - 1)))) {
       depth++;
       if (depth > cur.depth) {
         cur.depth = depth;
@@ -202,8 +204,12 @@ function isBreak(c: number): boolean {
   return Number.isNaN(c) || c === 10 || c === 13 || c === 32 || c === 9;
 }
 
+function afterSeparator(c: number): boolean {
+  return c === 32 || c === 9 || c === 58 || c === 44;
+}
+
 function opensToken(c: number): boolean {
-  return c === 32 || c === 9 || c === 91 || c === 123 || c === 44 || c === 58 || c === 45 || c === 63;
+  return c === 32 || c === 9 || c === 91 || c === 123 || c === 44 || c === 58;
 }
 
 function isSpace(c: number): boolean {

@@ -91,13 +91,13 @@ export function parseManifests(text: string, source?: string, options: ParseOpti
     try {
       value = doc.toJS({ maxAliasCount: INPUT_LIMITS.aliases });
     } catch (err) {
-      // yaml counts aliases as expanded ("billion laughs"), beyond the count of alias nodes.
-      issues.push({
-        object: "",
-        field: "",
-        message: `YAML aliases expand too far: ${err instanceof Error ? err.message : String(err)}`,
-        ...located(document, lineOf(start)),
-      });
+      // yaml counts aliases as expanded ("billion laughs"), beyond the count of alias nodes; it
+      // also finds an alias without its anchor only here.
+      const text = err instanceof Error ? err.message : String(err);
+      const message = /Excessive alias count/.test(text)
+        ? `YAML aliases expand to more than ${INPUT_LIMITS.aliases} nodes ("billion laughs")`
+        : `YAML syntax error: ${text}`;
+      issues.push({ object: "", field: "", message, ...located(document, lineOf(start)) });
       return;
     }
     if (value === null || value === undefined) return;

@@ -7,7 +7,6 @@ import type {
   ExclusionPredicate,
   PolicyChoice,
   Selection,
-  SelectionCounts,
   TagFilterSpec,
   TagSelector,
 } from "../policy/index.js";

@@ -73,6 +73,9 @@ export async function readManifestSet(
       const where = `${src.name}: document ${d.document}`;
       for (const i of validateObject(withDefaults(obj)))
         set.problems.push(`${where} (${i.object}): ${i.field}: ${i.message}`);
+      const template = await templateProblem(obj);
+      if (template)
+        set.problems.push(`${where} (${objectKey(obj)}): spec.git.commit.messageTemplate: ${template}`);
       const key = objectKey(obj);
       const first = seen.get(key);
       if (first) {
@@ -90,6 +93,24 @@ export async function readManifestSet(
   if (set.objects.length > INPUT_LIMITS.documents)
     set.problems.push(`${set.objects.length} objects in one set; the limit is ${INPUT_LIMITS.documents}`);
   return set;
+}
+
+/**
+ * A commit message template that does not parse, or uses a field Flux removed, is refused here as
+ * `create image update --commit-template` refuses it (the template engine is src/update's, which
+ * src/api cannot import); loaded only when a manifest has a template.
+ */
+async function templateProblem(obj: AnyObject): Promise<string | undefined> {
+  if (obj.kind !== "ImageUpdateAutomation") return undefined;
+  const template = obj.spec.git?.commit.messageTemplate;
+  if (!template) return undefined;
+  const { validateCommitTemplate } = await import("../update/index.js");
+  try {
+    validateCommitTemplate(template);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
 
 /** The objects in APPLY_ORDER (stable within a kind). */

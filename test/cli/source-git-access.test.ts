@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { type GitHttpServer, startGitHttpServer } from "../support/git-http-server.js";
+import { type Sshd, startSshd } from "../support/sshd.js";
 
 // `create source git` and `apply` refuse credentials in the URL; the GitRepository reconciler
 // lists the remote (git ls-remote through a real `git http-backend` with Basic auth), so a wrong
-// password shows at once as Ready=False in `create source git` and `get sources git`.
+// password shows at once as Ready=False in `create source git` and `get sources git`; over ssh
+// (a real sshd), an unknown host key does the same.
 const PASSWORD = "Corr3ct-h0rse-battery";
 const WRONG = "wr0ng-Pa55word";
 
@@ -177,5 +179,69 @@ spec:
     ]);
     expect(branch.code).toBe(1);
     expect(branch.stderr).toContain("the remote has no branch 'nope'");
+  });
+});
+
+describe("GitRepository access over ssh", () => {
+  let sshd: Sshd;
+  let home: string;
+  const cli = (args: string[]) => runCli(["--home", home, ...args]);
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    await sshd.createBareRepo("fleet.git", { "apps/app.yaml": "image: app:1.0.0\n" });
+    home = mkdtempSync(join(tmpdir(), "imagectl-source-ssh-"));
+    writeFileSync(join(home, "id"), sshd.clientKey, { mode: 0o600 });
+    writeFileSync(join(home, "known_hosts"), `${sshd.knownHosts}\n`);
+    const otherHost =
+      "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ";
+    writeFileSync(join(home, "other_hosts"), `${otherHost}\n`);
+  });
+  afterAll(async () => {
+    await sshd.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("is Ready with the key and known_hosts, and fails at once for an unknown host key", async () => {
+    const url = sshd.url("fleet.git");
+    for (const [name, hosts] of [
+      ["ssh-good", "known_hosts"],
+      ["ssh-other", "other_hosts"],
+    ] as const) {
+      const s = await cli([
+        "create",
+        "secret",
+        "git",
+        name,
+        `--url=${url}`,
+        `--private-key-file=${join(home, "id")}`,
+        `--known-hosts-file=${join(home, hosts)}`,
+      ]);
+      expect(s.code).toBe(0);
+    }
+    const good = await cli([
+      "create",
+      "source",
+      "git",
+      "fleet",
+      `--url=${url}`,
+      "--branch=main",
+      "--secret-ref=ssh-good",
+    ]);
+    expect(good.stderr).toMatch(/✔ remote reachable: revision 'main@sha1:[0-9a-f]{40}'/);
+    expect(good.code).toBe(0);
+
+    const bad = await cli([
+      "create",
+      "source",
+      "git",
+      "other",
+      `--url=${url}`,
+      "--branch=main",
+      "--secret-ref=ssh-other",
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/failed to list the remote: authentication failed: .*host key/i);
+    expect(bad.stderr).not.toContain("PRIVATE KEY");
   });
 });

@@ -341,6 +341,10 @@ spec:
         30_000,
         "the dead provider's delivery error",
       );
+      // The failed delivery is recorded on the Provider (and searched below with everything else).
+      const deadError = (await stateOf("alert-provider", "p-dead")).status?.lastDeliveryError ?? "";
+      expect(deadError).toMatch(/ECONNREFUSED/);
+      expect(deliveries.some((d) => d.includes("x-signature"))).toBe(true);
       // The CLI while a daemon runs (it hands reconciles to the daemon).
       await cli(["reconcile", "image", "repository", "reg-wrong"]);
       await cli(["reconcile", "image", "update", "auto-wrong"], { debug: true });

@@ -133,6 +133,18 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A host nothing listens on any more: refused, retried, reported. */
+const goneRow = (name: string): Row => ({
+  name,
+  faults: () => ({}),
+  outcome: {
+    ready: false,
+    reason: "ReadOperationFailed",
+    message: /: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) after 4 attempts$/,
+  },
+  maxMs: RETRY_BOUND_MS,
+});
+
 const TAGS_LIST = /^GET \/v2\/.*\/tags\/list/;
 const slowDrip: Fault = { kind: "drip", intervalMs: 300, match: TAGS_LIST };
 
@@ -329,17 +341,7 @@ describe("registry fault matrix: plain docker-registry behind a fault proxy", ()
     const gone = await startFaultProxy(registry.url);
     const image = `${gone.host}/matrix/app`;
     await gone.stop();
-    const row: Row = {
-      name: "registry gone",
-      faults: () => ({}),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) after 4 attempts$/,
-      },
-      maxMs: RETRY_BOUND_MS,
-    };
-    const { elapsedMs } = await runRow(proxy, row, "reg-gone", image);
+    const { elapsedMs } = await runRow(proxy, goneRow("registry gone"), "reg-gone", image);
     timings.push(`  registry gone: ${Math.round(elapsedMs)} ms`);
   });
 });
@@ -467,19 +469,9 @@ describe("registry fault matrix: the token endpoint of a token-auth docker-regis
 
   it("the token endpoint gone: connection refused", async () => {
     await tokenProxy.stop();
-    const row: Row = {
-      name: "token endpoint gone",
-      faults: () => ({}),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) after 4 attempts$/,
-      },
-      maxMs: RETRY_BOUND_MS,
-    };
     const { elapsedMs } = await runRow(
       proxy,
-      row,
+      goneRow("token endpoint gone"),
       "tok-gone",
       `${proxy.host}/tok/app-7`,
       `, secretRef: {name: ${secret}}`,

@@ -99,6 +99,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
                 if (!auto) throw new Error(`ImageUpdateAutomation ${namespace}/${name} not found`);
                 return previewAutomationRun(env, auto);
               },
+              lastPushPatch: async (namespace, name) => {
+                const { lastPushPatch } = await import("../controller/image-update-automation.js");
+                const auto = await env.store.get("ImageUpdateAutomation", namespace, name);
+                return auto ? lastPushPatch(env, auto) : undefined;
+              },
             },
           });
         } catch (err) {

@@ -3,6 +3,7 @@ export { previewAutomation, runAutomation } from "./automation.js";
 export { CacheLockedError, GitError, type GitOp, PushRejectedError } from "./errors.js";
 export { lsRemoteHead } from "./ls-remote.js";
 export { displayUrl, scrub } from "./scrub.js";
+export { commitPatch } from "./show-commit.js";
 export type {
   ApplyChanges,
   AutomationGitOptions,

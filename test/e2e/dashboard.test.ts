@@ -135,6 +135,10 @@ describe("the dashboard in a real browser", () => {
     await visit(page, "/policies", "policies");
     await visit(page, "/automations", "automations");
     await visit(page, "/automations/flux-system/app", "automation");
+    // the last pushed commit's patch, from the daemon's clone (`git show`)
+    expect(await shown(page.locator("main"))).toMatch(
+      /^\+image: .*:1\.1\.0 # \{"\$imagepolicy": "flux-system:app"\}$/m,
+    );
     await visit(page, "/events", "events");
     await page.close();
   });

@@ -16,7 +16,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option("--poll <ms>", "how often the store is checked for changes made by the CLI", "500")
     .option(
       "--listen <host:port>",
-      "HTTP listener for /healthz, /readyz, /metrics and /hook/",
+      "HTTP listener for the dashboard (/), /healthz, /readyz, /metrics and /hook/",
       "127.0.0.1:9292",
     )
     .option("--hook-rate-limit <n>", "webhook calls accepted per receiver per 10 s before 429", "300")

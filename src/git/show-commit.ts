@@ -6,7 +6,8 @@ const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /**
  * The patch of `sha` as `git show` prints it, from the cached clone in `cacheDir` (read-only: no
- * lock needed, objects are never rewritten); undefined when there is no clone or no such commit.
+ * lock needed, objects are never rewritten); undefined when there is no clone, no such commit, or
+ * the commit's parent is not in the clone.
  */
 export async function commitPatch(
   cacheDir: string,
@@ -20,10 +21,15 @@ export async function commitPatch(
   } catch {
     return undefined;
   }
-  const r = await gitRaw(["show", "--format=", "--patch", "--no-color", "--no-ext-diff", sha], {
+  // %P first: the clone is shallow, and a commit at its boundary has lost its parent there, so
+  // git would show every file as new. Such a commit has no patch to give.
+  const r = await gitRaw(["show", "--format=%P", "--patch", "--no-color", "--no-ext-diff", sha], {
     cwd: workTree,
     op: "commit",
     timeoutMs,
   });
-  return r.exitCode === 0 ? r.stdout : undefined;
+  if (r.exitCode !== 0) return undefined;
+  const nl = r.stdout.indexOf("\n");
+  if (nl <= 0) return undefined;
+  return r.stdout.slice(nl + 1).replace(/^\n/, "");
 }

@@ -5,6 +5,7 @@ export { lsRemoteHead, lsRemoteRef } from "./ls-remote.js";
 export { displayUrl, scrub } from "./scrub.js";
 export { gitAuthFromSecret } from "./secret-auth.js";
 export { type SeedBranchOptions, seedBranch } from "./seed-branch.js";
+export { commitPatch } from "./show-commit.js";
 export { readAtHead, type SourceCheckoutOptions } from "./source-checkout.js";
 export type {
   ApplyChanges,

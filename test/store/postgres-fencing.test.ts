@@ -110,7 +110,7 @@ describe("fencing before a push", () => {
     expect(outcome?.message).toContain("no longer holds the lease; not pushing");
     expect(await headOf(bare, "main")).toBe(before);
     // Nothing left behind in a's clone: no commit past the remote's head, no edit.
-    const clone = join(homeA, "git", "flux-system", "fleet");
+    const clone = join(homeA, "git", "flux-system", "fleet", "repo");
     expect((await hermeticGit(["status", "--porcelain"], clone)).trim()).toBe("");
     expect((await hermeticGit(["rev-parse", "HEAD"], clone)).trim()).toBe(before);
 

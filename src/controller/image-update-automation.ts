@@ -14,6 +14,7 @@ import {
 } from "./automation-plan.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
+import { pullRequestConfig } from "./pull-request-config.js";
 import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
 import { describePins, newPins } from "./rollback.js";
 
@@ -41,6 +42,11 @@ async function run(
   const { namespace, name } = auto.metadata;
   const intervalMs = parseDuration(auto.spec.interval);
   const p = await plan(deps, auto);
+  const pr = pullRequestConfig(auto);
+  if (pr) {
+    const { runPullRequests } = await import("./automation-pull-requests.js");
+    return runPullRequests(deps, auto, p, pr, r, intervalMs);
+  }
   if (!p.rollback.unpin && (await upToDateWithoutClone(auto, p)))
     return r.ready(upToDate(auto.status?.rollbackPins), { requeueAfterMs: intervalMs });
 
@@ -122,7 +128,11 @@ export async function previewAutomationRun(
   auto: ImageUpdateAutomation,
 ): Promise<{ diff: string; message: string | null; pins: RollbackPin[] }> {
   try {
-    const p = await plan(deps, auto);
+    const planned = await plan(deps, auto);
+    // With pull requests, written values sit on the request branches: no rollback pins (as a run).
+    const p = pullRequestConfig(auto)
+      ? { ...planned, rollback: { ...planned.rollback, written: new Map<string, string>() } }
+      : planned;
     const last: Applied = {};
     const preview = await previewAutomation(p.git, applier(auto, p, last));
     return { diff: preview.diff, message: preview.message, pins: last.pins ?? [] };

@@ -2,6 +2,7 @@
 export { previewAutomation, runAutomation } from "./automation.js";
 export { CacheLockedError, GitError, type GitOp, PushRejectedError } from "./errors.js";
 export { lsRemoteHead, lsRemoteRef } from "./ls-remote.js";
+export { type PullRequestBranchResult, runPullRequestBranch } from "./pr-branch.js";
 export { displayUrl, scrub } from "./scrub.js";
 export { gitAuthFromSecret } from "./secret-auth.js";
 export { type SeedBranchOptions, seedBranch } from "./seed-branch.js";

@@ -118,80 +118,42 @@ describe("canary secrets never reach any output", () => {
     writeFileSync(join(dir, "known_hosts"), sshd.knownHosts);
     writeFileSync(join(dir, "ca.crt"), regTls.caPem as string);
 
-    // Every kind of secret, through the CLI (its own output is searched too).
+    // Every kind of secret, through the CLI (its own output is searched too): [type, name, flags, stdin].
     const httpUrl = git.url("fleet.git");
-    await ok(
+    const reg = (r: TestRegistry) => [`--server=${r.host}`, `--username=${r.username}`];
+    const literal = (k: string, v: string) => `--from-literal=${k}=${v}`;
+    const secrets: [string, string, string[], string?][] = [
+      ["docker-registry", "reg-docker", [...reg(regToken), "--password-stdin"], `${regToken.password}\n`],
+      ["docker-registry", "reg-wrong", [...reg(regToken), `--password=${CANARY.registryWrongPassword}`]],
+      ["generic", "reg-basic", [literal("username", regTls.username), literal("password", regTls.password)]],
+      ["tls", "reg-ca", [`--ca-crt-file=${join(dir, "ca.crt")}`]],
+      ["git", "git-basic", [`--url=${httpUrl}`, "--username=bot", "--password-stdin"], CANARY.gitPassword],
+      ["git", "git-bearer", [`--url=${httpUrl}`, "--bearer-token-stdin"], CANARY.gitBearer],
+      ["git", "git-wrong", [`--url=${httpUrl}`, "--username=bot", `--password=${CANARY.gitWrongPassword}`]],
       [
-        "create",
-        "secret",
-        "docker-registry",
-        "reg-docker",
-        `--server=${regToken.host}`,
-        `--username=${regToken.username}`,
-        "--password-stdin",
+        "git",
+        "git-ssh",
+        [
+          `--url=${sshd.url("fleet.git")}`,
+          `--private-key-file=${join(dir, "id")}`,
+          `--known-hosts-file=${join(dir, "known_hosts")}`,
+        ],
       ],
-      `${regToken.password}\n`,
-    );
-    await ok([
-      "create",
-      "secret",
-      "docker-registry",
-      "reg-wrong",
-      `--server=${regToken.host}`,
-      `--username=${regToken.username}`,
-      `--password=${CANARY.registryWrongPassword}`,
-    ]);
-    await ok([
-      "create",
-      "secret",
-      "generic",
-      "reg-basic",
-      `--from-literal=username=${regTls.username}`,
-      `--from-literal=password=${regTls.password}`,
-    ]);
-    await ok(["create", "secret", "tls", "reg-ca", `--ca-crt-file=${join(dir, "ca.crt")}`]);
-    await ok(
-      ["create", "secret", "git", "git-basic", `--url=${httpUrl}`, "--username=bot", "--password-stdin"],
-      `${CANARY.gitPassword}\n`,
-    );
-    await ok(
-      ["create", "secret", "git", "git-bearer", `--url=${httpUrl}`, "--bearer-token-stdin"],
-      CANARY.gitBearer,
-    );
-    await ok([
-      "create",
-      "secret",
-      "git",
-      "git-wrong",
-      `--url=${httpUrl}`,
-      "--username=bot",
-      `--password=${CANARY.gitWrongPassword}`,
-    ]);
-    await ok([
-      "create",
-      "secret",
-      "git",
-      "git-ssh",
-      `--url=${sshd.url("fleet.git")}`,
-      `--private-key-file=${join(dir, "id")}`,
-      `--known-hosts-file=${join(dir, "known_hosts")}`,
-    ]);
-    await ok(["create", "secret", "generic", "hook-token", `--from-literal=token=${CANARY.receiverToken}`]);
-    await ok(["create", "secret", "generic", "hmac-key", `--from-literal=token=${CANARY.hmacKey}`]);
-    await ok([
-      "create",
-      "secret",
-      "generic",
-      "addr",
-      `--from-literal=address=http://127.0.0.1:${sinkPort}/addr?token=${CANARY.addressToken}`,
-    ]);
-    await ok([
-      "create",
-      "secret",
-      "generic",
-      "addr-dead",
-      `--from-literal=address=http://127.0.0.1:${deadPort}/gone?token=${CANARY.addressToken}`,
-    ]);
+      ["generic", "hook-token", [literal("token", CANARY.receiverToken as string)]],
+      ["generic", "hmac-key", [literal("token", CANARY.hmacKey as string)]],
+      [
+        "generic",
+        "addr",
+        [literal("address", `http://127.0.0.1:${sinkPort}/a?token=${CANARY.addressToken}`)],
+      ],
+      [
+        "generic",
+        "addr-dead",
+        [literal("address", `http://127.0.0.1:${deadPort}/?token=${CANARY.addressToken}`)],
+      ],
+    ];
+    for (const [type, name, flags, stdin] of secrets)
+      await ok(["create", "secret", type, name, ...flags], stdin);
 
     const repo = (name: string, image: string, extra: string) =>
       `apiVersion: image.toolkit.fluxcd.io/v1

@@ -1,5 +1,5 @@
 /** `/automations` and `/automations/<ns>/<name>`: runs, pushed commits with their changes, a preview. */
-import type { ImageUpdateAutomation } from "../../api/types.js";
+import type { GitRepository, ImageUpdateAutomation } from "../../api/types.js";
 import type { StoredObject, StoredRun } from "../../store/index.js";
 import type { AutomationPreview, PageDeps } from "./deps.js";
 import { eventsHref, eventTable } from "./events.js";
@@ -20,16 +20,20 @@ import { searchForm, searchObjects } from "./repositories.js";
 
 const PER_PAGE = 100;
 
-/** The branch pushed to: spec.git.push.branch, else the checkout branch, else the source's branch. */
-async function pushBranchOf(deps: PageDeps, a: ImageUpdateAutomation): Promise<string> {
+/**
+ * The branch pushed to: spec.git.push.branch, else the checkout branch, else the source's branch
+ * (`sources` by `namespace/name`), as automation-plan.ts decides it.
+ */
+function pushBranchOf(a: ImageUpdateAutomation, sources: ReadonlyMap<string, GitRepository>): string {
   const own = a.spec.git?.push?.branch ?? a.spec.git?.checkout?.ref.branch;
   if (own) return own;
-  const src = await deps.store.get(
-    "GitRepository",
-    a.spec.sourceRef.namespace ?? a.metadata.namespace,
-    a.spec.sourceRef.name,
-  );
+  const src = sources.get(`${a.spec.sourceRef.namespace ?? a.metadata.namespace}/${a.spec.sourceRef.name}`);
   return src?.spec.ref?.branch ?? "master";
+}
+
+async function gitSources(deps: PageDeps): Promise<Map<string, GitRepository>> {
+  const all = await deps.store.list("GitRepository");
+  return new Map(all.map((g) => [`${g.metadata.namespace}/${g.metadata.name}`, g]));
 }
 
 /** A unified diff, each line marked for colour; the text itself stays as is. */
@@ -64,9 +68,10 @@ export async function automationsPage(
   q: Record<string, string>,
 ): Promise<Html> {
   const search = q.q ?? "";
-  const [all, runs] = await Promise.all([
+  const [all, runs, sources] = await Promise.all([
     deps.store.list("ImageUpdateAutomation"),
     deps.store.listRuns({}, 1000),
+    gitSources(deps),
   ]);
   const found = searchObjects(all, search, (a) => [a.spec.sourceRef.name]);
   const p = paginate(found, pageNumber(q.page), PER_PAGE);
@@ -74,15 +79,13 @@ export async function automationsPage(
   for (const r of runs)
     if (r.outcome === "pushed" && !lastPush.has(`${r.namespace}/${r.name}`))
       lastPush.set(`${r.namespace}/${r.name}`, r);
-  const rows = await Promise.all(
-    p.items.map(async (a) => {
-      const key = `${a.metadata.namespace}/${a.metadata.name}`;
-      const s = a.status;
-      const run = lastPush.get(key);
-      const next = a.spec.suspend ? undefined : plusInterval(s?.lastAutomationRunTime, a.spec.interval);
-      return html`<tr><td><a href="${objectPath("automations", a.metadata.namespace, a.metadata.name)}">${key}</a></td><td>${stateBadge(stateOf(a))}</td><td>${timeAgo(s?.lastAutomationRunTime, ctx.now)}</td><td>${s?.lastPushCommit ? html`<span class="mono">${shortSha(s.lastPushCommit)}</span> ${timeAgo(s.lastPushTime, ctx.now)}${run?.message ? html`<br><span class="muted">${run.message.split("\n")[0]}</span>` : ""}` : html`<span class="muted">none</span>`}</td><td>${a.spec.suspend ? html`<span class="muted">suspended</span>` : timeAgo(next, ctx.now)}</td><td class="mono">${await pushBranchOf(deps, a)}</td><td class="err">${problemOf(a)}</td><td>${objectActions(ctx, a, "/automations")}</td></tr>`;
-    }),
-  );
+  const rows = p.items.map((a) => {
+    const key = `${a.metadata.namespace}/${a.metadata.name}`;
+    const s = a.status;
+    const run = lastPush.get(key);
+    const next = a.spec.suspend ? undefined : plusInterval(s?.lastAutomationRunTime, a.spec.interval);
+    return html`<tr><td><a href="${objectPath("automations", a.metadata.namespace, a.metadata.name)}">${key}</a></td><td>${stateBadge(stateOf(a))}</td><td>${timeAgo(s?.lastAutomationRunTime, ctx.now)}</td><td>${s?.lastPushCommit ? html`<span class="mono">${shortSha(s.lastPushCommit)}</span> ${timeAgo(s.lastPushTime, ctx.now)}${run?.message ? html`<br><span class="muted">${run.message.split("\n")[0]}</span>` : ""}` : html`<span class="muted">none</span>`}</td><td>${a.spec.suspend ? html`<span class="muted">suspended</span>` : timeAgo(next, ctx.now)}</td><td class="mono">${pushBranchOf(a, sources)}</td><td class="err">${problemOf(a)}</td><td>${objectActions(ctx, a, "/automations")}</td></tr>`;
+  });
   return page({
     title: "Image update automations",
     section: "/automations",
@@ -115,16 +118,17 @@ export async function automationPage(
     name,
   );
   if (!a) return undefined;
-  const [runs, events, branch, patch] = await Promise.all([
+  const [runs, events, sources, patch] = await Promise.all([
     deps.store.listRuns({ namespace, name }, 10),
     deps.store.listEvents({ kind: "ImageUpdateAutomation", namespace, name }, 20),
-    pushBranchOf(deps, a),
+    gitSources(deps),
     // A missing or slow clone only costs the patch: the run record still says what changed.
     a.status?.lastPushCommit && deps.lastPushPatch
       ? deps.lastPushPatch(namespace, name).catch(() => undefined)
       : undefined,
   ]);
   const s = a.status;
+  const branch = pushBranchOf(a, sources);
   const path = objectPath("automations", namespace, name);
   const pushed =
     runs.find((r) => r.outcome === "pushed" && r.commit === s?.lastPushCommit) ??

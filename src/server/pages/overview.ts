@@ -3,22 +3,16 @@ import { KINDS, type Kind } from "../../api/types.js";
 import type { StoredEvent, StoredObject } from "../../store/index.js";
 import type { PageDeps } from "./deps.js";
 import { pageNumber, pager, paginate, problemOf, STATES, stateBadge, stateOf, timeAgo } from "./format.js";
-import { type Html, html, objectPath } from "./html.js";
+import { type Html, html, objectPath, query } from "./html.js";
 import { objectActions, type PageContext, page } from "./layout.js";
+import { OBJECT_SECTIONS } from "./routes.js";
 
-const SECTION_OF: Partial<Record<Kind, string>> = {
-  ImageRepository: "repositories",
-  ImagePolicy: "policies",
-  ImageUpdateAutomation: "automations",
-};
 const PER_PAGE = 50;
 
 /** Link to the object's page, or to its events when it has no page of its own. */
 export function objectLink(kind: Kind, namespace: string, name: string): Html {
-  const section = SECTION_OF[kind];
-  const href = section
-    ? objectPath(section, namespace, name)
-    : `/events?kind=${encodeURIComponent(kind)}&namespace=${encodeURIComponent(namespace)}&name=${encodeURIComponent(name)}`;
+  const section = (OBJECT_SECTIONS as Partial<Record<Kind, string>>)[kind];
+  const href = section ? objectPath(section, namespace, name) : `/events${query({ kind, namespace, name })}`;
   return html`<a href="${href}">${namespace}/${name}</a>`;
 }
 

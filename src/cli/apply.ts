@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { AnyObject, Kind } from "../api/types.js";
-import { reconcilerRunning } from "../controller/lease-replicas.js";
+import { reconcilerRunning } from "../controller/lease-store.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
 import { type CliContext, readStdin } from "./io.js";

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { INPUT_LIMITS, tooLarge } from "../api/input-limits.js";
 import type { AnyObject } from "../api/types.js";
 import type { ManifestSource } from "../controller/apply-set.js";
-import { reconcilerRunning } from "../controller/lease-replicas.js";
+import { reconcilerRunning } from "../controller/lease-store.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";

@@ -4,7 +4,7 @@ import type { AnyObject, Kind } from "../api/types.js";
 import { redactAddress } from "../api/webhook-address.js";
 import { findCondition } from "../controller/conditions.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
-import { leaseStoreOf } from "../controller/lease-replicas.js";
+import { leaseStoreOf } from "../controller/lease-store.js";
 import { ownerOf, ownerText } from "../controller/source-sync-labels.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";

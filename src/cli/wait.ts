@@ -2,7 +2,7 @@ import { type ObjectId, objectKey } from "../api/object-id.js";
 import type { AnyObject } from "../api/types.js";
 import { findCondition } from "../controller/conditions.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
-import { reconcilerRunning } from "../controller/lease-replicas.js";
+import { reconcilerRunning } from "../controller/lease-store.js";
 import { resultChanged, suspendedOutcome } from "../controller/outcome.js";
 import { dependentsOf, dependentsToWake, reconcileWithDependents } from "../controller/reconcile.js";
 import { CommandFailedError } from "./errors.js";

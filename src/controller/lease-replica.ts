@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { ControllerDeps } from "./controller-deps.js";
 import { LeaseManager } from "./lease-manager.js";
-import { leaseStoreOf } from "./lease-replicas.js";
+import { leaseStoreOf } from "./lease-store.js";
 
 export interface ReplicaOptions {
   /** --replica-id; default `<host>-<pid>-<random>`, unique per start so a restart is a new tenure. */

@@ -91,6 +91,12 @@ describe("replicas while the PostgreSQL server crashes and restarts", () => {
         `${base}/readyz to report not ready`,
       );
       expect(r.body).toContain("store unreachable");
+      // Its leases lapse too, once a lease period has passed without a renewal.
+      await eventually(
+        async () => ((await readyz(base)).body.includes("leases lapsed") ? true : undefined),
+        30_000,
+        `${base}/readyz to report the leases lapsed`,
+      );
     }
     // Still running: a store outage is not a reason to exit.
     for (const r of replicas) expect(r.exitCode).toBeNull();
@@ -116,5 +122,20 @@ describe("replicas while the PostgreSQL server crashes and restarts", () => {
     await eventually(() => selected(12), 120_000, "all 12 policies to select 1.4.0");
     const counts = await store.leases.counts();
     expect(counts.replicas).toBe(2);
+    // Lease state in /metrics: both replicas current, the work split between them.
+    let held = 0;
+    for (const base of urls) {
+      const metrics = await eventually(
+        async () => {
+          const text = await (await fetch(`${base}/metrics`)).text();
+          return /^imagectl_replicas_live 2$/m.test(text) ? text : undefined;
+        },
+        20_000,
+        `${base}/metrics to count 2 live replicas`,
+      );
+      expect(metrics).toMatch(/^imagectl_leases_current 1$/m);
+      held += Number(/^imagectl_leases_held (\d+)$/m.exec(metrics)?.[1]);
+    }
+    expect(held).toBeGreaterThan(0);
   }, 400_000);
 });

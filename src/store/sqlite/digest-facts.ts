@@ -14,15 +14,26 @@ const resolvedRow = rowShape(() =>
   z.object({ tag: z.string(), digest: z.string(), scan_time: z.nullable(z.string()) }),
 );
 
-/** Runs inside the store's read or write transaction, like TagTable. */
+/**
+ * Runs inside the store's read or write transaction, like TagTable. Statements are prepared on
+ * first use: a store opened with an older migration list (tests of upgrades) has no such table.
+ */
 export class DigestFactTable {
-  private readonly stmt;
+  #stmt: ReturnType<DigestFactTable["prepare"]> | undefined;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly objects: ObjectTable,
-  ) {
-    this.stmt = {
+  ) {}
+
+  private get stmt(): ReturnType<DigestFactTable["prepare"]> {
+    this.#stmt ??= this.prepare();
+    return this.#stmt;
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
       upsertFact: db.prepare<[string, string, string, string, string]>(
         `INSERT INTO digest_facts (image, digest, fact, value, checked_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (image, digest, fact) DO UPDATE SET value = excluded.value, checked_at = excluded.checked_at`,

@@ -18,11 +18,9 @@ import type { ImagePolicy, ImageRepository } from "../api/types.js";
 import {
   type Candidate,
   chooseWithFacts,
-  createTagSelector,
   describeVerdict,
   type FactChoice,
   needsFacts,
-  type Policy,
   type TagFacts,
 } from "../policy/index.js";
 import {
@@ -220,19 +218,19 @@ export type FactSelection =
   | { ok: true; tag: string; choice: FactChoice; requeueAfterMs?: number }
   | { ok: false; reason: string; message: string; requeueAfterMs?: number };
 
-/** Ranks every candidate (the engine, pure), then reads facts and chooses. */
+/**
+ * Reads facts for the candidates the engine ranked (every one, best first: the caller evaluates
+ * with an unbounded `top`, off the event loop) and chooses.
+ */
 export async function selectByFacts(
   deps: ControllerDeps,
   obj: ImagePolicy,
   repo: ImageRepository,
-  policy: Policy,
-  tags: { tags: readonly string[]; scanTime: string },
+  ranked: readonly Candidate[],
+  tags: { scanTime: string },
   options: SelectionOptions,
 ): Promise<FactSelection> {
   const now = deps.now().getTime();
-  const selector = createTagSelector(policy, { top: Number.POSITIVE_INFINITY });
-  for (const t of tags.tags) selector.add(t);
-  const ranked = selector.finish().candidates; // NoSelectableTagError: the caller's, as without facts
   const { namespace, name } = repo.metadata;
   let keys: KeyObject[] = [];
   try {

@@ -11,6 +11,13 @@ export {
 } from "./build.js";
 export { compareBytes } from "./byte-order.js";
 export {
+  DEFAULT_POLICY_TIMEOUT_MS,
+  type DeadlineFacts,
+  deadlineMessage,
+  PolicyDeadlineError,
+  withDeadline,
+} from "./deadline.js";
+export {
   NoSelectableTagError,
   PolicySpecError,
   RegexSyntaxError,
@@ -18,11 +25,20 @@ export {
   type SelectionCounts,
 } from "./errors.js";
 export {
+  type EvaluationFailure,
+  type EvaluationRequest,
+  type EvaluationResult,
+  evaluatePolicy,
+  failureOf,
+} from "./evaluate.js";
+export {
   compileExclusionList,
   DEFAULT_EXCLUSION_LIST,
   type ExclusionPredicate,
   latestTags,
 } from "./exclusion.js";
+export { type Explanation, explainSelection, type RejectedGroup } from "./explain.js";
+export { countLines, describeCounts, describeSelection, REJECT_REASON_TEXT } from "./explain-text.js";
 export {
   chooseWithFacts,
   describeVerdict,
@@ -39,6 +55,7 @@ export { compileGoRegex, type GoMatch, type GoRegex } from "./regex/go-regex.js"
 export { type LinearRegexpSwitch, useLinearRegexpEngine } from "./regex/v8-linear.js";
 export {
   createTagSelector,
+  type RejectReason,
   type Selection,
   type SelectOptions,
   selectLatest,

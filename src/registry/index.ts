@@ -1,5 +1,6 @@
 export type { RetryPolicy } from "./backoff.js";
 export { DEFAULT_RETRY_POLICY } from "./backoff.js";
+export { checkAccess } from "./check-access.js";
 export { CREATED_ANNOTATION, type CreatedFact, readCreated } from "./config-blob.js";
 export { type ContentDescriptor, type ContentManifest, ContentReader } from "./content-reader.js";
 export type { TlsOptions } from "./dispatcher.js";

@@ -9,8 +9,10 @@ import type { DigestFact, ResolvedDigest } from "../store.js";
 import type { Db } from "./database.js";
 import type { ObjectTable } from "./objects.js";
 
-const factRow = rowShape(() => z.object({ digest: z.string(), value: z.string(), checked_at: z.string() }));
-const resolvedRow = rowShape(() =>
+export const factRow = rowShape(() =>
+  z.object({ digest: z.string(), value: z.string(), checked_at: z.string() }),
+);
+export const resolvedRow = rowShape(() =>
   z.object({ tag: z.string(), digest: z.string(), scan_time: z.nullable(z.string()) }),
 );
 

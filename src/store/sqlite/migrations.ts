@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { secureDeleting } from "./database.js";
 
 /** What a data migration needs besides the database. */
 export interface MigrationContext {
@@ -120,16 +121,9 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     description: "encrypt secret data at rest",
     up(db, ctx) {
-      // ON, not the connection's FAST: no plaintext may stay in the freed space of the rewritten
-      // pages, overflow pages included. The old pages leave the main file at the checkpoint
-      // openDatabase runs after migrating.
-      const was = Number(db.pragma("secure_delete", { simple: true }));
-      db.pragma("secure_delete = ON");
-      try {
-        ctx.sealPlaintextSecrets(db);
-      } finally {
-        db.pragma(`secure_delete = ${was}`);
-      }
+      // No plaintext may stay in the freed space of the rewritten pages. The old pages leave the
+      // main file at the checkpoint openDatabase runs after migrating.
+      secureDeleting(db, () => ctx.sealPlaintextSecrets(db));
     },
   },
   {

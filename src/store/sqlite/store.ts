@@ -38,7 +38,7 @@ import type {
   TagSet,
 } from "../store.js";
 import { ChangeFeed } from "./changes.js";
-import { checkpoint, type Db, openDatabase, read, writeTransaction } from "./database.js";
+import { checkpoint, type Db, openDatabase, read, secureDeleting, writeTransaction } from "./database.js";
 import { DigestFactTable } from "./digest-facts.js";
 import { HistoryTables } from "./history.js";
 import { MIGRATIONS, type Migration } from "./migrations.js";
@@ -117,6 +117,11 @@ export class SqliteStore implements Store {
 
   private write<T>(op: string, fn: () => T): T {
     return writeTransaction(this.db, op, fn);
+  }
+
+  /** A write that replaces or drops sealed secret data: see secureDeleting. */
+  private secretWrite<T>(op: string, fn: () => T): T {
+    return secureDeleting(this.db, () => writeTransaction(this.db, op, fn));
   }
 
   private read<T>(op: string, fn: () => T): T {
@@ -245,7 +250,7 @@ export class SqliteStore implements Store {
   async putSecret(namespace: string, name: string, secret: SecretInput): Promise<void> {
     const op = `store Secret '${namespace}/${name}'`;
     checkSecretInput(op, namespace, name, secret);
-    this.write(op, () => this.secrets.put(namespace, name, secret));
+    this.secretWrite(op, () => this.secrets.put(namespace, name, secret));
   }
 
   async getSecret(namespace: string, name: string): Promise<Secret | undefined> {
@@ -257,7 +262,9 @@ export class SqliteStore implements Store {
   }
 
   async deleteSecret(namespace: string, name: string): Promise<boolean> {
-    return this.write(`delete Secret '${namespace}/${name}'`, () => this.secrets.delete(namespace, name));
+    return this.secretWrite(`delete Secret '${namespace}/${name}'`, () =>
+      this.secrets.delete(namespace, name),
+    );
   }
 
   /**
@@ -266,7 +273,7 @@ export class SqliteStore implements Store {
    * Not part of Store: it is key management, not data, and reached through rotateSecretsKey.
    */
   async rotateSecretsKey(): Promise<SecretsRotation> {
-    const done = this.write("re-encrypt secrets", () => this.secrets.reseal());
+    const done = this.secretWrite("re-encrypt secrets", () => this.secrets.reseal());
     if (done.resealed > 0) this.read("re-encrypt secrets", () => checkpoint(this.db));
     return done;
   }

@@ -53,6 +53,13 @@ export function cosignSignatureTag(digest: string): string {
   return `${digest.replace(":", "-")}.sig`;
 }
 
+/** The digest cosign signs with for a key: SHA-384 / SHA-512 for P-384 / P-521, none for Ed25519, else SHA-256. */
+function hashFor(key: KeyObject): string | null {
+  if (key.asymmetricKeyType === "ed25519") return null;
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  return curve === "secp384r1" ? "sha384" : curve === "secp521r1" ? "sha512" : "sha256";
+}
+
 type Check = { ok: true } | { ok: false; reason: SignatureReason; detail: string };
 
 /** Checks one signature layer's payload and signature against `digest` and the keys. */
@@ -66,7 +73,7 @@ export function checkSimpleSigning(
   if (sig.length === 0) return { ok: false, reason: "bad signature", detail: "empty signature" };
   const good = keys.some((key) => {
     try {
-      return verify(key.asymmetricKeyType === "ed25519" ? null : "sha256", payload, key, sig);
+      return verify(hashFor(key), payload, key, sig);
     } catch {
       return false;
     }

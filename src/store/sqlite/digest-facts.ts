@@ -16,22 +16,42 @@ export const resolvedRow = rowShape(() =>
   z.object({ tag: z.string(), digest: z.string(), scan_time: z.nullable(z.string()) }),
 );
 
-/** Runs inside the store's read or write transaction, like TagTable. */
+/**
+ * Runs inside the store's read or write transaction, like TagTable. Statements are prepared on
+ * first use: a store opened with an older migration list (tests of upgrades) has no such table.
+ */
 export class DigestFactTable {
-  private prepared: ReturnType<typeof prepareStatements> | undefined;
+  #stmt: ReturnType<DigestFactTable["prepare"]> | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly objects: ObjectTable,
   ) {}
 
-  /**
-   * Prepared on first use: the tables come with migration 4, and a store opened on purpose at an
-   * older schema (the migration tests do) must still open.
-   */
-  private get stmt(): ReturnType<typeof prepareStatements> {
-    this.prepared ??= prepareStatements(this.db);
-    return this.prepared;
+  private get stmt(): ReturnType<DigestFactTable["prepare"]> {
+    this.#stmt ??= this.prepare();
+    return this.#stmt;
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      upsertFact: db.prepare<[string, string, string, string, string]>(
+        `INSERT INTO digest_facts (image, digest, fact, value, checked_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (image, digest, fact) DO UPDATE SET value = excluded.value, checked_at = excluded.checked_at`,
+      ),
+      factsOf: db.prepare<[string, string, string], unknown>(
+        `SELECT digest, value, checked_at FROM digest_facts
+          WHERE image = ? AND fact = ? AND digest IN (SELECT value FROM json_each(?))`,
+      ),
+      upsertResolved: db.prepare<[number, string, string, string]>(
+        `INSERT INTO repository_digests (object_id, tag, digest, scan_time) VALUES (?, ?, ?, ?)
+         ON CONFLICT (object_id, tag) DO UPDATE SET digest = excluded.digest, scan_time = excluded.scan_time`,
+      ),
+      resolvedOf: db.prepare<[number], unknown>(
+        "SELECT tag, digest, scan_time FROM repository_digests WHERE object_id = ?",
+      ),
+    };
   }
 
   putFacts(image: string, fact: string, facts: Record<string, DigestFact>): void {
@@ -71,24 +91,4 @@ export class DigestFactTable {
     }
     return out;
   }
-}
-
-function prepareStatements(db: Db) {
-  return {
-    upsertFact: db.prepare<[string, string, string, string, string]>(
-      `INSERT INTO digest_facts (image, digest, fact, value, checked_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (image, digest, fact) DO UPDATE SET value = excluded.value, checked_at = excluded.checked_at`,
-    ),
-    factsOf: db.prepare<[string, string, string], unknown>(
-      `SELECT digest, value, checked_at FROM digest_facts
-        WHERE image = ? AND fact = ? AND digest IN (SELECT value FROM json_each(?))`,
-    ),
-    upsertResolved: db.prepare<[number, string, string, string]>(
-      `INSERT INTO repository_digests (object_id, tag, digest, scan_time) VALUES (?, ?, ?, ?)
-       ON CONFLICT (object_id, tag) DO UPDATE SET digest = excluded.digest, scan_time = excluded.scan_time`,
-    ),
-    resolvedOf: db.prepare<[number], unknown>(
-      "SELECT tag, digest, scan_time FROM repository_digests WHERE object_id = ?",
-    ),
-  };
 }

@@ -70,8 +70,9 @@ function bundle(entry, outfile) {
     platform: "node",
     format: "cjs",
     target: "node20",
-    // A native addon; a package loaded on demand with require() (src/policy/regex/re2js-module.ts).
-    external: ["better-sqlite3", "re2js"],
+    // A native addon; a package loaded on demand with require() (src/policy/regex/re2js-module.ts);
+    // GitLab's client, whose rate limiter holds an import() (loaded only for GitLab merge requests).
+    external: ["better-sqlite3", "re2js", "@gitbeaker/rest"],
     plugins: [lazyBuiltins, lazyChildProcessForCommander],
     // Smaller text to read and hash; names kept readable enough for stack traces.
     minifyWhitespace: true,

@@ -5,6 +5,7 @@
  * reproduces their exact output (`1m0s`, `1h0m0s`, `1.5s`, `750ms`), and Flux prints durations
  * that way in `--export` output and in messages.
  */
+import { quote } from "./input-limits.js";
 
 /** `spec.interval` pattern (all kinds). */
 export const DURATION_PATTERN = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
@@ -17,7 +18,7 @@ export class DurationError extends Error {
     readonly input: string,
     reason: string,
   ) {
-    super(`invalid duration ${JSON.stringify(input)}: ${reason}`);
+    super(`invalid duration ${quote(input)}: ${reason}`);
   }
 }
 

@@ -7,10 +7,12 @@
  * (`5m` → `5m0s`), sequences are not indented under their key, and strings that would read back
  * as another type are double-quoted. Long lines are not folded (go-yaml would fold at 80 columns).
  */
+
 import { Document, isScalar, parse, Scalar, visit } from "yaml";
 import type { $ZodType } from "zod/v4/core";
 import { normalizeApiVersion } from "./defaults.js";
 import { isValidDuration, normalizeDuration } from "./duration.js";
+import { gitUrlWithoutCredentials } from "./git-url.js";
 import { fieldView, isPlainObject, specSchema } from "./schema.js";
 import { type AnyObject, DEFAULT_NAMESPACE } from "./types.js";
 
@@ -32,6 +34,9 @@ export function toExportObject(obj: AnyObject): Record<string, Plain> {
       // Invalid durations are left as written; validation reports them.
       if (typeof v === "string" && isValidDuration(v)) spec[field] = normalizeDuration(v);
     }
+    // Stored before credentials in URLs were refused: never printed (they belong in spec.secretRef).
+    if (obj.kind === "GitRepository" && typeof spec.url === "string")
+      spec.url = gitUrlWithoutCredentials(spec.url);
   }
   return sortKeys({
     apiVersion: normalizeApiVersion(obj.apiVersion),

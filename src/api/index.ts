@@ -2,11 +2,14 @@
 export * from "./defaults.js";
 export * from "./duration.js";
 export * from "./export.js";
+export * from "./git-url.js";
+export * from "./input-limits.js";
 export * from "./issues.js";
-export { type ParsedDocument, type ParseOptions, parseManifests } from "./manifest.js";
+export { type ParsedDocument, type ParseOptions, parseManifestBytes, parseManifests } from "./manifest.js";
 export * from "./names.js";
 export * from "./notification-types.js";
 export * from "./object-id.js";
+export * from "./selection-annotations.js";
 export {
   LabelSelectorError,
   matchesLabelSelector,

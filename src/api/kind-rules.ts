@@ -3,11 +3,14 @@
  * checks reject (names, durations, image references, Git URLs and refs, patterns, templates).
  * They run on an object whose shape schema.ts has already accepted.
  */
+
 import { posix } from "node:path";
+import { quote } from "./input-limits.js";
 import { checkNamespace } from "./names.js";
 import { checkNotificationRules } from "./notification-rules.js";
 import { checkExclusionList, checkPolicyChoice } from "./policy-checks.js";
 import { checkInterval, checkRefName, checkTimeout, type Problems } from "./rule-problems.js";
+import { readSelectionOptions, SELECTION_ANNOTATIONS } from "./selection-annotations.js";
 import { validateLabelSelector } from "./selector.js";
 import { checkGitRef, checkGitRefName, checkGitRepository } from "./source-rules.js";
 import {
@@ -81,22 +84,16 @@ function checkImageName(image: string, p: Problems): void {
     return;
   }
   if (/\s/.test(image)) {
-    p.add(path, `invalid image ${JSON.stringify(image)}: must not contain whitespace`);
+    p.add(path, `invalid image ${quote(image)}: must not contain whitespace`);
     return;
   }
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(image);
   if (scheme) {
-    p.add(
-      path,
-      `invalid image ${JSON.stringify(image)}: should not include URL scheme; remove "${scheme[0]}"`,
-    );
+    p.add(path, `invalid image ${quote(image)}: should not include URL scheme; remove "${scheme[0]}"`);
     return;
   }
   if (image.includes("@")) {
-    p.add(
-      path,
-      `invalid image ${JSON.stringify(image)}: should not include a digest; give the repository only`,
-    );
+    p.add(path, `invalid image ${quote(image)}: should not include a digest; give the repository only`);
     return;
   }
   const slash = image.indexOf("/");
@@ -106,7 +103,7 @@ function checkImageName(image: string, p: Problems): void {
   if (repository.includes(":")) {
     p.add(
       path,
-      `invalid image ${JSON.stringify(image)}: should not include a tag; give the repository only (e.g. ${JSON.stringify(image.slice(0, image.lastIndexOf(":")))}) and select tags with an ImagePolicy`,
+      `invalid image ${quote(image)}: should not include a tag; give the repository only (e.g. ${quote(image.slice(0, image.lastIndexOf(":")))}) and select tags with an ImagePolicy`,
     );
   }
 }
@@ -119,10 +116,17 @@ function checkImagePolicy(obj: ImagePolicy, p: Problems): void {
   const ns = spec.imageRepositoryRef.namespace;
   if (ns !== undefined) {
     for (const m of checkNamespace(ns)) {
-      p.add(["spec", "imageRepositoryRef", "namespace"], `invalid namespace ${JSON.stringify(ns)}: ${m}`);
+      p.add(["spec", "imageRepositoryRef", "namespace"], `invalid namespace ${quote(ns)}: ${m}`);
     }
   }
   for (const pp of checkPolicyChoice(spec.policy, spec.filterTags)) p.addField(pp.field, pp.message);
+  const selection = readSelectionOptions(obj.metadata.annotations);
+  for (const pp of selection.problems) p.addField(pp.field, pp.message);
+  if (selection.options.prereleaseOrder === "natural" && !spec.policy.semver)
+    p.addField(
+      `metadata.annotations[${SELECTION_ANNOTATIONS.prereleaseOrder}]`,
+      "natural pre-release order needs a semver policy (spec.policy.semver)",
+    );
   const always = spec.digestReflectionPolicy === "Always";
   if (spec.interval !== undefined && !always) {
     p.add(
@@ -146,17 +150,14 @@ function checkImageUpdateAutomation(obj: ImageUpdateAutomation, p: Problems): vo
   checkRefName(spec.sourceRef.name, ["spec", "sourceRef", "name"], p, "GitRepository");
   if (spec.sourceRef.namespace !== undefined) {
     for (const m of checkNamespace(spec.sourceRef.namespace)) {
-      p.add(
-        ["spec", "sourceRef", "namespace"],
-        `invalid namespace ${JSON.stringify(spec.sourceRef.namespace)}: ${m}`,
-      );
+      p.add(["spec", "sourceRef", "namespace"], `invalid namespace ${quote(spec.sourceRef.namespace)}: ${m}`);
     }
   }
   const apiVersion = spec.sourceRef.apiVersion;
   if (apiVersion !== undefined && !apiVersion.startsWith(`${SOURCE_GROUP}/`)) {
     p.add(
       ["spec", "sourceRef", "apiVersion"],
-      `unsupported apiVersion ${JSON.stringify(apiVersion)}; use ${SOURCE_API_V1}`,
+      `unsupported apiVersion ${quote(apiVersion)}; use ${SOURCE_API_V1}`,
     );
   }
   checkGitSpec(spec, p);
@@ -196,8 +197,7 @@ function checkGitSpec(spec: ImageUpdateAutomation["spec"], p: Problems): void {
   const push = git.push;
   if (push?.branch !== undefined) {
     const bad = checkGitRefName(push.branch);
-    if (bad)
-      p.add(["spec", "git", "push", "branch"], `invalid branch name ${JSON.stringify(push.branch)}: ${bad}`);
+    if (bad) p.add(["spec", "git", "push", "branch"], `invalid branch name ${quote(push.branch)}: ${bad}`);
   }
   if (push?.refspec !== undefined) checkRefspec(push.refspec, p);
   for (const [key, value] of Object.entries(push?.options ?? {})) {
@@ -230,15 +230,12 @@ const REMOVED_TEMPLATE_FIELDS: readonly [RegExp, string][] = [
 function checkUpdatePath(updatePath: string, p: Problems): void {
   const path = ["spec", "update", "path"];
   if (posix.isAbsolute(updatePath) || /^[A-Za-z]:[\\/]/.test(updatePath)) {
-    p.add(
-      path,
-      `must be relative to the repository root (e.g. ./clusters/prod), got ${JSON.stringify(updatePath)}`,
-    );
+    p.add(path, `must be relative to the repository root (e.g. ./clusters/prod), got ${quote(updatePath)}`);
     return;
   }
   const normalized = posix.normalize(updatePath.replaceAll("\\", "/"));
   if (normalized === ".." || normalized.startsWith("../")) {
-    p.add(path, `must stay inside the repository; ${JSON.stringify(updatePath)} points outside it`);
+    p.add(path, `must stay inside the repository; ${quote(updatePath)} points outside it`);
   }
 }
 
@@ -249,13 +246,13 @@ function checkRefspec(refspec: string, p: Problems): void {
   if (spec === "" || parts.length > 2 || parts.some((part, i) => part === "" && i === parts.length - 1)) {
     p.add(
       path,
-      `invalid refspec ${JSON.stringify(refspec)}: expected <src>:<dst>, e.g. refs/heads/main:refs/heads/auto`,
+      `invalid refspec ${quote(refspec)}: expected <src>:<dst>, e.g. refs/heads/main:refs/heads/auto`,
     );
     return;
   }
   for (const part of parts) {
     if (part === "") continue;
     const bad = checkGitRefName(part);
-    if (bad) p.add(path, `invalid refspec ${JSON.stringify(refspec)}: ${JSON.stringify(part)} ${bad}`);
+    if (bad) p.add(path, `invalid refspec ${quote(refspec)}: ${quote(part)} ${bad}`);
   }
 }

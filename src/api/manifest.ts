@@ -5,12 +5,14 @@
  */
 import { type Document, LineCounter, parseAllDocuments } from "yaml";
 import { normalizeApiVersion } from "./defaults.js";
+import { checkManifestText, decodeManifestBytes, INPUT_LIMITS, limitIssues } from "./input-limits.js";
 import { ManifestError, type ValidationIssue } from "./issues.js";
 import { objectKey } from "./object-id.js";
 import { isPlainObject } from "./schema.js";
 import type { PathSegment } from "./shape-problems.js";
 import { type AnyObject, DEFAULT_NAMESPACE, type ObjectMeta } from "./types.js";
 import { describeObject, findProblems } from "./validate.js";
+import { checkYamlDocument } from "./yaml-checks.js";
 
 export { exportManifests, toExportObject, toManifest } from "./export.js";
 
@@ -31,6 +33,8 @@ export interface ParseOptions {
   defaultNamespace?: string;
   /** Run every validation rule, not only the structural ones (default true). */
   validate?: boolean;
+  /** Documents this returns false for are skipped unread (a Git source's Deployments, say). */
+  select?: (value: unknown) => boolean;
 }
 
 /**
@@ -38,8 +42,17 @@ export interface ParseOptions {
  * syntax, unknown kinds/apiVersions, invalid fields, duplicate objects) if there is any.
  */
 export function parseManifests(text: string, source?: string, options: ParseOptions = {}): ParsedDocument[] {
+  // Limits first: the parser must never see a 10 MB document or a million nested brackets.
+  const limits = checkManifestText(text);
+  if (limits.length > 0) throw new ManifestError(limitIssues(limits, source));
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, version: "1.1", prettyErrors: true, uniqueKeys: true });
+  // Duplicate keys are found by checkYamlDocument in linear time (yaml's check is quadratic).
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    version: "1.1",
+    prettyErrors: true,
+    uniqueKeys: false,
+  });
   const issues: ValidationIssue[] = [];
   const parsed: ParsedDocument[] = [];
   const seen = new Map<string, number>();
@@ -68,8 +81,27 @@ export function parseManifests(text: string, source?: string, options: ParseOpti
       }
       return;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    const treeProblems = checkYamlDocument(doc);
+    if (treeProblems.length > 0) {
+      for (const t of treeProblems)
+        issues.push({ object: "", field: "", message: t.message, ...located(document, lineOf(t.offset)) });
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: INPUT_LIMITS.aliases });
+    } catch (err) {
+      // yaml counts aliases as expanded ("billion laughs"), beyond the count of alias nodes; it
+      // also finds an alias without its anchor only here.
+      const text = err instanceof Error ? err.message : String(err);
+      const message = /Excessive alias count/.test(text)
+        ? `YAML aliases expand to more than ${INPUT_LIMITS.aliases} nodes ("billion laughs")`
+        : `YAML syntax error: ${text}`;
+      issues.push({ object: "", field: "", message, ...located(document, lineOf(start)) });
+      return;
+    }
     if (value === null || value === undefined) return;
+    if (options.select && !options.select(value)) return;
     const problems = findProblems(value, options.validate !== false);
     if (problems.length > 0) {
       const object = describeObject(value);
@@ -106,6 +138,20 @@ export function parseManifests(text: string, source?: string, options: ParseOpti
   });
   if (issues.length > 0) throw new ManifestError(issues);
   return parsed;
+}
+
+/**
+ * Manifest bytes (a file, stdin, a blob from Git): size and UTF-8 checked before decoding, then
+ * parseManifests. Throws ManifestError naming the file, document, line and byte offset.
+ */
+export function parseManifestBytes(
+  bytes: Uint8Array,
+  source?: string,
+  options: ParseOptions = {},
+): ParsedDocument[] {
+  const decoded = decodeManifestBytes(bytes);
+  if (decoded.problem) throw new ManifestError(limitIssues([decoded.problem], source));
+  return parseManifests(decoded.text ?? "", source, options);
 }
 
 /** Line of the deepest node on `path` that exists (the parent, for a missing field). */

@@ -2,6 +2,7 @@
  * Object identities: `Kind/namespace/name` keys for stores and messages, and `namespace:name`
  * references as written in setter markers and `--image-ref`-style flags.
  */
+import { quote } from "./input-limits.js";
 import { DEFAULT_NAMESPACE, KINDS, type Kind } from "./types.js";
 
 /** The one identity of an object everywhere (store rows, scheduler keys, events, messages). */
@@ -47,7 +48,7 @@ export function parseObjectKey(key: string): ObjectId {
   const [kind, namespace, name] = parts;
   if (parts.length !== 3 || !isKind(kind) || !namespace || !name) {
     throw new ObjectReferenceError(
-      `invalid object key ${JSON.stringify(key)}: expected Kind/namespace/name with Kind one of ${KINDS.join(", ")}`,
+      `invalid object key ${quote(key)}: expected Kind/namespace/name with Kind one of ${KINDS.join(", ")}`,
     );
   }
   return { kind, namespace, name };
@@ -65,7 +66,7 @@ export function parseNamespacedName(
   if (parts.length === 1 && parts[0]) return { namespace: defaultNamespace, name: parts[0] };
   const [namespace, name] = parts;
   if (parts.length === 2 && namespace && name) return { namespace, name };
-  throw new ObjectReferenceError(`invalid reference ${JSON.stringify(ref)}: expected namespace:name or name`);
+  throw new ObjectReferenceError(`invalid reference ${quote(ref)}: expected namespace:name or name`);
 }
 
 export function formatNamespacedName(ref: NamespacedName): string {

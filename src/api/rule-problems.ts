@@ -2,7 +2,9 @@
  * How kind rules report problems (a path inside the object and a message) and the checks every
  * kind shares: intervals, timeouts, referenced object names.
  */
+
 import { durationHint, isValidDuration, TIMEOUT_PATTERN } from "./duration.js";
+import { quote } from "./input-limits.js";
 import { checkObjectName } from "./names.js";
 import type { PathSegment, ShapeProblem } from "./shape-problems.js";
 
@@ -37,7 +39,7 @@ function pathFromText(field: string): PathSegment[] {
 export function checkInterval(value: string | undefined, path: PathSegment[], p: Problems): void {
   if (value === undefined) return;
   if (!isValidDuration(value, "interval")) {
-    p.add(path, `invalid duration ${JSON.stringify(value)}: expected ${durationHint("interval")}`);
+    p.add(path, `invalid duration ${quote(value)}: expected ${durationHint("interval")}`);
   }
 }
 
@@ -45,10 +47,10 @@ export function checkTimeout(value: string | undefined, path: PathSegment[], p: 
   if (value === undefined) return;
   if (!isValidDuration(value, "timeout")) {
     const hours = /h/.test(value) && !TIMEOUT_PATTERN.test(value) ? " (timeouts cannot use hours)" : "";
-    p.add(path, `invalid duration ${JSON.stringify(value)}${hours}: expected ${durationHint("timeout")}`);
+    p.add(path, `invalid duration ${quote(value)}${hours}: expected ${durationHint("timeout")}`);
   }
 }
 
 export function checkRefName(name: string, path: PathSegment[], p: Problems, what = "Secret"): void {
-  for (const m of checkObjectName(name)) p.add(path, `invalid ${what} name ${JSON.stringify(name)}: ${m}`);
+  for (const m of checkObjectName(name)) p.add(path, `invalid ${what} name ${quote(name)}: ${m}`);
 }

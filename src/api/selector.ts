@@ -2,6 +2,7 @@
  * Kubernetes label selectors (metav1.LabelSelector), as used by ImageUpdateAutomation
  * `spec.policySelector` and by `-l/--label-selector` flags.
  */
+import { quote } from "./input-limits.js";
 import { checkLabelValue, checkQualifiedName } from "./names.js";
 import type { LabelSelector, LabelSelectorRequirement } from "./types.js";
 
@@ -92,7 +93,7 @@ export function validateLabelSelector(selector: LabelSelector): SelectorProblem[
       default:
         problems.push({
           field: `${at}.operator`,
-          message: `unsupported operator ${JSON.stringify(req.operator)}: must be one of ${SELECTOR_OPERATORS.join(", ")}`,
+          message: `unsupported operator ${quote(req.operator)}: must be one of ${SELECTOR_OPERATORS.join(", ")}`,
         });
     }
   });
@@ -128,13 +129,13 @@ export function parseLabelSelector(text: string): LabelSelector {
       expressions.push({ key: exists[2] ?? "", operator: exists[1] ? "DoesNotExist" : "Exists" });
       continue;
     }
-    throw new LabelSelectorError(`invalid label selector term ${JSON.stringify(term)}`);
+    throw new LabelSelectorError(`invalid label selector term ${quote(term)}`);
   }
   if (expressions.length > 0) selector.matchExpressions = expressions;
   const problems = validateLabelSelector(selector);
   if (problems.length > 0) {
     throw new LabelSelectorError(
-      `invalid label selector ${JSON.stringify(text)}: ${problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
+      `invalid label selector ${quote(text)}: ${problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
     );
   }
   return selector;

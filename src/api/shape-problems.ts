@@ -4,8 +4,10 @@
  * then what is wrong, in YAML's terms ("a mapping", "a list", quote a number).
  */
 // A namespace import, as in schema.ts.
+
 import * as z from "zod/mini";
 import type { $ZodIssue, $ZodType } from "zod/v4/core";
+import { quote } from "./input-limits.js";
 import { type FieldView, fieldView } from "./schema.js";
 
 /** Path into a decoded document: object keys and array indexes. */
@@ -66,7 +68,7 @@ function problemsOf(issue: $ZodIssue, schema: $ZodType, path: PathSegment[], fie
       if (typeof input !== "string") return [problem(typeMismatch(view, input))];
       return [
         problem(
-          `unsupported value ${JSON.stringify(input)}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
+          `unsupported value ${quote(input)}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
         ),
       ];
     case "too_big":

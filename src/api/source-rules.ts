@@ -1,4 +1,7 @@
 /** The rules of a GitRepository beyond its shape: URL, ref names, durations, referenced secrets. */
+
+import { gitUrlCredentials, gitUrlCredentialsMessage } from "./git-url.js";
+import { quote } from "./input-limits.js";
 import { checkSemverRange } from "./policy-checks.js";
 import { checkInterval, checkRefName, checkTimeout, type Problems, pathText } from "./rule-problems.js";
 import type { PathSegment } from "./shape-problems.js";
@@ -35,7 +38,7 @@ function checkGitUrl(url: string, p: Problems): void {
     return;
   }
   if (!["http", "https", "ssh", "file"].includes(scheme)) {
-    p.add(path, `unsupported URL scheme ${JSON.stringify(scheme)}: ${expected}`);
+    p.add(path, `unsupported URL scheme ${quote(scheme)}: ${expected}`);
     return;
   }
   let parsed: URL;
@@ -46,6 +49,8 @@ function checkGitUrl(url: string, p: Problems): void {
     return;
   }
   if (scheme !== "file" && parsed.hostname === "") p.add(path, `invalid ${scheme} URL: no host`);
+  const credentials = gitUrlCredentials(url);
+  if (credentials) p.add(path, gitUrlCredentialsMessage(credentials));
   if (scheme === "file" && parsed.pathname === "") p.add(path, "invalid file URL: no path");
 }
 
@@ -53,24 +58,20 @@ export function checkGitRef(ref: GitRepositoryRef, path: PathSegment[], p: Probl
   const field = (name: string) => [...path, name];
   if (ref.branch !== undefined) {
     const bad = checkGitRefName(ref.branch);
-    if (bad) p.add(field("branch"), `invalid branch name ${JSON.stringify(ref.branch)}: ${bad}`);
+    if (bad) p.add(field("branch"), `invalid branch name ${quote(ref.branch)}: ${bad}`);
   }
   if (ref.tag !== undefined) {
     const bad = checkGitRefName(ref.tag);
-    if (bad) p.add(field("tag"), `invalid tag name ${JSON.stringify(ref.tag)}: ${bad}`);
+    if (bad) p.add(field("tag"), `invalid tag name ${quote(ref.tag)}: ${bad}`);
   }
   if (ref.name !== undefined) {
     const bad = ref.name.startsWith("refs/")
       ? checkGitRefName(ref.name)
       : "must be a full reference starting with refs/";
-    if (bad)
-      p.add(field("name"), `invalid reference ${JSON.stringify(ref.name)}: ${bad} (e.g. refs/heads/main)`);
+    if (bad) p.add(field("name"), `invalid reference ${quote(ref.name)}: ${bad} (e.g. refs/heads/main)`);
   }
   if (ref.commit !== undefined && !/^[0-9a-f]{4,64}$/.test(ref.commit)) {
-    p.add(
-      field("commit"),
-      `invalid commit ${JSON.stringify(ref.commit)}: must be a lower-case hexadecimal SHA`,
-    );
+    p.add(field("commit"), `invalid commit ${quote(ref.commit)}: must be a lower-case hexadecimal SHA`);
   }
   if (ref.semver !== undefined) {
     for (const pp of checkSemverRange(ref.semver, pathText(field("semver"))))

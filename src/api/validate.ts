@@ -2,6 +2,7 @@
  * Validation of the four kinds: what the CRD schemas, their CEL rules and the controllers' early
  * checks would reject, reported up front with the object and field to fix.
  */
+import { checkObjectLimits, clip, quote } from "./input-limits.js";
 import { type IssueLocation, ValidationError, type ValidationIssue } from "./issues.js";
 import { checkKindRules, type ObjectProblem, Problems } from "./kind-rules.js";
 import { checkLabelValue, checkNamespace, checkObjectName, checkQualifiedName } from "./names.js";
@@ -51,7 +52,8 @@ export function describeObject(obj: unknown): string {
   const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
   const ns = typeof meta.namespace === "string" && meta.namespace !== "" ? meta.namespace : DEFAULT_NAMESPACE;
   const name = typeof meta.name === "string" && meta.name !== "" ? meta.name : "<no name>";
-  return `${kind}/${ns}/${name}`;
+  // Clipped past the longest valid name: the object of a message must not be 10,000 characters.
+  return `${clip(kind, 63)}/${clip(ns, 63)}/${clip(name, 253)}`;
 }
 
 /**
@@ -62,7 +64,9 @@ export function findProblems(obj: unknown, semantic = true): ObjectProblem[] {
   if (!isPlainObject(obj)) {
     return [{ path: [], field: "", message: "expected a mapping with apiVersion, kind, metadata and spec" }];
   }
-  const problems: ObjectProblem[] = [];
+  // Size first: an object over Kubernetes' limits is not examined further.
+  const problems: ObjectProblem[] = checkObjectLimits(obj);
+  if (problems.some((p) => p.path.length === 0)) return problems;
   const kind = checkKindAndVersion(obj, problems);
   if (kind === undefined) return problems;
   checkMetadataShape(obj.metadata, problems);
@@ -101,7 +105,7 @@ function checkKindAndVersion(obj: Record<string, unknown>, problems: ObjectProbl
     problems.push({
       path: ["kind"],
       field: "kind",
-      message: `unknown kind ${JSON.stringify(kind)}; ${supported}`,
+      message: `unknown kind ${quote(kind)}; ${supported}`,
     });
     return undefined;
   }
@@ -117,7 +121,7 @@ function checkKindAndVersion(obj: Record<string, unknown>, problems: ObjectProbl
     problems.push({
       path: ["apiVersion"],
       field: "apiVersion",
-      message: `unsupported apiVersion ${JSON.stringify(apiVersion)} for ${k}; use ${allowed.join(" or ")}`,
+      message: `unsupported apiVersion ${quote(apiVersion)} for ${k}; use ${allowed.join(" or ")}`,
     });
   }
   return k;
@@ -138,15 +142,14 @@ function checkMetadataShape(metadata: unknown, problems: ObjectProblem[]): void 
 
 function checkMetadata(obj: AnyObject, p: Problems): void {
   const { name, namespace, labels, annotations } = obj.metadata;
-  for (const m of checkObjectName(name))
-    p.add(["metadata", "name"], `invalid name ${JSON.stringify(name)}: ${m}`);
+  for (const m of checkObjectName(name)) p.add(["metadata", "name"], `invalid name ${quote(name)}: ${m}`);
   if (namespace) {
     for (const m of checkNamespace(namespace)) {
-      p.add(["metadata", "namespace"], `invalid namespace ${JSON.stringify(namespace)}: ${m}`);
+      p.add(["metadata", "namespace"], `invalid namespace ${quote(namespace)}: ${m}`);
     }
   }
   for (const [key, value] of Object.entries(labels ?? {})) {
-    const field = `metadata.labels[${key}]`;
+    const field = `metadata.labels[${clip(key)}]`;
     for (const m of checkQualifiedName(key))
       p.add(["metadata", "labels", key], `invalid label key: ${m}`, field);
     for (const m of checkLabelValue(value))
@@ -154,7 +157,11 @@ function checkMetadata(obj: AnyObject, p: Problems): void {
   }
   for (const key of Object.keys(annotations ?? {})) {
     for (const m of checkQualifiedName(key)) {
-      p.add(["metadata", "annotations", key], `invalid annotation key: ${m}`, `metadata.annotations[${key}]`);
+      p.add(
+        ["metadata", "annotations", key],
+        `invalid annotation key: ${m}`,
+        `metadata.annotations[${clip(key)}]`,
+      );
     }
   }
 }

@@ -1,21 +1,48 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { AnyObject, Kind } from "../api/types.js";
-import { runningDaemon } from "../controller/daemon-info.js";
+import { INPUT_LIMITS, tooLarge } from "../api/input-limits.js";
+import type { AnyObject } from "../api/types.js";
+import type { ManifestSource } from "../controller/apply-set.js";
+import { reconcilerRunning } from "../controller/lease-replicas.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
-import { type CliContext, readStdin } from "./io.js";
+import type { CliContext } from "./io.js";
 
-interface Source {
-  name: string;
-  text: string;
+/** The size limit, checked from the file's size before a byte is read. */
+function checkFileSize(name: string, size: number): void {
+  if (size > INPUT_LIMITS.fileBytes)
+    throw new UsageError(`nothing applied:\n${name}: ${tooLarge("file", size)}`);
 }
 
-function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
+function readFile(name: string): ManifestSource {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(name);
+  } catch {
+    throw new UsageError(`-f: cannot read '${name}': no such file or directory`);
+  }
+  checkFileSize(name, st.size);
+  return { name, bytes: readFileSync(name) };
+}
+
+/** stdin, read no further than one byte past the limit. */
+async function readStdinBounded(ctx: CliContext): Promise<ManifestSource> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.io.stdin) {
+    const chunk = typeof c === "string" ? Buffer.from(c) : (c as Buffer);
+    size += chunk.length;
+    checkFileSize("<stdin>", size);
+    chunks.push(chunk);
+  }
+  return { name: "<stdin>", bytes: Buffer.concat(chunks) };
+}
+
+function readSources(ctx: CliContext, paths: string[]): Promise<ManifestSource[]> {
   return Promise.all(
-    paths.map(async (p): Promise<Source[]> => {
-      if (p === "-") return [{ name: "<stdin>", text: await readStdin(ctx) }];
+    paths.map(async (p): Promise<ManifestSource[]> => {
+      if (p === "-") return [await readStdinBounded(ctx)];
       let st: ReturnType<typeof statSync>;
       try {
         st = statSync(p);
@@ -26,16 +53,16 @@ function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
         return readdirSync(p)
           .filter((f) => /\.(ya?ml|json)$/.test(f))
           .sort()
-          .map((f) => ({ name: join(p, f), text: readFileSync(join(p, f), "utf8") }));
+          .map((f) => readFile(join(p, f)));
       }
-      return [{ name: p, text: readFileSync(p, "utf8") }];
+      return [readFile(p)];
     }),
   ).then((x) => x.flat());
 }
 
 /**
- * Every document of every file, parsed and validated; one problem anywhere is a UsageError
- * listing all of them. Shared by `apply` and `diff`.
+ * Every document of every file, parsed and validated (apply-set.ts); one problem anywhere is a
+ * UsageError listing all of them. Used by `diff`; `apply` reads the set itself to apply it.
  */
 export async function readManifestObjects(
   ctx: CliContext,
@@ -43,40 +70,12 @@ export async function readManifestObjects(
   namespace: string,
   refusal = "nothing applied",
 ): Promise<AnyObject[]> {
-  const { parseManifests, validateObject, withDefaults } = await import("../api/index.js");
-  const sources = await readSources(ctx, filenames);
-  const objects: AnyObject[] = [];
-  const problems: string[] = [];
-  for (const src of sources) {
-    let docs: ReturnType<typeof parseManifests>;
-    try {
-      docs = parseManifests(src.text, src.name, { defaultNamespace: namespace });
-    } catch (err) {
-      problems.push(err instanceof Error ? err.message : String(err));
-      continue;
-    }
-    for (const d of docs) {
-      const obj = d.object;
-      for (const i of validateObject(withDefaults(obj)))
-        problems.push(`${src.name}: document ${d.index + 1} (${i.object}): ${i.field}: ${i.message}`);
-      objects.push(obj);
-    }
-  }
-  if (problems.length) throw new UsageError(`${refusal}:\n${problems.join("\n")}`);
-  if (objects.length === 0) throw new UsageError("no objects found in the given files");
-  return objects;
+  const { readManifestSet } = await import("../controller/apply-set.js");
+  const set = await readManifestSet(await readSources(ctx, filenames), { defaultNamespace: namespace });
+  if (set.problems.length) throw new UsageError(`${refusal}:\n${set.problems.join("\n")}`);
+  if (set.objects.length === 0) throw new UsageError("no objects found in the given files");
+  return set.objects;
 }
-
-// Dependencies first: an Alert's reconcile reads its Provider; a Receiver wakes the other kinds.
-export const ORDER: Kind[] = [
-  "GitRepository",
-  "ImageRepository",
-  "ImagePolicy",
-  "ImageUpdateAutomation",
-  "Provider",
-  "Alert",
-  "Receiver",
-];
 
 /**
  * `imagectl apply -f`: all documents of all files are parsed and validated first; one invalid
@@ -92,19 +91,22 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .action(async (f: { filename?: string[]; wait: boolean }, cmd: Command) => {
       const g = globalsOf(cmd, ctx);
       if (!f.filename?.length) throw new UsageError("-f/--filename: required");
-      const objects = await readManifestObjects(ctx, f.filename, g.namespace);
-      objects.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+      const { applySet, readManifestSet } = await import("../controller/apply-set.js");
+      const set = await readManifestSet(await readSources(ctx, f.filename), {
+        defaultNamespace: g.namespace,
+      });
+      if (set.problems.length) throw new UsageError(`nothing applied:\n${set.problems.join("\n")}`);
+      if (set.objects.length === 0) throw new UsageError("no objects found in the given files");
       await withEnv(g, async (env) => {
-        const results = await env.store.apply(objects);
+        const { objects, results } = await applySet(env.store, set.objects);
         results.forEach((r, i) => {
           const o = objects[i]!;
           ctx.io.out(`${o.kind}/${o.metadata.namespace}/${o.metadata.name} ${r.action}\n`);
         });
-        if (!f.wait || runningDaemon(env.home)) return;
+        if (!f.wait || (await reconcilerRunning(env.store, env.home))) return;
         const { reconcileWithDependents } = await import("../controller/reconcile.js");
         for (const [i, o] of objects.entries()) {
           if (results[i]?.action === "unchanged") continue;
-          if (o.kind === "GitRepository") continue;
           await reconcileWithDependents(env, {
             kind: o.kind,
             namespace: o.metadata.namespace,

@@ -46,5 +46,14 @@ export function registerCreateSource(create: Command, ctx: CliContext): void {
       .option("--timeout <duration>", "timeout for each Git network operation (default: 60s)"),
     ctx,
     buildGitRepository,
+    // A problem with a field is told as the flag that set it: `--url: must not carry credentials …`.
+    () => ({
+      "spec.url": "--url",
+      "spec.ref.branch": "--branch",
+      "spec.secretRef.name": "--secret-ref",
+      "spec.interval": "--interval",
+      "spec.timeout": "--timeout",
+      "metadata.name": "<name>",
+    }),
   );
 }

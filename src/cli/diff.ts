@@ -3,9 +3,10 @@
 import type { Command } from "commander";
 import { objectKey } from "../api/object-id.js";
 import type { AnyObject, ImageUpdateAutomation } from "../api/types.js";
+import { APPLY_ORDER as ORDER } from "../controller/apply-set.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
 import type { Store } from "../store/store.js";
-import { ORDER, readManifestObjects } from "./apply.js";
+import { readManifestObjects } from "./apply.js";
 import { fieldChanges, fieldLine } from "./diff-fields.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { registerApply } from "./apply.js";
+import { registerBootstrap } from "./bootstrap.js";
+import { registerCheck } from "./check.js";
 import { registerCreateImage } from "./create-image.js";
 import { registerCreateImageUpdate } from "./create-image-update.js";
 import { registerCreateNotification } from "./create-notification.js";
@@ -14,6 +16,7 @@ import { type CliContext, type CliIO, processIO } from "./io.js";
 import { registerLifecycle } from "./lifecycle.js";
 import { registerPolicyTest } from "./policy-test.js";
 import { rootCommand, runProgram } from "./program.js";
+import { registerRotate } from "./rotate.js";
 import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
 
@@ -40,9 +43,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerApply(program, ctx);
   registerDiff(program, ctx);
   registerLifecycle(program, ctx);
+  registerRotate(program, ctx);
   registerRun(program, ctx);
   registerServe(program, ctx);
   registerPolicyTest(program, ctx);
+  registerCheck(program, ctx);
+  registerBootstrap(program, ctx);
   return program;
 }
 

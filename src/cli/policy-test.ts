@@ -1,18 +1,23 @@
 import type { Command } from "commander";
+import type { SelectionOptions } from "../api/selection-annotations.js";
 import { DEFAULT_NAMESPACE, IMAGE_API_V1, type ImageRepository } from "../api/types.js";
+import { DEFAULT_POLICY_TIMEOUT_MS } from "../policy/deadline.js";
+import { describeCounts, describeSelection } from "../policy/explain-text.js";
 import type {
   ExclusionPredicate,
   PolicyChoice,
   Selection,
-  SelectionCounts,
   TagFilterSpec,
+  TagSelector,
 } from "../policy/index.js";
 import type { ScanOptions } from "../registry/index.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 import { readTags, type TagSource } from "./policy-test-tags.js";
+import { positiveDuration } from "./positive-duration.js";
+import { addSelectionOptions, type SelectionFlags, selectionOptionsOf } from "./selection-flags.js";
 
-interface PolicyTestFlags {
+interface PolicyTestFlags extends SelectionFlags {
   tagsFile?: string;
   image?: string;
   insecure?: boolean;
@@ -25,6 +30,16 @@ interface PolicyTestFlags {
   exclusionList?: string[];
   top: string;
   output: string;
+  policyTimeout: string;
+}
+
+/** How long the command may take (global `--timeout`) and the selection within it. */
+interface Limits {
+  /** `--timeout`, and the Date.now() by which the command gives up. */
+  timeoutMs: number;
+  until: number;
+  /** `--policy-timeout`, as the daemon applies it. */
+  selectionMs: number;
 }
 
 /** Spec field of the policy engine → the flag that set it, for exit-2 messages. */
@@ -36,6 +51,7 @@ const FLAG_OF_FIELD: [RegExp, string][] = [
   [/^spec\.policy\.alphabetical/, "--select-alpha"],
   [/^spec\.exclusionList/, "--exclusion-list"],
   [/^spec\.policy$/, "--select-*"],
+  [/^prereleaseOrder$/, "--prerelease-order"],
 ];
 
 /**
@@ -50,7 +66,7 @@ export function registerPolicyTest(
   const policy =
     program.commands.find((c) => c.name() === "policy") ??
     program.command("policy").description("work with image policies without a cluster");
-  return policy
+  const test = policy
     .command("test")
     .description("select the latest tag from a list of tags with a Flux ImagePolicy and explain why")
     .option("--tags-file <file>", "file with one tag per line ('-' reads stdin)")
@@ -72,9 +88,16 @@ export function registerPolicyTest(
     )
     .option("--top <n>", "how many ranked candidates to show", "10")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (flags: PolicyTestFlags, cmd: Command) => {
+    .option(
+      "--policy-timeout <duration>",
+      "time limit of the selection, as `serve --policy-timeout` applies it (within --timeout)",
+      `${DEFAULT_POLICY_TIMEOUT_MS / 1000}s`,
+    );
+  return addSelectionOptions(test, { secretRef: false }).action(
+    async (flags: PolicyTestFlags, cmd: Command) => {
       await runPolicyTest(flags, ctx, tagSource, cmd);
-    });
+    },
+  );
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -116,6 +139,7 @@ async function runPolicyTest(
   if (!/^[0-9]+$/.test(flags.top))
     throw new UsageError(`--top: '${flags.top}' is not a non-negative integer`);
   const top = Number(flags.top);
+  const limits = limitsOf(flags, cmd);
   if (flags.tagsFile === undefined && flags.image === undefined) {
     throw new UsageError("--tags-file (a file, or '-' for stdin) or --image is required");
   }
@@ -126,6 +150,10 @@ async function runPolicyTest(
     throw new UsageError("--secret-ref: only with --image");
   }
   const choice = parseChoice(flags);
+  const selectionOptions = selectionOptionsOf(flags);
+  const needsImage = flags.selectNewest || flags.minAge !== undefined || flags.verify !== undefined;
+  if (needsImage && flags.image === undefined)
+    throw new UsageError("--select-newest, --min-age and --verify read the images: they need --image");
   if (flags.filterExtract !== undefined && flags.filterRegex === undefined) {
     throw new UsageError("--filter-extract: needs --filter-regex to take capture groups from");
   }
@@ -138,13 +166,16 @@ async function runPolicyTest(
   // answers while the engine compiles. A bad flag found meanwhile cancels it.
   const cancelScan = new AbortController();
   let scan: Promise<string[]> | undefined;
+  let credentials: ScanOptions["credentials"];
   if (flags.image !== undefined) {
-    const credentials = flags.secretRef ? await secretCredentials(flags, ctx, cmd) : undefined;
-    scan = registryTags(flags.image, flags.insecure === true, ctx, credentials, cancelScan.signal);
+    credentials = flags.secretRef ? await secretCredentials(flags, ctx, cmd) : undefined;
+    const { timeoutMs } = limits;
+    scan = registryTags(flags.image, flags.insecure === true, ctx, credentials, cancelScan.signal, timeoutMs);
     scan.catch(() => {}); // awaited below; until then a failure must not count as unhandled
   }
   try {
-    await selectAndReport(flags, choice, filter, top, ctx, tagSource, scan);
+    const facts = needsImage ? { credentials } : undefined;
+    await selectAndReport(flags, choice, filter, top, limits, ctx, tagSource, scan, selectionOptions, facts);
   } catch (err) {
     // Only when the listing may still be running (aborting costs Node a lazy DOMException).
     cancelScan.abort();
@@ -157,9 +188,12 @@ async function selectAndReport(
   choice: PolicyChoice,
   filter: TagFilterSpec | undefined,
   top: number,
+  limits: Limits,
   ctx: CliContext,
   tagSource: TagSource,
   scan: Promise<string[]> | undefined,
+  selectionOptions: SelectionOptions,
+  facts?: { credentials: ScanOptions["credentials"] },
 ): Promise<void> {
   const output = flags.output;
   // Loaded lazily so that other commands do not pay for the regex/semver engines.
@@ -167,7 +201,7 @@ async function selectAndReport(
   let policy: ReturnType<typeof engine.buildPolicy>;
   let exclude: ExclusionPredicate;
   try {
-    policy = engine.buildPolicy(choice, filter);
+    policy = engine.buildPolicy(choice, filter, selectionOptions);
     exclude = compileExclusions(engine, flags.exclusionList);
   } catch (err) {
     if (err instanceof engine.PolicySpecError) throw new UsageError(`${flagOf(err.field)}: ${err.message}`);
@@ -175,14 +209,32 @@ async function selectAndReport(
   }
   let selection: Selection;
   try {
-    const selector = engine.createTagSelector(policy, { top, exclude });
-    const add = selector.add;
+    // The fact-based rules need every candidate ranked, not just the top.
+    const rank = facts ? Number.POSITIVE_INFINITY : top;
+    // The limit runs from the first tag on (reading a tags file included), as in the daemon.
+    const limited = (total: number | undefined): TagSelector => {
+      const startedAt = performance.now();
+      const limitMs = Math.max(0, Math.min(limits.selectionMs, limits.until - Date.now()));
+      return engine.withDeadline(engine.createTagSelector(policy, { top: rank, exclude }), {
+        limitMs,
+        startedAt,
+        total,
+        pattern: filter?.pattern || undefined,
+      });
+    };
+    let selector: TagSelector;
     if (scan !== undefined) {
-      for (const tag of await scan) add(tag);
-    } else await tagSource({ tagsFile: flags.tagsFile, stdin: ctx.io.stdin }, add);
+      const tags = await scan;
+      selector = limited(tags.length);
+      const add = selector.add;
+      for (const tag of tags) add(tag);
+    } else {
+      selector = limited(undefined);
+      await tagSource({ tagsFile: flags.tagsFile, stdin: ctx.io.stdin }, selector.add);
+    }
     selection = selector.finish();
   } catch (err) {
-    if (!(err instanceof engine.NoSelectableTagError)) throw err;
+    if (!(err instanceof engine.NoSelectableTagError || err instanceof engine.PolicyDeadlineError)) throw err;
     if (output === "json")
       ctx.io.out(
         `${JSON.stringify({ latest: null, candidates: [], counts: err.counts, error: err.message })}\n`,
@@ -190,11 +242,39 @@ async function selectAndReport(
     else if (err.counts) ctx.io.out(`no tag selected\n\n${describeCounts(err.counts)}`);
     throw new CommandFailedError(err.message);
   }
-  if (output === "json") {
+  if (facts && flags.image !== undefined) {
+    const { reportWithFacts } = await import("./policy-test-facts.js");
+    const scanOptions = {
+      insecure: flags.insecure === true,
+      env: ctx.io.env,
+      credentials: facts.credentials,
+    };
+    await reportWithFacts(
+      ctx,
+      flags.image,
+      scanOptions,
+      selection,
+      selectionOptions,
+      top,
+      output === "json" ? "json" : "text",
+      describeCounts,
+    );
+  } else if (output === "json") {
     ctx.io.out(
       `${JSON.stringify({ latest: selection.latest, candidates: selection.candidates, counts: selection.counts })}\n`,
     );
   } else ctx.io.out(describeSelection(selection, top));
+}
+
+/** `--timeout` (global, Flux's: the whole command) and `--policy-timeout`. */
+function limitsOf(flags: PolicyTestFlags, cmd: Command): Limits {
+  const { timeout } = cmd.optsWithGlobals() as { timeout: string };
+  const timeoutMs = positiveDuration("--timeout", timeout);
+  return {
+    timeoutMs,
+    until: Date.now() + timeoutMs,
+    selectionMs: positiveDuration("--policy-timeout", flags.policyTimeout),
+  };
 }
 
 /** `--image`: every tag from the registry; exclusion is the policy step's, so counts show it. */
@@ -204,16 +284,18 @@ async function registryTags(
   ctx: CliContext,
   credentials: ScanOptions["credentials"],
   signal: AbortSignal,
+  timeoutMs: number,
 ): Promise<string[]> {
   const registry = await import("../registry/index.js");
   try {
     const ref = registry.parseImageReference(image, { insecure });
-    const options = { insecure, env: ctx.io.env, credentials, signal };
+    const options = { insecure, env: ctx.io.env, credentials, signal, timeoutMs };
     return (await registry.listTags(ref, options)).tags;
   } catch (err) {
     if (err instanceof registry.InvalidImageReferenceError) throw new UsageError(`--image: ${err.message}`);
     // Unreachable registry, denied auth, timeouts: valid input but no result (exit 1).
-    if (err instanceof registry.RegistryError) throw new CommandFailedError(err.message);
+    if (err instanceof registry.RegistryError)
+      throw new CommandFailedError(err.kind === "timeout" ? `${err.message} (--timeout)` : err.message);
     throw err;
   }
 }
@@ -255,34 +337,4 @@ function flagOf(field: string): string {
   const m = /^spec\.exclusionList\[(\d+)\]$/.exec(field);
   if (m) return `--exclusion-list #${Number(m[1]) + 1}`;
   return FLAG_OF_FIELD.find(([re]) => re.test(field))?.[1] ?? field;
-}
-
-function describeCounts(c: SelectionCounts): string {
-  const r = c.rejected;
-  const lines = [
-    `tags read:       ${c.read}`,
-    `excluded:        ${c.excluded}`,
-    `matched filter:  ${c.matched}`,
-    `candidates:      ${c.candidates} distinct values`,
-  ];
-  const why = [
-    r.notSemver && `${r.notSemver} not semver`,
-    r.outOfRange && `${r.outOfRange} out of range`,
-    r.notNumeric && `${r.notNumeric} not numeric`,
-  ].filter(Boolean);
-  lines.push(`rejected:        ${why.length > 0 ? why.join(", ") : "0"}`);
-  lines.push(`selectable:      ${c.selectable}`);
-  return `${lines.join("\n")}\n`;
-}
-
-function describeSelection(s: Selection, top: number): string {
-  let out = `${s.latest}\n\n${describeCounts(s.counts)}`;
-  if (top > 0 && s.candidates.length > 0) {
-    const width = Math.max(...s.candidates.map((c) => c.tag.length));
-    out += `\ntop ${s.candidates.length} candidates (best first):\n`;
-    s.candidates.forEach((c, i) => {
-      out += `${String(i + 1).padStart(4)}  ${c.tag.padEnd(width)}  ${c.value}\n`;
-    });
-  }
-  return out;
 }

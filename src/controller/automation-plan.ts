@@ -6,21 +6,9 @@
 import { join } from "node:path";
 import { sameImageRef } from "../api/image-ref.js";
 import { gitTimeoutMs, matchesLabelSelector } from "../api/index.js";
-import type {
-  GitRepository,
-  ImagePolicy,
-  ImageRef,
-  ImageUpdateAutomation,
-  RollbackPin,
-} from "../api/types.js";
+import type { ImagePolicy, ImageRef, ImageUpdateAutomation, RollbackPin } from "../api/types.js";
 import { INCLUDE_ANNOTATION } from "../api/write-back-annotations.js";
-import {
-  type ApplyChanges,
-  type AutomationGitOptions,
-  type GitAuth,
-  GitError,
-  type GitSigning,
-} from "../git/index.js";
+import { type ApplyChanges, type AutomationGitOptions, GitError, type GitSigning } from "../git/index.js";
 import {
   commitTemplateData,
   IncludeGlobError,
@@ -32,6 +20,7 @@ import {
   updateWithSetters,
 } from "../update/index.js";
 import type { ControllerDeps } from "./controller-deps.js";
+import { gitAuthFor } from "./git-auth.js";
 import { ProxySecretError, proxyFromSecretRef } from "./proxy-secret.js";
 import { RetryError, StallError } from "./reconcile-context.js";
 import { findPins, holdOf, unpinRequested, writtenValues } from "./rollback.js";
@@ -57,24 +46,9 @@ export interface Plan {
   checkoutBranch: string;
 }
 
-async function gitAuthFor(deps: ControllerDeps, repo: GitRepository): Promise<GitAuth | undefined> {
-  const ref = repo.spec.secretRef?.name;
-  if (!ref) return undefined;
-  const ns = repo.metadata.namespace;
-  const secret = await deps.store.getSecret(ns, ref);
-  if (!secret)
-    throw new RetryError(
-      "GitOperationFailed",
-      `secret '${ns}/${ref}' not found (GitRepository spec.secretRef)`,
-    );
-  const d = secret.data;
-  return {
-    username: d.username,
-    password: d.password,
-    bearerToken: d.bearerToken,
-    sshPrivateKey: d.identity,
-    knownHosts: d.known_hosts,
-  };
+/** Where a GitRepository's cached clone lives: one per source, shared by its automations and its sync. */
+export function gitCacheDir(home: string, namespace: string, name: string): string {
+  return join(home, "git", namespace, name);
 }
 
 async function signingFor(
@@ -135,7 +109,7 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     observed[p.metadata.name] = r;
   }
   const git: AutomationGitOptions = {
-    cacheDir: join(deps.home, "git", ns, spec.sourceRef.name),
+    cacheDir: cacheDirOf(deps, auto),
     url: repo.spec.url,
     auth: await gitAuthFor(deps, repo),
     proxy: await proxyFromSecretRef(deps.store, repo),
@@ -146,6 +120,14 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     pushOptions: spec.git.push?.options,
     author: spec.git.commit.author,
     signing: await signingFor(deps, auto),
+    ...(deps.fence && {
+      beforePush: () =>
+        deps.fence!({
+          kind: "ImageUpdateAutomation",
+          namespace: auto.metadata.namespace,
+          name: auto.metadata.name,
+        }),
+    }),
   };
   return {
     git,
@@ -164,6 +146,12 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     pushBranch,
     checkoutBranch,
   };
+}
+
+/** Where the cached clone of the automation's GitRepository lives. */
+export function cacheDirOf(deps: Pick<ControllerDeps, "home">, auto: ImageUpdateAutomation): string {
+  const ref = auto.spec.sourceRef;
+  return gitCacheDir(deps.home, ref.namespace ?? auto.metadata.namespace, ref.name);
 }
 
 /** What the last attempt of the setters pass changed and the commit message it rendered for it. */

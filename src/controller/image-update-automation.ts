@@ -1,9 +1,17 @@
 import { parseDuration } from "../api/duration.js";
 import type { ImageUpdateAutomation, RollbackPin } from "../api/types.js";
 import { UNPIN_ANNOTATION } from "../api/write-back-annotations.js";
-import { lsRemoteHead, previewAutomation, runAutomation } from "../git/index.js";
+import { commitPatch, lsRemoteHead, previewAutomation, runAutomation } from "../git/index.js";
 import { pushSummary } from "../update/index.js";
-import { type Applied, applier, classify, type Plan, plan, sameObserved } from "./automation-plan.js";
+import {
+  type Applied,
+  applier,
+  cacheDirOf,
+  classify,
+  type Plan,
+  plan,
+  sameObserved,
+} from "./automation-plan.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { pullRequestConfig } from "./pull-request-config.js";
@@ -131,4 +139,13 @@ export async function previewAutomationRun(
   } catch (err) {
     throw classify(err);
   }
+}
+
+/** The patch of the automation's last pushed commit, from its cached clone; undefined if not there. */
+export async function lastPushPatch(
+  deps: ControllerDeps,
+  auto: ImageUpdateAutomation,
+): Promise<string | undefined> {
+  const sha = auto.status?.lastPushCommit;
+  return sha ? commitPatch(cacheDirOf(deps, auto), sha) : undefined;
 }

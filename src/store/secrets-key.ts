@@ -99,7 +99,7 @@ function readKeyFile(path: string, what: string): SecretsKey {
  * directory are synced before any secret is sealed with the key: a crash must not keep
  * ciphertext whose key was lost.
  */
-function createKeyFile(path: string): void {
+export function createKeyFile(path: string): void {
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
@@ -122,7 +122,7 @@ function createKeyFile(path: string): void {
   syncDirectory(dirname(path));
 }
 
-function syncDirectory(dir: string): void {
+export function syncDirectory(dir: string): void {
   try {
     const fd = openSync(dir, "r");
     try {

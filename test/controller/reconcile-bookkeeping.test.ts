@@ -232,13 +232,13 @@ describe("every stall and failure records lastHandledReconcileAt and an event", 
     expect(event).toMatchObject({ type: "Warning", reason: "InvalidSigningKey" });
   });
 
-  it("a GitRepository, a source definition only, records the request it handled", async () => {
+  it("a GitRepository, whose remote is listed, records the request it handled", async () => {
     const { outcome, stored, event, requestedAt } = await requestAndReconcile(source("defined"));
     expect(outcome).toMatchObject({ ready: true, handledRequest: requestedAt });
     expect(stored?.status?.lastHandledReconcileAt).toBe(requestedAt);
     expect(findCondition(stored?.status, "Ready")).toMatchObject({
       status: "True",
-      message: "source defined",
+      message: expect.stringMatching(/^remote reachable: revision 'main@sha1:[0-9a-f]{40}'$/),
     });
     expect(event).toBeUndefined();
   });

@@ -127,3 +127,65 @@ describe("the loopback forge checks requests against the description", () => {
     }
   });
 });
+
+describe("one request per policy, and a clear stall without a token", () => {
+  const TOKEN = "per-policy-token";
+  const ENV = "IMAGECTL_TEST_PER_POLICY_TOKEN";
+  let lab: FleetLab;
+  let forge: ForgePrServer;
+  beforeAll(async () => {
+    process.env[ENV] = TOKEN;
+    lab = await startFleetLab(["1.0.0", "1.3.0"]);
+    forge = await startForgePrServer("gitea", { token: TOKEN, repository: "org/fleet" });
+  });
+  afterAll(async () => {
+    delete process.env[ENV];
+    await forge?.stop();
+    await lab?.stop();
+  });
+
+  it("names the branch and title after the policy", async () => {
+    const annotation = JSON.stringify({
+      provider: "gitea",
+      per: "policy",
+      apiURL: forge.apiUrl,
+      repository: "org/fleet",
+      tokenEnv: ENV,
+      title: "{{ .Policy }} to {{ (index .Changed.Changes 0).NewValue }}",
+    });
+    const text = `${sourceAndPolicy(lab.url, lab.image)}---\n${automation({ annotations: { "imagectl.io/pull-request": annotation } })}`;
+    expect((await lab.cli("apply", "-f", lab.file("all.yaml", text))).code).toBe(0);
+    expect(forge.pulls.map((p) => [p.branch, p.title])).toEqual([
+      ["imagectl/app/app", expect.stringMatching(/^app to /)],
+    ]);
+    expect(await showFile(lab.bare, "imagectl/app/app", "apps/.env")).toBe(
+      fleetFiles(lab.image, "1.3.0")["apps/.env"],
+    );
+    expect(forge.violations).toEqual([]);
+  });
+
+  it("stalls naming the variable when no token is there, and pushes nothing", async () => {
+    const annotation = JSON.stringify({
+      provider: "github",
+      apiURL: forge.apiUrl,
+      repository: "org/fleet",
+      tokenEnv: "IMAGECTL_TEST_UNSET_TOKEN",
+    });
+    const text = automation({ annotations: { "imagectl.io/pull-request": annotation } }).replace(
+      "name: app",
+      "name: other",
+    );
+    const r = await lab.cli("apply", "-f", lab.file("other.yaml", text));
+    expect(r.code).toBe(0);
+    const s = JSON.parse((await lab.cli("get", "image", "update", "other", "-o", "json")).stdout).status;
+    expect(s.conditions).toContainEqual(
+      expect.objectContaining({
+        type: "Stalled",
+        status: "True",
+        reason: "PullRequestTokenMissing",
+        message: expect.stringContaining("$IMAGECTL_TEST_UNSET_TOKEN"),
+      }),
+    );
+    expect(await headOf(lab.bare, "imagectl/other")).toBeNull();
+  });
+});

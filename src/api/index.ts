@@ -9,6 +9,7 @@ export { type ParsedDocument, type ParseOptions, parseManifestBytes, parseManife
 export * from "./names.js";
 export * from "./notification-types.js";
 export * from "./object-id.js";
+export * from "./selection-annotations.js";
 export {
   LabelSelectorError,
   matchesLabelSelector,

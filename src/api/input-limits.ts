@@ -274,7 +274,7 @@ export function checkObjectLimits(obj: Record<string, unknown>): ObjectProblem[]
       {
         path: [],
         field: "",
-        message: tooLarge("object", size, INPUT_LIMITS.objectBytes) + " (Kubernetes' limit)",
+        message: `${tooLarge("object", size, INPUT_LIMITS.objectBytes)} (Kubernetes' limit)`,
       },
     ];
   }

@@ -10,6 +10,7 @@ import { checkNamespace } from "./names.js";
 import { checkNotificationRules } from "./notification-rules.js";
 import { checkExclusionList, checkPolicyChoice } from "./policy-checks.js";
 import { checkInterval, checkRefName, checkTimeout, type Problems } from "./rule-problems.js";
+import { readSelectionOptions, SELECTION_ANNOTATIONS } from "./selection-annotations.js";
 import { validateLabelSelector } from "./selector.js";
 import { checkGitRef, checkGitRefName, checkGitRepository } from "./source-rules.js";
 import {
@@ -119,6 +120,13 @@ function checkImagePolicy(obj: ImagePolicy, p: Problems): void {
     }
   }
   for (const pp of checkPolicyChoice(spec.policy, spec.filterTags)) p.addField(pp.field, pp.message);
+  const selection = readSelectionOptions(obj.metadata.annotations);
+  for (const pp of selection.problems) p.addField(pp.field, pp.message);
+  if (selection.options.prereleaseOrder === "natural" && !spec.policy.semver)
+    p.addField(
+      `metadata.annotations[${SELECTION_ANNOTATIONS.prereleaseOrder}]`,
+      "natural pre-release order needs a semver policy (spec.policy.semver)",
+    );
   const always = spec.digestReflectionPolicy === "Always";
   if (spec.interval !== undefined && !always) {
     p.add(

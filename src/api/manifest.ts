@@ -33,6 +33,8 @@ export interface ParseOptions {
   defaultNamespace?: string;
   /** Run every validation rule, not only the structural ones (default true). */
   validate?: boolean;
+  /** Documents this returns false for are skipped unread (a Git source's Deployments, say). */
+  select?: (value: unknown) => boolean;
 }
 
 /**
@@ -99,6 +101,7 @@ export function parseManifests(text: string, source?: string, options: ParseOpti
       return;
     }
     if (value === null || value === undefined) return;
+    if (options.select && !options.select(value)) return;
     const problems = findProblems(value, options.validate !== false);
     if (problems.length > 0) {
       const object = describeObject(value);

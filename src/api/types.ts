@@ -258,12 +258,31 @@ export interface ImageUpdateAutomationSpec {
   suspend?: boolean;
 }
 
+/** imagectl: a marker left as a person set it, because they rolled back what the automation wrote. */
+export interface RollbackPin {
+  /** Path relative to `update.path`, as in commit templates. */
+  file: string;
+  /** The marker's setter, e.g. `flux-system:app` or `flux-system:app:tag`. */
+  setter: string;
+  /** The value on the branch, kept. */
+  kept: string;
+  /** The value the automation wrote and will not write again until the policy moves past it. */
+  reverted: string;
+  /** When the rollback was first seen, and the checkout head it was seen at. */
+  since: string;
+  seenAt: string;
+}
+
 export interface ImageUpdateAutomationStatus extends CommonStatus {
   lastAutomationRunTime?: string;
   lastPushCommit?: string;
   lastPushTime?: string;
   observedPolicies?: Record<string, ImageRef>;
   observedSourceRevision?: string;
+  /** imagectl: markers pinned after a rollback (docs/write-back.md). */
+  rollbackPins?: RollbackPin[];
+  /** imagectl: the `imagectl.io/unpin-requested-at` value last acted on. */
+  lastHandledUnpinAt?: string;
 }
 
 // ---------------------------------------------------------------- objects

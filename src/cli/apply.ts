@@ -2,16 +2,12 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { INPUT_LIMITS, tooLarge } from "../api/input-limits.js";
-import type { AnyObject, Kind } from "../api/types.js";
-import { runningDaemon } from "../controller/daemon-info.js";
+import type { AnyObject } from "../api/types.js";
+import type { ManifestSource } from "../controller/apply-set.js";
+import { reconcilerRunning } from "../controller/lease-replicas.js";
 import { UsageError } from "./errors.js";
 import { collect, globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
-
-interface Source {
-  name: string;
-  bytes: Uint8Array;
-}
 
 /** The size limit, checked from the file's size before a byte is read. */
 function checkFileSize(name: string, size: number): void {
@@ -19,7 +15,7 @@ function checkFileSize(name: string, size: number): void {
     throw new UsageError(`nothing applied:\n${name}: ${tooLarge("file", size)}`);
 }
 
-function readFile(name: string): Source {
+function readFile(name: string): ManifestSource {
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(name);
@@ -31,7 +27,7 @@ function readFile(name: string): Source {
 }
 
 /** stdin, read no further than one byte past the limit. */
-async function readStdinBounded(ctx: CliContext): Promise<Source> {
+async function readStdinBounded(ctx: CliContext): Promise<ManifestSource> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of ctx.io.stdin) {
@@ -43,9 +39,9 @@ async function readStdinBounded(ctx: CliContext): Promise<Source> {
   return { name: "<stdin>", bytes: Buffer.concat(chunks) };
 }
 
-function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
+function readSources(ctx: CliContext, paths: string[]): Promise<ManifestSource[]> {
   return Promise.all(
-    paths.map(async (p): Promise<Source[]> => {
+    paths.map(async (p): Promise<ManifestSource[]> => {
       if (p === "-") return [await readStdinBounded(ctx)];
       let st: ReturnType<typeof statSync>;
       try {
@@ -65,33 +61,21 @@ function readSources(ctx: CliContext, paths: string[]): Promise<Source[]> {
 }
 
 /**
- * A commit message template that does not parse, or uses a field Flux removed, is refused here as
- * `create image update --commit-template` refuses it (the template engine is src/update's, which
- * src/api cannot import); loaded only when a manifest has a template.
+ * Every document of every file, parsed and validated (apply-set.ts); one problem anywhere is a
+ * UsageError listing all of them. Used by `diff`; `apply` reads the set itself to apply it.
  */
-async function templateProblem(obj: AnyObject): Promise<string | undefined> {
-  if (obj.kind !== "ImageUpdateAutomation") return undefined;
-  const template = obj.spec.git?.commit.messageTemplate;
-  if (!template) return undefined;
-  const { validateCommitTemplate } = await import("../update/index.js");
-  try {
-    validateCommitTemplate(template);
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
+export async function readManifestObjects(
+  ctx: CliContext,
+  filenames: string[],
+  namespace: string,
+  refusal = "nothing applied",
+): Promise<AnyObject[]> {
+  const { readManifestSet } = await import("../controller/apply-set.js");
+  const set = await readManifestSet(await readSources(ctx, filenames), { defaultNamespace: namespace });
+  if (set.problems.length) throw new UsageError(`${refusal}:\n${set.problems.join("\n")}`);
+  if (set.objects.length === 0) throw new UsageError("no objects found in the given files");
+  return set.objects;
 }
-
-// Dependencies first: an Alert's reconcile reads its Provider; a Receiver wakes the other kinds.
-const ORDER: Kind[] = [
-  "GitRepository",
-  "ImageRepository",
-  "ImagePolicy",
-  "ImageUpdateAutomation",
-  "Provider",
-  "Alert",
-  "Receiver",
-];
 
 /**
  * `imagectl apply -f`: all documents of all files are parsed and validated first; one invalid
@@ -107,41 +91,19 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .action(async (f: { filename?: string[]; wait: boolean }, cmd: Command) => {
       const g = globalsOf(cmd, ctx);
       if (!f.filename?.length) throw new UsageError("-f/--filename: required");
-      const { objectKey, parseManifestBytes, validateObject, withDefaults } = await import("../api/index.js");
-      const sources = await readSources(ctx, f.filename);
-      const objects: AnyObject[] = [];
-      const problems: string[] = [];
-      for (const src of sources) {
-        let docs: ReturnType<typeof parseManifestBytes>;
-        try {
-          docs = parseManifestBytes(src.bytes, src.name, { defaultNamespace: g.namespace });
-        } catch (err) {
-          problems.push(err instanceof Error ? err.message : String(err));
-          continue;
-        }
-        for (const d of docs) {
-          const obj = d.object;
-          const where = `${src.name}: document ${d.index + 1}`;
-          for (const i of validateObject(withDefaults(obj)))
-            problems.push(`${where} (${i.object}): ${i.field}: ${i.message}`);
-          const template = await templateProblem(obj);
-          if (template)
-            problems.push(`${where} (${objectKey(obj)}): spec.git.commit.messageTemplate: ${template}`);
-          objects.push(obj);
-        }
-      }
-      if (objects.length > INPUT_LIMITS.documents)
-        problems.push(`${objects.length} objects in one apply; the limit is ${INPUT_LIMITS.documents}`);
-      if (problems.length) throw new UsageError(`nothing applied:\n${problems.join("\n")}`);
-      if (objects.length === 0) throw new UsageError("no objects found in the given files");
-      objects.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+      const { applySet, readManifestSet } = await import("../controller/apply-set.js");
+      const set = await readManifestSet(await readSources(ctx, f.filename), {
+        defaultNamespace: g.namespace,
+      });
+      if (set.problems.length) throw new UsageError(`nothing applied:\n${set.problems.join("\n")}`);
+      if (set.objects.length === 0) throw new UsageError("no objects found in the given files");
       await withEnv(g, async (env) => {
-        const results = await env.store.apply(objects);
+        const { objects, results } = await applySet(env.store, set.objects);
         results.forEach((r, i) => {
           const o = objects[i]!;
           ctx.io.out(`${o.kind}/${o.metadata.namespace}/${o.metadata.name} ${r.action}\n`);
         });
-        if (!f.wait || runningDaemon(env.home)) return;
+        if (!f.wait || (await reconcilerRunning(env.store, env.home))) return;
         const { reconcileWithDependents } = await import("../controller/reconcile.js");
         for (const [i, o] of objects.entries()) {
           if (results[i]?.action === "unchanged") continue;

@@ -1,9 +1,10 @@
 // `imagectl create image update`: an ImageUpdateAutomation from flags, as `flux create image update`.
 import type { Command } from "commander";
 import { IMAGE_API_V1, type ImageUpdateAutomation } from "../api/types.js";
-import { type CreateFlags, createAction, metadataOf } from "./apply-object.js";
+import { INCLUDE_ANNOTATION } from "../api/write-back-annotations.js";
+import { type CreateFlags, checkObject, createOrExport, metadataOf } from "./apply-object.js";
 import { UsageError } from "./errors.js";
-import { collect, durationFlag } from "./globals.js";
+import { collect, durationFlag, globalsOf, openEnv, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
 
 interface UpdateFlags extends CreateFlags {
@@ -19,7 +20,9 @@ interface UpdateFlags extends CreateFlags {
   commitTemplate?: string;
   signingKeySecret?: string;
   signingKeyType?: string;
+  include?: string[];
   interval: string;
+  dryRun?: boolean;
 }
 
 export function buildImageUpdate(name: string, namespace: string, f: UpdateFlags): ImageUpdateAutomation {
@@ -68,35 +71,55 @@ export function buildImageUpdate(name: string, namespace: string, f: UpdateFlags
     }
   }
   if (f.gitRepoPath) obj.spec.update = { path: f.gitRepoPath, strategy: "Setters" };
+  if (f.include?.length) obj.metadata.annotations = { [INCLUDE_ANNOTATION]: f.include.join("\n") };
   return obj;
 }
 
 export function registerCreateImageUpdate(image: Command, ctx: CliContext): void {
-  createAction(
-    image
-      .command("update")
-      .description("create or update an ImageUpdateAutomation: write selected images back to Git")
-      .argument("<name>")
-      .option("--git-repo-ref <name>", "the GitRepository to update")
-      .option("--git-repo-namespace <ns>", "the GitRepository's namespace (default: the automation's)")
-      .option("--git-repo-path <path>", "only update YAML files under this path of the repository")
-      .option("--checkout-branch <branch>", "the branch to check out")
-      .option("--push-branch <branch>", "the branch to push to (default: the checkout branch)")
-      .option("--push-refspec <refspec>", "an extra refspec to push, e.g. refs/heads/auto:refs/for/main")
-      .option("--push-option <key=value>", "git push option (repeatable)", collect)
-      .option("--author-name <name>", "commit author name")
-      .option("--author-email <email>", "commit author email")
-      .option("--commit-template <template>", "Go text/template for the commit message")
-      .option("--signing-key-secret <name>", "secret with the commit signing key (git.asc or identity)")
-      .option("--signing-key-type <type>", "gpg or ssh (default: gpg)")
-      .option("--interval <duration>", "time between runs", "1m0s"),
-    ctx,
-    async (name, namespace, f: UpdateFlags) => {
-      const obj = buildImageUpdate(name, namespace, f);
-      if (f.commitTemplate !== undefined) await checkCommitTemplate(f.commitTemplate);
-      return obj;
-    },
-  );
+  const cmd = image
+    .command("update")
+    .description("create or update an ImageUpdateAutomation: write selected images back to Git")
+    .argument("<name>")
+    .option("--git-repo-ref <name>", "the GitRepository to update")
+    .option("--git-repo-namespace <ns>", "the GitRepository's namespace (default: the automation's)")
+    .option("--git-repo-path <path>", "only update files under this path of the repository")
+    .option("--checkout-branch <branch>", "the branch to check out")
+    .option("--push-branch <branch>", "the branch to push to (default: the checkout branch)")
+    .option("--push-refspec <refspec>", "an extra refspec to push, e.g. refs/heads/auto:refs/for/main")
+    .option("--push-option <key=value>", "git push option (repeatable)", collect)
+    .option("--author-name <name>", "commit author name")
+    .option("--author-email <email>", "commit author email")
+    .option("--commit-template <template>", "Go text/template for the commit message")
+    .option("--signing-key-secret <name>", "secret with the commit signing key (git.asc or identity)")
+    .option("--signing-key-type <type>", "gpg or ssh (default: gpg)")
+    .option(
+      "--include <glob>",
+      "also read markers in files matching this glob, e.g. 'deploy/*.txt' (repeatable)",
+      collect,
+    )
+    .option("--interval <duration>", "time between runs", "1m0s")
+    .option("--dry-run", "print the diff and commit message of a first run; save and push nothing");
+  const build = async (name: string, namespace: string, f: UpdateFlags) => {
+    const obj = buildImageUpdate(name, namespace, f);
+    if (f.commitTemplate !== undefined) await checkCommitTemplate(f.commitTemplate);
+    return obj;
+  };
+  // Not createAction: --dry-run must stop before the object is stored, which that helper always does.
+  cmd
+    .option("--label <key=value>", "label to set on the object (repeatable)", collect)
+    .option("--export", "print the object as YAML instead of creating it")
+    .action(async (name: string, f: UpdateFlags, c: Command) => {
+      const g = globalsOf(c, ctx);
+      const obj = await build(name, g.namespace, f);
+      if (f.include?.length) await checkIncludeGlobs(f.include);
+      if (f.dryRun) {
+        await checkObject(obj);
+        const { printAutomationPreview } = await import("./diff-automation.js");
+        await withEnv(g, (env) => printAutomationPreview(ctx, env, obj));
+        return;
+      }
+      await createOrExport(ctx, obj, { export: f.export, timeoutMs: g.timeoutMs, env: () => openEnv(g) });
+    });
 }
 
 /** A template Flux would fail to parse is a usage error now, not a failed automation run later. */
@@ -106,5 +129,15 @@ async function checkCommitTemplate(template: string): Promise<void> {
     validateCommitTemplate(template);
   } catch (err) {
     throw new UsageError(`--commit-template: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** A glob the automation could not compile is a usage error now, not a stalled automation later. */
+async function checkIncludeGlobs(globs: string[]): Promise<void> {
+  const { compileIncludeGlobs } = await import("../update/index.js");
+  try {
+    compileIncludeGlobs(globs);
+  } catch (err) {
+    throw new UsageError(`--include: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -10,6 +10,12 @@ import { type CreateFlags, createAction, metadataOf } from "./apply-object.js";
 import { UsageError } from "./errors.js";
 import { collect, durationFlag } from "./globals.js";
 import type { CliContext } from "./io.js";
+import {
+  addSelectionOptions,
+  SELECTION_FLAG_OF,
+  type SelectionFlags,
+  selectionAnnotations,
+} from "./selection-flags.js";
 
 function orderFlag(flag: string, value: string): Order {
   if (value !== "asc" && value !== "desc")
@@ -28,7 +34,7 @@ interface RepoFlags extends CreateFlags {
   provider?: string;
 }
 
-interface PolicyFlags extends CreateFlags {
+interface PolicyFlags extends CreateFlags, SelectionFlags {
   imageRef?: string;
   imageRefNamespace?: string;
   selectSemver?: string;
@@ -76,10 +82,14 @@ export function buildImagePolicy(name: string, namespace: string, f: PolicyFlags
   if (chosen.length > 1) throw new UsageError(`only one of ${chosen.join(", ")} may be given`);
   if (chosen.length === 0)
     throw new UsageError("a policy must be given: --select-semver, --select-alpha or --select-numeric");
+  const annotations = selectionAnnotations(f); // imagectl's extensions, ignored by Flux
   const obj: ImagePolicy = {
     apiVersion: IMAGE_API_V1,
     kind: "ImagePolicy",
-    metadata: metadataOf(name, namespace, f),
+    metadata: {
+      ...metadataOf(name, namespace, f),
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+    },
     spec: {
       imageRepositoryRef: {
         name: f.imageRef,
@@ -137,21 +147,25 @@ export function registerCreateImage(create: Command, ctx: CliContext): Command {
   );
 
   createAction(
-    image
-      .command("policy")
-      .description("create or update an ImagePolicy: how the latest tag of a repository is selected")
-      .argument("<name>")
-      .option("--image-ref <name>", "the ImageRepository to select from")
-      .option("--image-ref-namespace <ns>", "the ImageRepository's namespace (default: the policy's)")
-      .option("--select-semver <range>", "select the highest version in this semver range")
-      .option("--select-alpha <order>", "select by alphabetical order: asc (greatest) or desc (smallest)")
-      .option("--select-numeric <order>", "select by numerical order: asc (largest) or desc (smallest)")
-      .option("--filter-regex <regex>", "RE2 pattern tags must match; named groups can be extracted")
-      .option("--filter-extract <template>", "the value to order by, e.g. $ts (needs --filter-regex)")
-      .option("--reflect-digest <policy>", "Never, IfNotPresent or Always: record the tag's digest")
-      .option("--interval <duration>", "digest refresh interval (only with --reflect-digest=Always)"),
+    addSelectionOptions(
+      image
+        .command("policy")
+        .description("create or update an ImagePolicy: how the latest tag of a repository is selected")
+        .argument("<name>")
+        .option("--image-ref <name>", "the ImageRepository to select from")
+        .option("--image-ref-namespace <ns>", "the ImageRepository's namespace (default: the policy's)")
+        .option("--select-semver <range>", "select the highest version in this semver range")
+        .option("--select-alpha <order>", "select by alphabetical order: asc (greatest) or desc (smallest)")
+        .option("--select-numeric <order>", "select by numerical order: asc (largest) or desc (smallest)")
+        .option("--filter-regex <regex>", "RE2 pattern tags must match; named groups can be extracted")
+        .option("--filter-extract <template>", "the value to order by, e.g. $ts (needs --filter-regex)")
+        .option("--reflect-digest <policy>", "Never, IfNotPresent or Always: record the tag's digest")
+        .option("--interval <duration>", "digest refresh interval (only with --reflect-digest=Always)"),
+      { secretRef: true },
+    ),
     ctx,
     buildImagePolicy,
+    () => SELECTION_FLAG_OF,
   );
   return image;
 }

@@ -143,7 +143,7 @@ export function registerCreateSecret(create: Command, ctx: CliContext): Command 
   return secret;
 }
 
-interface GitSecretFlags {
+export interface GitSecretFlags {
   url?: string;
   username?: string;
   password?: string;
@@ -155,7 +155,7 @@ interface GitSecretFlags {
 }
 
 /** Git secrets use Flux's keys: username/password, bearerToken, identity + known_hosts. */
-async function gitSecretData(ctx: CliContext, f: GitSecretFlags): Promise<Record<string, string>> {
+export async function gitSecretData(ctx: CliContext, f: GitSecretFlags): Promise<Record<string, string>> {
   if (!f.url) throw new UsageError("--url: required");
   const ssh = /^ssh:\/\//.test(f.url) || /^[^/@:]+@[^/:]+:/.test(f.url);
   if (ssh) {

@@ -4,6 +4,8 @@ import type { AnyObject, Kind } from "../api/types.js";
 import { redactAddress } from "../api/webhook-address.js";
 import { findCondition } from "../controller/conditions.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
+import { leaseStoreOf } from "../controller/lease-replicas.js";
+import { ownerOf, ownerText } from "../controller/source-sync-labels.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -70,17 +72,11 @@ export const VIEWS: Record<"repository" | "policy" | "update" | "source", KindVi
   source: {
     kind: "GitRepository",
     prefix: "gitrepository",
-    header: ["NAME", "URL", "BRANCH", "REVISION", "SUSPENDED", "READY", "MESSAGE"],
+    // Flux's columns; REVISION is the revision a bootstrapped source last applied.
+    header: ["NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE"],
     row: (o) =>
       o.kind === "GitRepository"
-        ? [
-            o.metadata.name,
-            gitUrlWithoutCredentials(o.spec.url),
-            o.spec.ref?.branch ?? "",
-            o.status?.artifact?.revision ?? "",
-            suspended(o),
-            ...readyCols(o),
-          ]
+        ? [o.metadata.name, o.status?.artifact?.revision ?? "", suspended(o), ...readyCols(o)]
         : [],
   },
 };
@@ -140,11 +136,38 @@ async function listOrGet(
   return env.store.list(view.kind, ns ? { namespace: ns } : undefined);
 }
 
-function table(view: KindView, objs: AnyObject[], f: GetFlags, prefix = false): string {
-  const header = f.allNamespaces ? ["NAMESPACE", ...view.header] : view.header;
+/** On a shared store (PostgreSQL), who last reconciled each object of `kind`: `ns/name` → replica. */
+async function replicasOf(env: ControllerDeps, kind: Kind): Promise<Map<string, string> | undefined> {
+  return leaseStoreOf(env.store)?.reconciledBy(kind);
+}
+
+/**
+ * The view's table; when a Git source sync owns any of the objects, a SOURCE column names the
+ * owning GitRepository and the revision at which each object last changed; on a shared store, a
+ * REPLICA column names who last reconciled each.
+ */
+function table(
+  view: KindView,
+  objs: AnyObject[],
+  f: GetFlags,
+  prefix = false,
+  replicas?: Map<string, string>,
+): string {
+  const owned = objs.some((o) => ownerOf(o));
+  const header = [
+    ...(f.allNamespaces ? ["NAMESPACE"] : []),
+    ...view.header,
+    ...(owned ? ["SOURCE"] : []),
+    ...(replicas ? ["REPLICA"] : []),
+  ];
   const rows = objs.map((o) => {
     const r = view.row(o);
     if (prefix) r[0] = `${view.prefix}/${r[0]}`;
+    if (owned) {
+      const owner = ownerOf(o);
+      r.push(owner ? ownerText(owner) : "");
+    }
+    if (replicas) r.push(replicas.get(`${o.metadata.namespace}/${o.metadata.name}`) ?? "");
     return f.allNamespaces ? [o.metadata.namespace, ...r] : r;
   });
   return renderTable(header, rows, { noHeader: f.header === false });
@@ -172,7 +195,7 @@ export function addGetCommand(cmd: Command, ctx: CliContext, view: KindView): Co
           );
           return;
         }
-        ctx.io.out(table(view, objs, f));
+        ctx.io.out(table(view, objs, f, false, await replicasOf(env, view.kind)));
       });
     },
   );
@@ -203,7 +226,7 @@ export function registerGet(program: Command, ctx: CliContext): Command {
             all.push(...objs);
             continue;
           }
-          if (objs.length) ctx.io.out(`${table(view, objs, f, true)}\n`);
+          if (objs.length) ctx.io.out(`${table(view, objs, f, true, await replicasOf(env, view.kind))}\n`);
         }
         if (output !== "table") await printObjects(ctx, all, output, false);
       });

@@ -12,12 +12,18 @@ export interface GlobalOptions {
   home: string;
   timeoutMs: number;
   allNamespaces: boolean;
+  /** `--store postgres://…`; unset: $IMAGECTL_STORE, else the home's SQLite file. */
+  store?: string;
 }
 
 export function addGlobalOptions(program: Command): void {
   program
     .option("-n, --namespace <ns>", "the namespace scope for this operation", DEFAULT_NAMESPACE)
     .option("--home <dir>", "state directory (default: $IMAGECTL_HOME or ~/.imagectl)")
+    .option(
+      "--store <url>",
+      "a shared PostgreSQL store, postgres://USER@HOST:PORT/DB (default: $IMAGECTL_STORE, else the home's SQLite file)",
+    )
     .option("--timeout <duration>", "timeout for this operation", "5m0s");
 }
 
@@ -27,6 +33,7 @@ export function globalsOf(cmd: Command, ctx: CliContext): GlobalOptions {
     home?: string;
     timeout: string;
     allNamespaces?: boolean;
+    store?: string;
   };
   let timeoutMs: number;
   try {
@@ -39,14 +46,20 @@ export function globalsOf(cmd: Command, ctx: CliContext): GlobalOptions {
     home: resolveHome(o.home, ctx.io.env),
     timeoutMs,
     allNamespaces: Boolean(o.allNamespaces),
+    ...(o.store !== undefined ? { store: o.store } : {}),
   };
 }
 
 /** Opens the store for one command; the caller must close it. */
 export async function openEnv(g: GlobalOptions): Promise<ControllerDeps> {
   // Loaded on demand: the native SQLite binding is not needed by --help or `policy test`.
-  const { openStore } = await import("../store/index.js");
-  const store = await openStore({ home: g.home });
+  const { openStore, StoreUrlError } = await import("../store/index.js");
+  const store = await openStore({ home: g.home, ...(g.store !== undefined ? { store: g.store } : {}) }).catch(
+    (err: unknown) => {
+      // A flag's value the user typed: a usage error, without a stack trace.
+      throw err instanceof StoreUrlError ? new UsageError(err.message) : err;
+    },
+  );
   return { store, home: g.home, now: () => new Date() };
 }
 

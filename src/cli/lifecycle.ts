@@ -2,6 +2,7 @@ import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import type { ObjectId } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
+import { UNPIN_ANNOTATION } from "../api/write-back-annotations.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
@@ -44,18 +45,13 @@ export function registerReconcile(program: Command, ctx: CliContext): void {
         const obj = await env.store.get(kind, g.namespace, name);
         if (!obj)
           throw new CommandFailedError(`${kind} object '${name}' not found in "${g.namespace}" namespace`);
-        if (obj.spec.suspend) throw new CommandFailedError("resource is suspended");
-        if (f.dryRun) {
-          const { previewAutomationRun } = await import("../controller/image-update-automation.js");
-          if (obj.kind !== "ImageUpdateAutomation") return;
-          const preview = await previewAutomationRun(env, obj);
-          if (!preview.message) {
-            ctx.io.out("no changes: the repository is up to date\n");
-            return;
-          }
-          ctx.io.out(`commit message:\n${preview.message.replace(/^/gm, "    ")}\n\n${preview.diff}`);
+        // A preview changes nothing, so it is allowed on a suspended automation too.
+        if (f.dryRun && obj.kind === "ImageUpdateAutomation") {
+          const { printAutomationPreview } = await import("./diff-automation.js");
+          await printAutomationPreview(ctx, env, obj);
           return;
         }
+        if (obj.spec.suspend) throw new CommandFailedError("resource is suspended");
         p.action(`annotating ${kind} ${name} in ${g.namespace} namespace`);
         p.success(`${kind} annotated`);
         await requestAndReport(ctx, env, { kind, namespace: g.namespace, name }, g.timeoutMs);
@@ -112,6 +108,8 @@ function registerSuspendResume(program: Command, ctx: CliContext, verb: "suspend
                 `${kind} object '${name}' not found in "${g.namespace}" namespace`,
               );
             p.success(`${humanKind(kind)} ${verb === "suspend" ? "suspended" : "resumed"}`);
+            if (verb === "resume" && kind === "ImageUpdateAutomation")
+              await requestUnpin(env, g.namespace, name);
             if (verb === "resume" && kind !== "GitRepository") {
               await requestAndReport(ctx, env, { kind, namespace: g.namespace, name }, g.timeoutMs);
             }
@@ -119,6 +117,17 @@ function registerSuspendResume(program: Command, ctx: CliContext, verb: "suspend
         });
       });
   }
+}
+
+/**
+ * Resuming an automation also lifts the markers it pinned after a rollback: the unpin annotation
+ * gets a new value, which the next run acts on once (docs/write-back.md).
+ */
+async function requestUnpin(env: ControllerDeps, namespace: string, name: string): Promise<void> {
+  const obj = await env.store.get("ImageUpdateAutomation", namespace, name);
+  if (!obj) return;
+  const annotations = { ...obj.metadata.annotations, [UNPIN_ANNOTATION]: env.now().toISOString() };
+  await env.store.apply([{ ...obj, metadata: { ...obj.metadata, annotations } }]);
 }
 
 export function registerDelete(program: Command, ctx: CliContext): void {

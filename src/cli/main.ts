@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { registerApply } from "./apply.js";
+import { registerBootstrap } from "./bootstrap.js";
+import { registerCheck } from "./check.js";
 import { registerCreateImage } from "./create-image.js";
 import { registerCreateImageUpdate } from "./create-image-update.js";
 import { registerCreateNotification } from "./create-notification.js";
 import { registerCreateSecret } from "./create-secret.js";
 import { registerCreateSource } from "./create-source.js";
+import { registerDiff } from "./diff.js";
 import { registerExport } from "./export.js";
 import { registerGet } from "./get.js";
 import { registerGetNotification } from "./get-notification.js";
@@ -38,11 +41,14 @@ export function buildProgram(ctx: CliContext): Command {
   registerGetNotification(registerGet(program, ctx), ctx);
   registerExport(program, ctx);
   registerApply(program, ctx);
+  registerDiff(program, ctx);
   registerLifecycle(program, ctx);
   registerRotate(program, ctx);
   registerRun(program, ctx);
   registerServe(program, ctx);
   registerPolicyTest(program, ctx);
+  registerCheck(program, ctx);
+  registerBootstrap(program, ctx);
   return program;
 }
 

@@ -1,18 +1,15 @@
 import type { Command } from "commander";
+import type { SelectionOptions } from "../api/selection-annotations.js";
 import { DEFAULT_NAMESPACE, IMAGE_API_V1, type ImageRepository } from "../api/types.js";
-import type {
-  ExclusionPredicate,
-  PolicyChoice,
-  Selection,
-  SelectionCounts,
-  TagFilterSpec,
-} from "../policy/index.js";
+import { describeCounts, describeSelection } from "../policy/explain-text.js";
+import type { ExclusionPredicate, PolicyChoice, Selection, TagFilterSpec } from "../policy/index.js";
 import type { ScanOptions } from "../registry/index.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 import { readTags, type TagSource } from "./policy-test-tags.js";
+import { addSelectionOptions, type SelectionFlags, selectionOptionsOf } from "./selection-flags.js";
 
-interface PolicyTestFlags {
+interface PolicyTestFlags extends SelectionFlags {
   tagsFile?: string;
   image?: string;
   insecure?: boolean;
@@ -36,6 +33,7 @@ const FLAG_OF_FIELD: [RegExp, string][] = [
   [/^spec\.policy\.alphabetical/, "--select-alpha"],
   [/^spec\.exclusionList/, "--exclusion-list"],
   [/^spec\.policy$/, "--select-*"],
+  [/^prereleaseOrder$/, "--prerelease-order"],
 ];
 
 /**
@@ -50,7 +48,7 @@ export function registerPolicyTest(
   const policy =
     program.commands.find((c) => c.name() === "policy") ??
     program.command("policy").description("work with image policies without a cluster");
-  return policy
+  const test = policy
     .command("test")
     .description("select the latest tag from a list of tags with a Flux ImagePolicy and explain why")
     .option("--tags-file <file>", "file with one tag per line ('-' reads stdin)")
@@ -71,10 +69,12 @@ export function registerPolicyTest(
       collect,
     )
     .option("--top <n>", "how many ranked candidates to show", "10")
-    .option("-o, --output <format>", "text or json", "text")
-    .action(async (flags: PolicyTestFlags, cmd: Command) => {
+    .option("-o, --output <format>", "text or json", "text");
+  return addSelectionOptions(test, { secretRef: false }).action(
+    async (flags: PolicyTestFlags, cmd: Command) => {
       await runPolicyTest(flags, ctx, tagSource, cmd);
-    });
+    },
+  );
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -126,6 +126,10 @@ async function runPolicyTest(
     throw new UsageError("--secret-ref: only with --image");
   }
   const choice = parseChoice(flags);
+  const selectionOptions = selectionOptionsOf(flags);
+  const needsImage = flags.selectNewest || flags.minAge !== undefined || flags.verify !== undefined;
+  if (needsImage && flags.image === undefined)
+    throw new UsageError("--select-newest, --min-age and --verify read the images: they need --image");
   if (flags.filterExtract !== undefined && flags.filterRegex === undefined) {
     throw new UsageError("--filter-extract: needs --filter-regex to take capture groups from");
   }
@@ -138,13 +142,15 @@ async function runPolicyTest(
   // answers while the engine compiles. A bad flag found meanwhile cancels it.
   const cancelScan = new AbortController();
   let scan: Promise<string[]> | undefined;
+  let credentials: ScanOptions["credentials"];
   if (flags.image !== undefined) {
-    const credentials = flags.secretRef ? await secretCredentials(flags, ctx, cmd) : undefined;
+    credentials = flags.secretRef ? await secretCredentials(flags, ctx, cmd) : undefined;
     scan = registryTags(flags.image, flags.insecure === true, ctx, credentials, cancelScan.signal);
     scan.catch(() => {}); // awaited below; until then a failure must not count as unhandled
   }
   try {
-    await selectAndReport(flags, choice, filter, top, ctx, tagSource, scan);
+    const facts = needsImage ? { credentials } : undefined;
+    await selectAndReport(flags, choice, filter, top, ctx, tagSource, scan, selectionOptions, facts);
   } catch (err) {
     // Only when the listing may still be running (aborting costs Node a lazy DOMException).
     cancelScan.abort();
@@ -160,6 +166,8 @@ async function selectAndReport(
   ctx: CliContext,
   tagSource: TagSource,
   scan: Promise<string[]> | undefined,
+  selectionOptions: SelectionOptions,
+  facts?: { credentials: ScanOptions["credentials"] },
 ): Promise<void> {
   const output = flags.output;
   // Loaded lazily so that other commands do not pay for the regex/semver engines.
@@ -167,7 +175,7 @@ async function selectAndReport(
   let policy: ReturnType<typeof engine.buildPolicy>;
   let exclude: ExclusionPredicate;
   try {
-    policy = engine.buildPolicy(choice, filter);
+    policy = engine.buildPolicy(choice, filter, selectionOptions);
     exclude = compileExclusions(engine, flags.exclusionList);
   } catch (err) {
     if (err instanceof engine.PolicySpecError) throw new UsageError(`${flagOf(err.field)}: ${err.message}`);
@@ -175,7 +183,9 @@ async function selectAndReport(
   }
   let selection: Selection;
   try {
-    const selector = engine.createTagSelector(policy, { top, exclude });
+    // The fact-based rules need every candidate ranked, not just the top.
+    const rank = facts ? Number.POSITIVE_INFINITY : top;
+    const selector = engine.createTagSelector(policy, { top: rank, exclude });
     const add = selector.add;
     if (scan !== undefined) {
       for (const tag of await scan) add(tag);
@@ -190,7 +200,24 @@ async function selectAndReport(
     else if (err.counts) ctx.io.out(`no tag selected\n\n${describeCounts(err.counts)}`);
     throw new CommandFailedError(err.message);
   }
-  if (output === "json") {
+  if (facts && flags.image !== undefined) {
+    const { reportWithFacts } = await import("./policy-test-facts.js");
+    const scanOptions = {
+      insecure: flags.insecure === true,
+      env: ctx.io.env,
+      credentials: facts.credentials,
+    };
+    await reportWithFacts(
+      ctx,
+      flags.image,
+      scanOptions,
+      selection,
+      selectionOptions,
+      top,
+      output === "json" ? "json" : "text",
+      describeCounts,
+    );
+  } else if (output === "json") {
     ctx.io.out(
       `${JSON.stringify({ latest: selection.latest, candidates: selection.candidates, counts: selection.counts })}\n`,
     );
@@ -255,34 +282,4 @@ function flagOf(field: string): string {
   const m = /^spec\.exclusionList\[(\d+)\]$/.exec(field);
   if (m) return `--exclusion-list #${Number(m[1]) + 1}`;
   return FLAG_OF_FIELD.find(([re]) => re.test(field))?.[1] ?? field;
-}
-
-function describeCounts(c: SelectionCounts): string {
-  const r = c.rejected;
-  const lines = [
-    `tags read:       ${c.read}`,
-    `excluded:        ${c.excluded}`,
-    `matched filter:  ${c.matched}`,
-    `candidates:      ${c.candidates} distinct values`,
-  ];
-  const why = [
-    r.notSemver && `${r.notSemver} not semver`,
-    r.outOfRange && `${r.outOfRange} out of range`,
-    r.notNumeric && `${r.notNumeric} not numeric`,
-  ].filter(Boolean);
-  lines.push(`rejected:        ${why.length > 0 ? why.join(", ") : "0"}`);
-  lines.push(`selectable:      ${c.selectable}`);
-  return `${lines.join("\n")}\n`;
-}
-
-function describeSelection(s: Selection, top: number): string {
-  let out = `${s.latest}\n\n${describeCounts(s.counts)}`;
-  if (top > 0 && s.candidates.length > 0) {
-    const width = Math.max(...s.candidates.map((c) => c.tag.length));
-    out += `\ntop ${s.candidates.length} candidates (best first):\n`;
-    s.candidates.forEach((c, i) => {
-      out += `${String(i + 1).padStart(4)}  ${c.tag.padEnd(width)}  ${c.value}\n`;
-    });
-  }
-  return out;
 }

@@ -5,6 +5,7 @@ import type { RunOnceWatch } from "../controller/run-once.js";
 import { UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
+import { POLICY_TIMEOUT_OPTION, positiveDuration, startPolicyPool } from "./policy-pool-setup.js";
 import { liveLine } from "./progress.js";
 import { renderTable } from "./table.js";
 
@@ -52,31 +53,46 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--concurrent <n>", "objects reconciled at the same time", "8")
     .option("-A, --all-namespaces", "all namespaces", true)
     .option("-o, --output <format>", "table or json", "table")
-    .action(async (f: { once?: boolean; concurrent: string; output: string }, cmd: Command) => {
-      const g = globalsOf(cmd, ctx);
-      if (!f.once) throw new UsageError("run: --once is required (use `imagectl serve` for the daemon)");
-      const concurrency = positiveInt("--concurrent", f.concurrent);
-      await withEnv(g, async (env) => {
-        if (runningDaemon(env.home))
-          ctx.io.err("⚠️ a daemon is running for this home; reconciling once anyway\n");
-        const { runOnce, isNotReady } = await import("../controller/run-once.js");
-        const progress = runProgress(ctx, isNotReady);
-        const summary = await runOnce(env, { concurrency, ...progress }).finally(progress.finish);
-        const rows = summary.entries.map((e) => [
-          e.key.kind,
-          `${e.key.namespace}/${e.key.name}`,
-          e.outcome.suspended ? "Suspended" : e.outcome.ready ? "True" : "False",
-          e.outcome.message,
-        ]);
-        if (f.output === "json") {
-          ctx.io.out(
-            `${JSON.stringify({ notReady: summary.notReady, results: summary.entries }, null, 2)}\n`,
-          );
-        } else {
-          ctx.io.out(renderTable(["KIND", "NAME", "READY", "MESSAGE"], rows));
-          ctx.io.out(`${summary.entries.length} objects reconciled, ${summary.notReady} not ready\n`);
-        }
-        if (summary.notReady > 0) ctx.setExitCode(1);
-      });
-    });
+    .option(...POLICY_TIMEOUT_OPTION)
+    .action(
+      async (
+        f: { once?: boolean; concurrent: string; output: string; policyTimeout: string },
+        cmd: Command,
+      ) => {
+        const g = globalsOf(cmd, ctx);
+        if (!f.once) throw new UsageError("run: --once is required (use `imagectl serve` for the daemon)");
+        const concurrency = positiveInt("--concurrent", f.concurrent);
+        const policyTimeoutMs = positiveDuration("--policy-timeout", f.policyTimeout);
+        await withEnv(g, async (env) => {
+          // Selections in worker threads: registry scans running beside them keep their own deadlines.
+          const pool = await startPolicyPool(concurrency);
+          env.evaluatePolicy = pool.evaluate;
+          env.policyTimeoutMs = policyTimeoutMs;
+          try {
+            if (runningDaemon(env.home))
+              ctx.io.err("⚠️ a daemon is running for this home; reconciling once anyway\n");
+            const { runOnce, isNotReady } = await import("../controller/run-once.js");
+            const progress = runProgress(ctx, isNotReady);
+            const summary = await runOnce(env, { concurrency, ...progress }).finally(progress.finish);
+            const rows = summary.entries.map((e) => [
+              e.key.kind,
+              `${e.key.namespace}/${e.key.name}`,
+              e.outcome.suspended ? "Suspended" : e.outcome.ready ? "True" : "False",
+              e.outcome.message,
+            ]);
+            if (f.output === "json") {
+              ctx.io.out(
+                `${JSON.stringify({ notReady: summary.notReady, results: summary.entries }, null, 2)}\n`,
+              );
+            } else {
+              ctx.io.out(renderTable(["KIND", "NAME", "READY", "MESSAGE"], rows));
+              ctx.io.out(`${summary.entries.length} objects reconciled, ${summary.notReady} not ready\n`);
+            }
+            if (summary.notReady > 0) ctx.setExitCode(1);
+          } finally {
+            await pool.close();
+          }
+        });
+      },
+    );
 }

@@ -2,7 +2,7 @@ import { type ObjectId, objectKey } from "../api/object-id.js";
 import type { AnyObject } from "../api/types.js";
 import { findCondition } from "../controller/conditions.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
-import { runningDaemon } from "../controller/daemon-info.js";
+import { reconcilerRunning } from "../controller/lease-replicas.js";
 import { resultChanged, suspendedOutcome } from "../controller/outcome.js";
 import { dependentsOf, dependentsToWake, reconcileWithDependents } from "../controller/reconcile.js";
 import { CommandFailedError } from "./errors.js";
@@ -39,7 +39,7 @@ export async function reconcileAndWait(
 ): Promise<WaitResult> {
   const deadline = Date.now() + opts.timeoutMs;
   const requestedAt = new Date().toISOString();
-  const daemon = runningDaemon(deps.home) !== undefined;
+  const daemon = await reconcilerRunning(deps.store, deps.home);
   // Read before the request: the wake rule must see the dependents as the daemon does, before it
   // reconciles them. Without a request the daemon's work cannot be told apart from its other work.
   const before = daemon && opts.request ? await snapshot(deps, key) : undefined;

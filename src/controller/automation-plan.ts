@@ -6,12 +6,15 @@
 import { join } from "node:path";
 import { sameImageRef } from "../api/image-ref.js";
 import { gitTimeoutMs, matchesLabelSelector } from "../api/index.js";
-import type { GitRepository, ImagePolicy, ImageRef, ImageUpdateAutomation } from "../api/types.js";
+import type { ImagePolicy, ImageRef, ImageUpdateAutomation, RollbackPin } from "../api/types.js";
+import { INCLUDE_ANNOTATION } from "../api/write-back-annotations.js";
 import { type ApplyChanges, type AutomationGitOptions, GitError, type GitSigning } from "../git/index.js";
 import {
   commitTemplateData,
+  IncludeGlobError,
   RemovedTemplateFieldError,
   renderCommitMessage,
+  splitIncludeGlobs,
   UpdatePathError,
   type UpdateResult,
   updateWithSetters,
@@ -20,6 +23,7 @@ import type { ControllerDeps } from "./controller-deps.js";
 import { gitAuthFor } from "./git-auth.js";
 import { ProxySecretError, proxyFromSecretRef } from "./proxy-secret.js";
 import { RetryError, StallError } from "./reconcile-context.js";
+import { findPins, holdOf, unpinRequested, writtenValues } from "./rollback.js";
 
 /** Only policies in the automation's namespace, matching its policySelector, count (as in Flux). */
 export function policyMatchesAutomation(auto: ImageUpdateAutomation, policy: ImagePolicy): boolean {
@@ -34,8 +38,17 @@ export interface Plan {
   template: string | undefined;
   values: Record<string, string> | undefined;
   path: string | undefined;
+  /** Globs of the include annotation: more files to read markers in. */
+  include: string[];
+  /** Rollback awareness (rollback.ts): what the automation wrote, earlier pins, whether to lift them. */
+  rollback: { written: Map<string, string>; earlier: RollbackPin[]; unpin: boolean; at: string };
   pushBranch: string;
   checkoutBranch: string;
+}
+
+/** Where a GitRepository's cached clone lives: one per source, shared by its automations and its sync. */
+export function gitCacheDir(home: string, namespace: string, name: string): string {
+  return join(home, "git", namespace, name);
 }
 
 async function signingFor(
@@ -96,7 +109,7 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     observed[p.metadata.name] = r;
   }
   const git: AutomationGitOptions = {
-    cacheDir: join(deps.home, "git", ns, spec.sourceRef.name),
+    cacheDir: gitCacheDir(deps.home, ns, spec.sourceRef.name),
     url: repo.spec.url,
     auth: await gitAuthFor(deps, repo),
     proxy: await proxyFromSecretRef(deps.store, repo),
@@ -107,6 +120,14 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     pushOptions: spec.git.push?.options,
     author: spec.git.commit.author,
     signing: await signingFor(deps, auto),
+    ...(deps.fence && {
+      beforePush: () =>
+        deps.fence!({
+          kind: "ImageUpdateAutomation",
+          namespace: auto.metadata.namespace,
+          name: auto.metadata.name,
+        }),
+    }),
   };
   return {
     git,
@@ -115,6 +136,13 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     template: spec.git.commit.messageTemplate,
     values: spec.git.commit.messageTemplateValues,
     path: spec.update?.path,
+    include: splitIncludeGlobs(auto.metadata.annotations?.[INCLUDE_ANNOTATION]),
+    rollback: {
+      written: await writtenValues(deps, auto),
+      earlier: auto.status?.rollbackPins ?? [],
+      unpin: unpinRequested(auto),
+      at: deps.now().toISOString(),
+    },
     pushBranch,
     checkoutBranch,
   };
@@ -124,6 +152,8 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
 export interface Applied {
   result?: UpdateResult;
   message?: string;
+  /** Markers left alone because a person rolled back what the automation wrote (`seenAt` empty). */
+  pins?: RollbackPin[];
 }
 
 /**
@@ -132,7 +162,17 @@ export interface Applied {
  */
 export function applier(auto: ImageUpdateAutomation, p: Plan, last: Applied): ApplyChanges {
   return async (workTree) => {
-    const result = await updateWithSetters(workTree, p.refs, { path: p.path });
+    const scan = { path: p.path, include: p.include };
+    const rb = p.rollback;
+    last.pins = [];
+    let hold: Map<string, Set<string>> | undefined;
+    if (!rb.unpin && rb.written.size > 0) {
+      // A pass without writing shows which values would go back over a person's rollback.
+      const dry = await updateWithSetters(workTree, p.refs, { ...scan, write: false });
+      last.pins = findPins(dry, rb.written, rb.earlier, { at: rb.at, head: "" });
+      hold = holdOf(last.pins);
+    }
+    const result = await updateWithSetters(workTree, p.refs, { ...scan, hold });
     last.result = result;
     last.message = undefined;
     if (result.fileChanges.size === 0) return null;
@@ -158,6 +198,8 @@ export function classify(err: unknown): StallError | RetryError {
   if (err instanceof ProxySecretError) return new RetryError("GitOperationFailed", err.message);
   if (err instanceof RemovedTemplateFieldError) return new StallError("RemovedTemplateField", err.message);
   if (err instanceof UpdatePathError) return new StallError("InvalidUpdatePath", err.message);
+  if (err instanceof IncludeGlobError)
+    return new StallError("InvalidIncludeGlob", `annotation ${INCLUDE_ANNOTATION}: ${err.message}`);
   if (err instanceof GitError)
     return new RetryError("GitOperationFailed", `failed to update source: ${err.message}`);
   return new RetryError("UpdateFailed", err instanceof Error ? err.message : String(err));

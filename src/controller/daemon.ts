@@ -1,6 +1,7 @@
 import { type ObjectId, objectKey } from "../api/object-id.js";
 import { KINDS, type Kind } from "../api/types.js";
 import type { ControllerDeps } from "./controller-deps.js";
+import type { LeaseGate } from "./lease-manager.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { reconcileObject, wakeDependents, wantsReconcile } from "./reconcile.js";
 
@@ -21,6 +22,11 @@ export interface DaemonOptions {
   pollMs?: number;
   onResult?: (key: ObjectId, outcome: ReconcileOutcome) => void;
   onError?: (key: ObjectId, err: unknown) => void;
+  /**
+   * Several replicas on one store (PostgreSQL): an object runs here only while this replica
+   * holds its lease (lease-manager.ts). Absent for a SQLite home, which has one daemon.
+   */
+  leases?: LeaseGate;
 }
 
 interface Entry {
@@ -133,13 +139,31 @@ export class Daemon {
         this.opts.onError?.({ kind: "ImageRepository", namespace: "", name: "" }, err),
       );
     }
-    const due = [...this.entries.values()]
+    let due = [...this.entries.values()]
       .filter((e) => !e.running && e.dueAt <= now)
       .sort((a, b) => a.dueAt - b.dueAt);
+    if (this.opts.leases && due.length > 0) due = await this.admitted(this.opts.leases, due, now);
     for (const e of due) {
       if (this.inFlight.size >= this.concurrency || this.stopped) break;
       this.launch(e);
     }
+  }
+
+  /** The due entries this replica holds the lease of; the others are looked at again later. */
+  private async admitted(leases: LeaseGate, due: Entry[], now: number): Promise<Entry[]> {
+    let ok: Set<string>;
+    try {
+      ok = new Set((await leases.admit(due.map((e) => e.key))).map(objectKey));
+    } catch (err) {
+      this.opts.onError?.({ kind: "ImageRepository", namespace: "", name: "" }, err);
+      ok = new Set();
+    }
+    const mine: Entry[] = [];
+    for (const e of due) {
+      if (ok.has(objectKey(e.key))) mine.push(e);
+      else e.dueAt = now + leases.recheckMs;
+    }
+    return mine;
   }
 
   private async pollChanges(): Promise<void> {
@@ -159,6 +183,7 @@ export class Daemon {
       const key: ObjectId = { kind: c.kind, namespace: c.namespace, name: c.name };
       if (c.type === "deleted") {
         this.entries.delete(objectKey(key));
+        await this.opts.leases?.forget(key);
         continue;
       }
       const obj = await this.deps.store.get(c.kind, c.namespace, c.name);
@@ -179,6 +204,17 @@ export class Daemon {
   }
 
   private async run(e: Entry): Promise<void> {
+    const leases = this.opts.leases;
+    if (!leases) return this.reconcile(e);
+    leases.begin(e.key);
+    try {
+      await this.reconcile(e);
+    } finally {
+      await leases.end(e.key);
+    }
+  }
+
+  private async reconcile(e: Entry): Promise<void> {
     let outcome: ReconcileOutcome | undefined;
     try {
       outcome = await reconcileObject(this.deps, e.key);
@@ -206,6 +242,8 @@ export class Daemon {
       if (woken.requestVersion !== undefined && woken.requestVersion > this.resourceVersion)
         this.ownRequests.add(woken.requestVersion);
       this.schedule(woken.key, Date.now());
+      // Owned by another replica: only the store reaches it (a request it sees in the feed).
+      if (woken.requestVersion === undefined) await this.opts.leases?.handOff(woken.key);
     }
   }
 }

@@ -1,11 +1,13 @@
 import { digestIntervalMs, repositoryTimeoutMs } from "../api/defaults.js";
 import { imageRefString, readyMessage, sameImageRef } from "../api/image-ref.js";
 import type { ImagePolicy, ImageRef, ImageRepository } from "../api/types.js";
-import { buildPolicy, NoSelectableTagError, PolicySpecError, selectLatest } from "../policy/index.js";
+import { buildPolicy, DEFAULT_POLICY_TIMEOUT_MS, PolicySpecError } from "../policy/index.js";
 import { fetchDigest, parseImageReference, RegistryError } from "../registry/index.js";
 import { isStalled } from "./conditions.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
+import { needsImageFacts, readSelectionOptions, selectByFacts } from "./policy-inputs.js";
+import { evaluateInThread } from "./policy-pool.js";
 import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
 import { registryOptionsFor } from "./registry-secrets.js";
 import { reportLatestRefChanged } from "./telemetry.js";
@@ -39,9 +41,13 @@ async function select(
   r: ReconcileContext<"ImagePolicy">,
 ): Promise<Finished> {
   const namespace = obj.metadata.namespace;
-  let policy: ReturnType<typeof buildPolicy>;
+  // imagectl's selection annotations (docs/selection.md); all of their work is in policy-inputs.ts.
+  const selection = readSelectionOptions(obj.metadata.annotations);
+  const bad = selection.problems[0];
+  if (bad) return r.stall("InvalidPolicy", `${bad.field}: ${bad.message}`);
   try {
-    policy = buildPolicy(obj.spec.policy, obj.spec.filterTags);
+    // Checked here too, before any lookup: an invalid spec stalls whatever else is missing.
+    buildPolicy(obj.spec.policy, obj.spec.filterTags, selection.options);
   } catch (err) {
     const message = err instanceof PolicySpecError ? `${err.field}: ${err.message}` : String(err);
     return r.stall("InvalidPolicy", message);
@@ -72,13 +78,53 @@ async function select(
   if (!stored || stored.tags.length === 0)
     return r.fail("DependencyNotReady", "retrying in 30s error: no tags in database", waitForRepository);
 
-  let tag: string;
-  try {
-    tag = selectLatest(policy, stored.tags).latest;
-  } catch (err) {
-    const message =
-      err instanceof NoSelectableTagError ? err.message : err instanceof Error ? err.message : String(err);
-    return r.fail("Failure", message);
+  // In a worker of the pool when the daemon runs: a slow pattern must not hold its event loop.
+  // With selection rules that need image facts, every candidate comes back ranked (the facts are
+  // read for them, best first, within the read budget); otherwise only the winner.
+  const needsFacts = needsImageFacts(selection.options);
+  const evaluate = deps.evaluatePolicy ?? evaluateInThread;
+  const limitMs = deps.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS;
+  const result = await evaluate(
+    {
+      policy: obj.spec.policy,
+      ...(obj.spec.filterTags && { filterTags: obj.spec.filterTags }),
+      ...(selection.options.prereleaseOrder && {
+        extensions: { prereleaseOrder: selection.options.prereleaseOrder },
+      }),
+      top: needsFacts ? Number.POSITIVE_INFINITY : 1,
+      limitMs,
+    },
+    stored.tags,
+  );
+  if (!result.ok) {
+    const { failure } = result;
+    if (failure.kind === "invalid-spec")
+      return r.stall("InvalidPolicy", `${failure.field}: ${failure.message}`);
+    if (failure.kind === "deadline")
+      return r.fail(
+        "EvaluationTimeout",
+        `ImagePolicy '${namespace}/${obj.metadata.name}': ${failure.message}`,
+      );
+    return r.fail("Failure", failure.message);
+  }
+  let tag = result.selection.latest;
+  let factRequeueMs: number | undefined;
+  if (needsFacts) {
+    try {
+      const got = await selectByFacts(
+        deps,
+        obj,
+        repo,
+        result.selection.candidates,
+        stored,
+        selection.options,
+      );
+      if (!got.ok) return r.fail(got.reason, got.message, { requeueAfterMs: got.requeueAfterMs });
+      tag = got.tag;
+      factRequeueMs = got.requeueAfterMs;
+    } catch (err) {
+      return r.fail("Failure", err instanceof Error ? err.message : String(err));
+    }
   }
 
   const previous = obj.status?.latestRef;
@@ -106,7 +152,14 @@ async function select(
   return r.ready(message, {
     // A new selection is news; the same one again is not.
     ...(changed ? { event: message, eventMetadata: { revision: imageRefString(latest) } } : {}),
-    ...(digestInterval === undefined ? {} : { requeueAfterMs: digestInterval }),
+    ...(digestInterval === undefined && factRequeueMs === undefined
+      ? {}
+      : {
+          requeueAfterMs: Math.min(
+            digestInterval ?? Number.POSITIVE_INFINITY,
+            factRequeueMs ?? Number.POSITIVE_INFINITY,
+          ),
+        }),
   });
 }
 

@@ -1,11 +1,13 @@
 import { parseDuration } from "../api/duration.js";
-import type { ImageUpdateAutomation } from "../api/types.js";
+import type { ImageUpdateAutomation, RollbackPin } from "../api/types.js";
+import { UNPIN_ANNOTATION } from "../api/write-back-annotations.js";
 import { lsRemoteHead, previewAutomation, runAutomation } from "../git/index.js";
 import { pushSummary } from "../update/index.js";
 import { type Applied, applier, classify, type Plan, plan, sameObserved } from "./automation-plan.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
+import { describePins, newPins } from "./rollback.js";
 
 /** One automation run: setters over the cached clone, commit and push when something changed. */
 export function reconcileImageUpdateAutomation(
@@ -31,14 +33,16 @@ async function run(
   const { namespace, name } = auto.metadata;
   const intervalMs = parseDuration(auto.spec.interval);
   const p = await plan(deps, auto);
-  if (await upToDateWithoutClone(auto, p))
-    return r.ready("repository up-to-date", { requeueAfterMs: intervalMs });
+  if (!p.rollback.unpin && (await upToDateWithoutClone(auto, p)))
+    return r.ready(upToDate(auto.status?.rollbackPins), { requeueAfterMs: intervalMs });
 
   const last: Applied = {};
   const res = await runAutomation(p.git, applier(auto, p, last));
   r.status.observedPolicies = p.observed;
   r.status.observedSourceRevision = res.revision;
-  if (!res.pushed || !res.commit) return r.ready("repository up-to-date", { requeueAfterMs: intervalMs });
+  const pinNews = recordPins(r, auto, last, res.revision);
+  if (!res.pushed || !res.commit)
+    return r.ready(upToDate(r.status.rollbackPins), { requeueAfterMs: intervalMs, event: pinNews });
 
   r.status.lastPushCommit = res.commit;
   r.status.lastPushTime = deps.now().toISOString();
@@ -58,13 +62,41 @@ async function run(
     ),
   });
   return r.ready(
-    `repository up-to-date: pushed commit '${res.commit.slice(0, 7)}' to branch '${p.pushBranch}'`,
+    `${upToDate(r.status.rollbackPins)}: pushed commit '${res.commit.slice(0, 7)}' to branch '${p.pushBranch}'`,
     {
-      event: pushSummary(res.commit, p.pushBranch, commitMessage, refspecs),
+      event: [pushSummary(res.commit, p.pushBranch, commitMessage, refspecs), pinNews]
+        .filter(Boolean)
+        .join("\n"),
       eventMetadata: { commit: res.commit, branch: p.pushBranch },
       requeueAfterMs: intervalMs,
     },
   );
+}
+
+/** The Ready message: Flux's, plus the markers pinned after a rollback. */
+function upToDate(pins: readonly RollbackPin[] | undefined): string {
+  return pins?.length
+    ? `repository up-to-date; pinned after a rollback: ${describePins(pins)}`
+    : "repository up-to-date";
+}
+
+/** Puts this run's pins (and a handled unpin request) into the status; returns news for an event. */
+function recordPins(
+  r: ReconcileContext<"ImageUpdateAutomation">,
+  auto: ImageUpdateAutomation,
+  last: Applied,
+  revision: string,
+): string | undefined {
+  const earlier = auto.status?.rollbackPins;
+  const pins = (last.pins ?? []).map((p) => ({ ...p, seenAt: p.seenAt || revision }));
+  if (pins.length) r.status.rollbackPins = pins;
+  else delete r.status.rollbackPins;
+  const unpin = auto.metadata.annotations?.[UNPIN_ANNOTATION];
+  if (unpin !== undefined) r.status.lastHandledUnpinAt = unpin;
+  const fresh = newPins(pins, earlier);
+  if (fresh.length) return `rollback detected, not re-applied: ${describePins(fresh)}`;
+  if (earlier?.length && pins.length === 0) return "rollback pins lifted";
+  return undefined;
 }
 
 /** Nothing changed on our side and the remote branch did not move either: no clone needed. */
@@ -80,11 +112,12 @@ async function upToDateWithoutClone(auto: ImageUpdateAutomation, p: Plan): Promi
 export async function previewAutomationRun(
   deps: ControllerDeps,
   auto: ImageUpdateAutomation,
-): Promise<{ diff: string; message: string | null }> {
+): Promise<{ diff: string; message: string | null; pins: RollbackPin[] }> {
   try {
     const p = await plan(deps, auto);
-    const preview = await previewAutomation(p.git, applier(auto, p, {}));
-    return { diff: preview.diff, message: preview.message };
+    const last: Applied = {};
+    const preview = await previewAutomation(p.git, applier(auto, p, last));
+    return { diff: preview.diff, message: preview.message, pins: last.pins ?? [] };
   } catch (err) {
     throw classify(err);
   }

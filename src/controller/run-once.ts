@@ -4,6 +4,7 @@ import type { Kind } from "../api/types.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { reconcileObject } from "./reconcile.js";
+import { SYNC_PATH_ANNOTATION } from "./source-sync-labels.js";
 
 export interface RunOnceEntry {
   key: ObjectId;
@@ -31,6 +32,31 @@ export function isNotReady(outcome: ReconcileOutcome): boolean {
   return !outcome.ready && !outcome.suspended;
 }
 
+async function runOne(
+  deps: ControllerDeps,
+  key: ObjectId,
+  watch: RunOnceWatch,
+  entries: RunOnceEntry[],
+  force: boolean,
+): Promise<void> {
+  watch.onStart?.(key);
+  let outcome: ReconcileOutcome | undefined;
+  try {
+    outcome = await reconcileObject(deps, key, { force });
+  } catch (err) {
+    outcome = {
+      ready: false,
+      stalled: false,
+      failed: true,
+      message: err instanceof Error ? err.message : String(err),
+    };
+  }
+  if (!outcome) return;
+  const entry = { key, outcome };
+  entries.push(entry);
+  watch.onResult?.(entry);
+}
+
 /**
  * `imagectl run --once`: every object reconciled once, as if its interval had elapsed,
  * in dependency order, with bounded concurrency inside each phase.
@@ -40,34 +66,25 @@ export async function runOnce(
   opts: { concurrency?: number; namespace?: string } & RunOnceWatch = {},
 ): Promise<RunOnceSummary> {
   const phases: { kind: Kind; keys: ObjectId[] }[] = [];
+  // Bootstrapped sources first: their sync creates, changes and prunes the objects the phases run.
+  const synced = (
+    await deps.store.list("GitRepository", opts.namespace ? { namespace: opts.namespace } : undefined)
+  )
+    .filter((r) => r.metadata.annotations?.[SYNC_PATH_ANNOTATION])
+    .map(objectIdOf);
+  const entries: RunOnceEntry[] = [];
+  if (synced.length) opts.onPlanned?.(synced.length);
+  for (const key of synced) await runOne(deps, key, opts, entries, false);
   for (const kind of PHASES) {
     const objs = await deps.store.list(kind, opts.namespace ? { namespace: opts.namespace } : undefined);
     phases.push({ kind, keys: objs.map(objectIdOf) });
   }
-  opts.onPlanned?.(phases.reduce((n, p) => n + p.keys.length, 0));
-  const entries: RunOnceEntry[] = [];
+  opts.onPlanned?.(synced.length + phases.reduce((n, p) => n + p.keys.length, 0));
   for (const { kind, keys } of phases) {
     // Automations share git clones per GitRepository: run them one at a time.
     const limit = kind === "ImageUpdateAutomation" ? 1 : (opts.concurrency ?? 8);
     const limited = pLimit(limit);
-    await limited.map(keys, async (key) => {
-      opts.onStart?.(key);
-      let outcome: ReconcileOutcome | undefined;
-      try {
-        outcome = await reconcileObject(deps, key, { force: kind === "ImageRepository" });
-      } catch (err) {
-        outcome = {
-          ready: false,
-          stalled: false,
-          failed: true,
-          message: err instanceof Error ? err.message : String(err),
-        };
-      }
-      if (!outcome) return;
-      const entry = { key, outcome };
-      entries.push(entry);
-      opts.onResult?.(entry);
-    });
+    await limited.map(keys, (key) => runOne(deps, key, opts, entries, kind === "ImageRepository"));
   }
   return { entries, notReady: entries.filter((e) => isNotReady(e.outcome)).length };
 }

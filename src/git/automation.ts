@@ -72,6 +72,7 @@ export async function runAutomation(
                 return { pushed: false, revision: observed, attempts: attempt, filesChanged: [] };
               }
               const commit = await commitStaged(tree.workTree, change.message, opts.author, signing, signal);
+              await opts.beforePush?.();
               await pushChanges(tree.workTree, {
                 pushBranch,
                 refspec: opts.refspec,

@@ -3,6 +3,9 @@ export { previewAutomation, runAutomation } from "./automation.js";
 export { CacheLockedError, GitError, type GitOp, PushRejectedError } from "./errors.js";
 export { lsRemoteHead, lsRemoteRef } from "./ls-remote.js";
 export { displayUrl, scrub } from "./scrub.js";
+export { gitAuthFromSecret } from "./secret-auth.js";
+export { type SeedBranchOptions, seedBranch } from "./seed-branch.js";
+export { readAtHead, type SourceCheckoutOptions } from "./source-checkout.js";
 export type {
   ApplyChanges,
   AutomationGitOptions,

@@ -37,6 +37,8 @@ export interface AutomationGitOptions {
   signing?: GitSigning;
   /** Bounded retries when the push is rejected because the branch moved. Default 5. */
   maxAttempts?: number;
+  /** Runs right before each push; a throw means no push (the commit is dropped with the tree). */
+  beforePush?: () => Promise<void>;
 }
 
 /** Edits files under `workTree`; returns the commit message, or null when there is nothing to commit. */

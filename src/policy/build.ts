@@ -5,6 +5,14 @@ import { ConstraintSyntaxError, type Constraints, parseConstraints } from "./sem
 
 export type Order = "asc" | "desc";
 
+/** How semver pre-releases compare: Flux's (Masterminds, byte-wise) or natural (rc9 < rc10). */
+export type PrereleaseOrder = "flux" | "natural";
+
+/** imagectl's opt-in extensions that change the order itself (see docs/selection.md). */
+export interface PolicyExtensions {
+  prereleaseOrder?: PrereleaseOrder;
+}
+
 /** `spec.policy` (Flux ImagePolicyChoice, API spelling: lower-case order, default asc). */
 export interface PolicyChoice {
   semver?: { range: string };
@@ -32,6 +40,7 @@ export type Policy =
       readonly kind: "semver";
       readonly range: string;
       readonly constraints: Constraints;
+      readonly prereleaseOrder: PrereleaseOrder;
       readonly filter?: CompiledFilter;
     }
   | { readonly kind: "alphabetical"; readonly order: Order; readonly filter?: CompiledFilter }
@@ -44,7 +53,11 @@ export type Policy =
  * only groups that exist in `pattern` and needs a pattern (Flux's CLI checks names too).
  * @throws PolicySpecError naming the field at fault.
  */
-export function buildPolicy(choice: PolicyChoice, filter?: TagFilterSpec): Policy {
+export function buildPolicy(
+  choice: PolicyChoice,
+  filter?: TagFilterSpec,
+  extensions: PolicyExtensions = {},
+): Policy {
   const set = (["semver", "alphabetical", "numerical"] as const).filter((k) => choice[k] != null);
   if (set.length === 0) throw new PolicySpecError("spec.policy", "given ImagePolicyChoice object is invalid");
   if (set.length > 1) {
@@ -53,6 +66,16 @@ export function buildPolicy(choice: PolicyChoice, filter?: TagFilterSpec): Polic
       `only one of semver, alphabetical or numerical may be set, got ${set.join(" and ")}`,
     );
   }
+  const prereleaseOrder = extensions.prereleaseOrder ?? "flux";
+  if (prereleaseOrder !== "flux" && prereleaseOrder !== "natural") {
+    throw new PolicySpecError(
+      "prereleaseOrder",
+      `unknown pre-release order '${String(prereleaseOrder)}', must be natural or flux`,
+    );
+  }
+  if (prereleaseOrder === "natural" && !choice.semver) {
+    throw new PolicySpecError("prereleaseOrder", "natural pre-release order needs a semver policy");
+  }
   const compiledFilter = filter ? compileFilter(filter) : undefined;
   const withFilter = compiledFilter ? { filter: compiledFilter } : {};
   if (choice.semver) {
@@ -60,7 +83,13 @@ export function buildPolicy(choice: PolicyChoice, filter?: TagFilterSpec): Polic
     if (typeof range !== "string")
       throw new PolicySpecError("spec.policy.semver.range", "semver range is required");
     try {
-      return { kind: "semver", range, constraints: parseConstraints(range), ...withFilter };
+      return {
+        kind: "semver",
+        range,
+        constraints: parseConstraints(range),
+        prereleaseOrder,
+        ...withFilter,
+      };
     } catch (err) {
       if (err instanceof ConstraintSyntaxError) {
         throw new PolicySpecError("spec.policy.semver.range", `semver parse error: ${err.message}`);

@@ -5,9 +5,18 @@ export {
   type Order,
   type Policy,
   type PolicyChoice,
+  type PolicyExtensions,
+  type PrereleaseOrder,
   type TagFilterSpec,
 } from "./build.js";
 export { compareBytes } from "./byte-order.js";
+export {
+  DEFAULT_POLICY_TIMEOUT_MS,
+  type DeadlineFacts,
+  deadlineMessage,
+  PolicyDeadlineError,
+  withDeadline,
+} from "./deadline.js";
 export {
   NoSelectableTagError,
   PolicySpecError,
@@ -16,23 +25,44 @@ export {
   type SelectionCounts,
 } from "./errors.js";
 export {
+  type EvaluationFailure,
+  type EvaluationRequest,
+  type EvaluationResult,
+  evaluatePolicy,
+  failureOf,
+} from "./evaluate.js";
+export {
   compileExclusionList,
   DEFAULT_EXCLUSION_LIST,
   type ExclusionPredicate,
   latestTags,
 } from "./exclusion.js";
+export { type Explanation, explainSelection, type RejectedGroup } from "./explain.js";
+export { countLines, describeCounts, describeSelection, REJECT_REASON_TEXT } from "./explain-text.js";
+export {
+  chooseWithFacts,
+  describeVerdict,
+  type FactChoice,
+  type FactRules,
+  type JudgedCandidate,
+  needsFacts,
+  type TagFacts,
+  type Verdict,
+} from "./facts.js";
 export { parseGoFloat } from "./numeric/go-float.js";
 export { type CompiledTemplate, compileTemplate } from "./regex/go-expand.js";
 export { compileGoRegex, type GoMatch, type GoRegex } from "./regex/go-regex.js";
 export { type LinearRegexpSwitch, useLinearRegexpEngine } from "./regex/v8-linear.js";
 export {
   createTagSelector,
+  type RejectReason,
   type Selection,
   type SelectOptions,
   selectLatest,
   type TagSelector,
 } from "./select.js";
 export { ConstraintSyntaxError, type Constraints, parseConstraints } from "./semver/constraint.js";
+export { comparePrereleaseNatural, compareVersionsNatural } from "./semver/natural.js";
 export { sortVersions } from "./semver/sort.js";
 export { compareVersions, parseFluxVersion, parseLooseVersion, type Version } from "./semver/version.js";
 export type { Candidate } from "./top-n.js";

@@ -3,15 +3,24 @@ import { compareBytes } from "./byte-order.js";
 import { NoSelectableTagError, type RejectedCounts, type SelectionCounts } from "./errors.js";
 import type { ExclusionPredicate } from "./exclusion.js";
 import { parseGoFloat } from "./numeric/go-float.js";
+import { compareVersionsNatural } from "./semver/natural.js";
 import { compareVersions, parseFluxVersion, type Version } from "./semver/version.js";
 import { type Candidate, TopN } from "./top-n.js";
 
 export interface SelectOptions {
-  /** How many ranked candidates to return (default 10). */
+  /** How many ranked candidates to return (default 10; Infinity ranks every candidate). */
   top?: number;
   /** ImageRepository exclusion predicate (compileExclusionList), applied first. */
   exclude?: ExclusionPredicate;
+  /**
+   * Told of each tag that does not become (or stay) a candidate, with why: for explanations
+   * that show examples (src/policy/explain.ts); the counts stay the engine's.
+   */
+  onReject?: (tag: string, reason: RejectReason) => void;
 }
+
+/** Why a tag was not selectable; one count in SelectionCounts each. */
+export type RejectReason = "excluded" | "noMatch" | "notSemver" | "outOfRange" | "notNumeric";
 
 export interface Selection {
   /** The original tag selected. */
@@ -33,6 +42,8 @@ export interface Selection {
 export interface TagSelector {
   /** `ascii`: the caller knows the tag is ASCII-only, which spares a check per regex. */
   add(tag: string, ascii?: boolean): void;
+  /** Progress so far (the same object the selection or its error reports). */
+  readonly counts: SelectionCounts;
   /** The selection over every tag added so far. @throws NoSelectableTagError */
   finish(): Selection;
 }
@@ -64,10 +75,11 @@ export function createTagSelector(policy: Policy, opts: SelectOptions = {}): Tag
     selectable: 0,
     rejected,
   };
-  const ranker = createRanker(policy, Math.max(top, 1), counts);
-  const add = filterStage(policy, opts.exclude, counts, ranker);
+  const ranker = createRanker(policy, Math.max(top, 1), counts, opts.onReject);
+  const add = filterStage(policy, opts.exclude, counts, ranker, opts.onReject);
   return {
     add,
+    counts,
     finish() {
       const ranked = ranker.finish();
       const best = ranked[0];
@@ -84,6 +96,7 @@ function filterStage(
   exclude: ExclusionPredicate | undefined,
   counts: SelectionCounts,
   ranker: Ranker,
+  onReject: SelectOptions["onReject"],
 ): (tag: string, ascii?: boolean) => void {
   const filter = policy.filter;
   if (!filter) {
@@ -92,6 +105,7 @@ function filterStage(
       counts.read++;
       if (exclude?.(tag, ascii)) {
         counts.excluded++;
+        onReject?.(tag, "excluded");
         return;
       }
       counts.matched++;
@@ -108,10 +122,14 @@ function filterStage(
     counts.read++;
     if (exclude?.(tag, ascii)) {
       counts.excluded++;
+      onReject?.(tag, "excluded");
       return;
     }
     const m = regex.exec(tag, ascii);
-    if (m === null) return;
+    if (m === null) {
+      onReject?.(tag, "noMatch");
+      return;
+    }
     counts.matched++;
     const value = template ? template.expand(m) : tag;
     if (seen.has(value)) {
@@ -133,7 +151,12 @@ interface Ranker {
   finish(): Candidate[];
 }
 
-function createRanker(policy: Policy, cap: number, counts: SelectionCounts): Ranker {
+function createRanker(
+  policy: Policy,
+  cap: number,
+  counts: SelectionCounts,
+  onReject: SelectOptions["onReject"],
+): Ranker {
   const { rejected } = counts;
   const nonEmpty = (): void => {
     if (counts.candidates === 0)
@@ -142,13 +165,18 @@ function createRanker(policy: Policy, cap: number, counts: SelectionCounts): Ran
   switch (policy.kind) {
     case "semver": {
       // Flux keeps the first of equal versions: a newcomer must be strictly greater.
-      const best = new TopN<Version>(cap, (x, y) => compareVersions(x, y) > 0);
+      const compare = policy.prereleaseOrder === "natural" ? compareVersionsNatural : compareVersions;
+      const best = new TopN<Version>(cap, (x, y) => compare(x, y) > 0);
       return {
         consider(value, tag) {
           const v = parseFluxVersion(value);
-          if (!v) rejected.notSemver++;
-          else if (!policy.constraints.check(v)) rejected.outOfRange++;
-          else best.offer(tag, value, v);
+          if (!v) {
+            rejected.notSemver++;
+            onReject?.(tag, "notSemver");
+          } else if (!policy.constraints.check(v)) {
+            rejected.outOfRange++;
+            onReject?.(tag, "outOfRange");
+          } else best.offer(tag, value, v);
         },
         retag: (value, tag) => best.retag(value, tag),
         finish() {
@@ -185,6 +213,7 @@ function createRanker(policy: Policy, cap: number, counts: SelectionCounts): Ran
           const n = parseGoFloat(value);
           if (n === undefined) {
             rejected.notNumeric++;
+            onReject?.(tag, "notNumeric");
             firstInvalid ??= value;
           } else best.offer(tag, value, n);
         },

@@ -4,14 +4,18 @@
  * Closing it stops the listener first (new calls get 503 while in-flight ones finish), then
  * pending alert retries, then the metrics.
  */
+
+import type { NamespacedName } from "../api/object-id.js";
 import type { Store } from "../store/index.js";
 import { AlertDispatcher } from "./alerts/dispatcher.js";
-import { checkReadiness, type LoopProbe } from "./health.js";
+import { dashboardRoutes } from "./dashboard.js";
+import { checkReadiness, type LeaseProbe, type LoopProbe } from "./health.js";
 import { receiverLookup, receiverTrigger, type Waker } from "./hooks/receivers.js";
 import { hookRoutes } from "./hooks/route.js";
 import { type RunningHttpServer, startHttpServer } from "./http-server.js";
-import type { ListenAddress } from "./listen-address.js";
+import { isLoopbackHost, type ListenAddress } from "./listen-address.js";
 import { Metrics } from "./metrics.js";
+import type { AutomationPreview } from "./pages/deps.js";
 
 export interface DaemonLoop extends LoopProbe, Waker {
   queueDepth(): number;
@@ -24,6 +28,13 @@ export interface DaemonServerOptions {
   log(line: string): void;
   /** Webhook calls per receiver per window before 429. */
   hookRate?: { max: number; windowMs: number };
+  /** The dashboard (`/`): who may sign in, and the automation dry run `serve` hands in. */
+  dashboard?: {
+    authSecret?: NamespacedName;
+    preview?(namespace: string, name: string): Promise<AutomationPreview>;
+  };
+  /** A replica on a shared store: its leases, in /readyz and /metrics. */
+  leases?: LeaseProbe;
 }
 
 export interface DaemonServer {
@@ -33,12 +44,17 @@ export interface DaemonServer {
 }
 
 export async function startDaemonServer(o: DaemonServerOptions): Promise<DaemonServer> {
-  const metrics = new Metrics({ store: o.store, queueDepth: () => o.loop.queueDepth() });
+  const metrics = new Metrics({
+    store: o.store,
+    queueDepth: () => o.loop.queueDepth(),
+    ...(o.leases && { leases: o.leases }),
+  });
   let http: RunningHttpServer;
+  const readiness = () => checkReadiness(o.store, o.loop, o.leases ? { leases: o.leases } : {});
   try {
     http = await startHttpServer(o.listen, {
       metrics,
-      readiness: () => checkReadiness(o.store, o.loop),
+      readiness,
       plugins: [
         hookRoutes({
           findReceiver: receiverLookup(o.store),
@@ -46,6 +62,15 @@ export async function startDaemonServer(o: DaemonServerOptions): Promise<DaemonS
           metrics,
           log: o.log,
           ...(o.hookRate && { rateLimit: o.hookRate }),
+        }),
+        dashboardRoutes({
+          store: o.store,
+          readiness,
+          queueDepth: () => o.loop.queueDepth(),
+          requestSoon: (key, ms) => o.loop.requestSoon(key, ms),
+          log: o.log,
+          auth: { secret: o.dashboard?.authSecret, loopback: isLoopbackHost(o.listen.host) },
+          ...(o.dashboard?.preview && { preview: o.dashboard.preview }),
         }),
       ],
     });

@@ -11,6 +11,11 @@ export interface LoopProbe {
   running(): boolean;
 }
 
+/** The lease state of a replica sharing a PostgreSQL store (src/controller/lease-manager.ts). */
+export interface LeaseProbe {
+  state(): { replica: string; replicas: number; held: number; renewedAt: number; current: boolean };
+}
+
 export interface Readiness {
   ready: boolean;
   /** Why not, one line each; empty when ready. */
@@ -20,7 +25,8 @@ export interface Readiness {
 export const STORE_PROBE_TIMEOUT_MS = 2_000;
 export const LOOP_STUCK_AFTER_MS = 30_000;
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** `p`, or a rejection naming `what` after `ms`. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
@@ -35,7 +41,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 export async function checkReadiness(
   store: Store,
   loop: LoopProbe,
-  opts: { now?: number; stuckAfterMs?: number; storeTimeoutMs?: number } = {},
+  opts: { now?: number; stuckAfterMs?: number; storeTimeoutMs?: number; leases?: LeaseProbe } = {},
 ): Promise<Readiness> {
   const reasons: string[] = [];
   try {
@@ -49,6 +55,14 @@ export async function checkReadiness(
   else if (last === 0) reasons.push("reconcile loop not started yet");
   else if (now - last > (opts.stuckAfterMs ?? LOOP_STUCK_AFTER_MS)) {
     reasons.push(`reconcile loop stuck: last step ${Math.round((now - last) / 1000)} s ago`);
+  }
+  const lease = opts.leases?.state();
+  if (lease && !lease.current) {
+    reasons.push(
+      lease.renewedAt === 0
+        ? `replica ${lease.replica}: leases not acquired yet`
+        : `replica ${lease.replica}: leases lapsed, last renewed ${Math.round((now - lease.renewedAt) / 1000)} s ago`,
+    );
   }
   return { ready: reasons.length === 0, reasons };
 }

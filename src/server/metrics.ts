@@ -26,11 +26,14 @@ import {
   type RegistryRetryMessage,
 } from "../registry/telemetry.js";
 import type { Store } from "../store/index.js";
+import type { LeaseProbe } from "./health.js";
 
 export interface MetricsSources {
   store: Store;
   /** Objects waiting for a reconcile slot. */
   queueDepth(): number;
+  /** A replica on a shared store: its leases. */
+  leases?: LeaseProbe;
 }
 
 function statusClass(status: number | undefined): string {
@@ -123,6 +126,33 @@ export class Metrics {
         this.set(sources.queueDepth());
       },
     });
+    const leases = sources.leases;
+    if (leases) {
+      new Gauge({
+        name: "imagectl_leases_held",
+        help: "Objects this replica holds the lease of (reconciles here only).",
+        registers: [this.registry],
+        collect() {
+          this.set(leases.state().held);
+        },
+      });
+      new Gauge({
+        name: "imagectl_replicas_live",
+        help: "Replicas with a current heartbeat in the shared store, as this replica last saw them.",
+        registers: [this.registry],
+        collect() {
+          this.set(leases.state().replicas);
+        },
+      });
+      new Gauge({
+        name: "imagectl_leases_current",
+        help: "1 while this replica's leases are renewed within the lease period, else 0.",
+        registers: [this.registry],
+        collect() {
+          this.set(leases.state().current ? 1 : 0);
+        },
+      });
+    }
     // gotk_resource_info as Flux's kube-state-metrics config exports it: one series per object.
     new Gauge({
       name: "gotk_resource_info",

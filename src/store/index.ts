@@ -23,3 +23,4 @@ export {
 } from "./secrets-key.js";
 export type * from "./store.js";
 export { RECONCILE_REQUESTED_AT } from "./store.js";
+export { STORE_ENV, STORE_PASSWORD_FILE_ENV, StoreUrlError } from "./url.js";

@@ -57,6 +57,18 @@ export interface TagSet extends ScanInfo {
   tags: string[];
 }
 
+/** One fact about image content (fact-based selection): a JSON value and when it was found. */
+export interface DigestFact {
+  value: string;
+  checkedAt: string;
+}
+
+/** A tag's digest and the scan (its scanTime) after which it was resolved. */
+export interface ResolvedDigest {
+  digest: string;
+  scanTime?: string;
+}
+
 // ---------------------------------------------------------------- secrets
 
 /**
@@ -234,6 +246,22 @@ export interface Store {
   /** Merges tag → digest entries for one ImageRepository. */
   putDigests(namespace: string, repository: string, digests: Record<string, string>): Promise<void>;
   getDigests(namespace: string, repository: string): Promise<Record<string, string>>;
+  /** Merges tag → digest entries resolved after the scan at `scanTime`. */
+  putResolvedDigests(
+    namespace: string,
+    repository: string,
+    digests: Record<string, string>,
+    scanTime: string,
+  ): Promise<void>;
+  getResolvedDigests(namespace: string, repository: string): Promise<Record<string, ResolvedDigest>>;
+  /** Facts about content of `image` (canonical name), by digest; `fact` names which fact. */
+  putDigestFacts(image: string, fact: string, facts: Record<string, DigestFact>): Promise<void>;
+  /** The known facts among `digests`. */
+  getDigestFacts(
+    image: string,
+    fact: string,
+    digests: readonly string[],
+  ): Promise<Record<string, DigestFact>>;
 
   putSecret(namespace: string, name: string, secret: SecretInput): Promise<void>;
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;

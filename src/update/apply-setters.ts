@@ -33,9 +33,10 @@ function lineCommentAfter(src: string, end: number): string | undefined {
 }
 
 /** Collects the edits, changes and problems of one file, whichever way its scalars were found. */
-function setterCollector(refs: PolicyRefs, result: FileSetterResult) {
+function setterCollector(refs: PolicyRefs, result: FileSetterResult, hold?: ReadonlySet<string>) {
   const edits: Edit[] = [];
   const mark = (m: MarkedScalar, object: () => ResourceIdentifier): void => {
+    if (hold?.has(m.setter)) return;
     const newValue = resolveSetter(m.setter, refs);
     if (newValue === undefined) {
       result.problems.push({ kind: "unknown-policy", message: `marker names unknown policy "${m.setter}"` });
@@ -57,10 +58,15 @@ function setterCollector(refs: PolicyRefs, result: FileSetterResult) {
 }
 
 /** Fast path: the file is in the simple block subset, so only commented scalars can be marked. */
-function markScanned(text: string, refs: PolicyRefs, result: FileSetterResult): Edit[] | undefined {
+function markScanned(
+  text: string,
+  refs: PolicyRefs,
+  result: FileSetterResult,
+  hold?: ReadonlySet<string>,
+): Edit[] | undefined {
   const scalars = scanBlockYaml(text);
   if (!scalars) return undefined;
-  const { edits, mark } = setterCollector(refs, result);
+  const { edits, mark } = setterCollector(refs, result, hold);
   for (const s of scalars) {
     const line = lineCommentAfter(text, s.end);
     const setter = line === undefined ? undefined : parseMarker(line);
@@ -74,7 +80,12 @@ function markScanned(text: string, refs: PolicyRefs, result: FileSetterResult): 
 }
 
 /** General path: any YAML, through yaml's Document API. */
-function markParsed(text: string, refs: PolicyRefs, result: FileSetterResult): Edit[] {
+function markParsed(
+  text: string,
+  refs: PolicyRefs,
+  result: FileSetterResult,
+  hold?: ReadonlySet<string>,
+): Edit[] {
   // The schema is failsafe so every scalar's value is its string form (`1.10` stays "1.10").
   const docs = parseAllDocuments(text, { schema: "failsafe", prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [docs];
@@ -86,7 +97,7 @@ function markParsed(text: string, refs: PolicyRefs, result: FileSetterResult): E
       return [];
     }
   }
-  const { edits, mark } = setterCollector(refs, result);
+  const { edits, mark } = setterCollector(refs, result, hold);
   for (const doc of list) {
     let object: ResourceIdentifier | undefined;
     const objectOf = (): ResourceIdentifier => {
@@ -131,10 +142,11 @@ function applyEdits(result: FileSetterResult, edits: Edit[]): FileSetterResult {
  * Only the bytes of each changed scalar are replaced, so quoting, comments, blank lines, block
  * scalars, line endings and BOM elsewhere are untouched (unlike Flux, which re-serialises the
  * whole file through yaml.v3). A file that does not parse is returned unchanged with a problem.
+ * Markers naming a setter in `hold` (pinned after a rollback) are left as they are.
  */
-export function applySetters(text: string, refs: PolicyRefs): FileSetterResult {
+export function applySetters(text: string, refs: PolicyRefs, hold?: ReadonlySet<string>): FileSetterResult {
   const result: FileSetterResult = { text, changes: [], problems: [] };
-  return applyEdits(result, markScanned(text, refs, result) ?? markParsed(text, refs, result));
+  return applyEdits(result, markScanned(text, refs, result, hold) ?? markParsed(text, refs, result, hold));
 }
 
 /** applySetters through yaml's Document API only: the reference the fast path is tested against. */

@@ -6,6 +6,8 @@ export {
   renderCommitMessage,
   validateCommitTemplate,
 } from "./commit-message.js";
+export { compileIncludeGlobs, IncludeGlobError, splitIncludeGlobs } from "./include-globs.js";
+export { applyLineSetters, type LineFileType } from "./line-setters.js";
 export { imageRefString, parseMarker, resolveSetter } from "./marker.js";
 export { PushSummaryError, pushSummary } from "./push-summary.js";
 export type {

@@ -28,6 +28,7 @@ export type ProblemKind =
   | "unknown-policy"
   | "symlink-outside"
   | "unsupported-scalar"
+  | "unsupported-value"
   | "invalid-utf8"
   | "unreadable";
 

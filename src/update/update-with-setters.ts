@@ -1,6 +1,8 @@
 import { applySetters } from "./apply-setters.js";
 import { overwriteFile, readTransient } from "./file-io.js";
-import { type CandidateFile, findYamlFiles } from "./find-files.js";
+import { type CandidateFile, findMarkedFiles } from "./find-files.js";
+import { compileIncludeGlobs } from "./include-globs.js";
+import { applyLineSetters } from "./line-setters.js";
 import type { ObjectChanges, PolicyRefs, UpdateResult } from "./types.js";
 import { resolveScanRoot } from "./update-path.js";
 
@@ -9,6 +11,10 @@ export interface UpdateOptions {
   path?: string;
   /** Default true; false computes the result without writing (dry run). */
   write?: boolean;
+  /** Globs of further files to read markers in, relative to `path` (IncludeGlobError when invalid). */
+  include?: readonly string[];
+  /** Setters to leave as they are, by file path (pinned after a rollback). */
+  hold?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 function groupByObject(changes: ReturnType<typeof applySetters>["changes"]): ObjectChanges[] {
@@ -36,7 +42,12 @@ interface FileOutcome {
 
 // Synchronous I/O on purpose: for thousands of small files it is several times faster than the
 // libuv thread pool (measured: 5,000 reads 550 ms async vs ~100 ms sync), and a run is a batch job.
-function processFile(file: CandidateFile, refs: PolicyRefs, write: boolean): FileOutcome {
+function processFile(
+  file: CandidateFile,
+  refs: PolicyRefs,
+  write: boolean,
+  hold: ReadonlySet<string> | undefined,
+): FileOutcome {
   let bytes: Buffer;
   try {
     bytes = readTransient(file.real);
@@ -49,7 +60,8 @@ function processFile(file: CandidateFile, refs: PolicyRefs, write: boolean): Fil
   // Screen on the raw bytes before decoding or parsing, as Flux does.
   if (!bytes.includes("$imagepolicy")) return { file };
   const before = bytes.toString("utf8");
-  const edited = applySetters(before, refs);
+  const edited =
+    file.type === "yaml" ? applySetters(before, refs, hold) : applyLineSetters(before, refs, file.type, hold);
   if (edited.text === before) return { file, before, edited };
   // Decoding replaces invalid UTF-8 with U+FFFD; writing that back would change other bytes.
   // Only text containing U+FFFD can have come from invalid UTF-8, so only that is re-encoded.
@@ -61,7 +73,8 @@ function processFile(file: CandidateFile, refs: PolicyRefs, write: boolean): Fil
 }
 
 /**
- * The Setters strategy over a checkout: every YAML file under `update.path` is screened,
+ * The Setters strategy over a checkout: every file that may hold markers under `update.path`
+ * (YAML, Dockerfiles, `.env`, HCL, and what `include` adds) is screened,
  * edited in place and (unless `write` is false) rewritten only when something changed.
  * Per-file problems are collected; only an invalid `update.path` throws (UpdatePathError).
  */
@@ -72,9 +85,11 @@ export async function updateWithSetters(
 ): Promise<UpdateResult> {
   const scan = await resolveScanRoot(root, opts.path);
   const result: UpdateResult = { fileChanges: new Map(), files: [], problems: [] };
-  const files = await findYamlFiles(scan, result.problems);
+  const include = compileIncludeGlobs(opts.include ?? []);
+  const files = await findMarkedFiles(scan, result.problems, include);
   for (const candidate of files) {
-    const { file, before, edited, error } = processFile(candidate, refs, opts.write !== false);
+    const hold = opts.hold?.get(candidate.path);
+    const { file, before, edited, error } = processFile(candidate, refs, opts.write !== false, hold);
     if (error) {
       result.problems.push({ path: file.path, ...error });
       continue;

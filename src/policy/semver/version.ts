@@ -87,13 +87,16 @@ function comparePrePart(s: string, o: string): number {
   return si > oi ? 1 : -1;
 }
 
-/** Masterminds comparePrerelease (a missing identifier sorts first). */
-export function comparePrerelease(a: string, b: string): number {
+/**
+ * Masterminds comparePrerelease (a missing identifier sorts first); `part` compares one
+ * identifier (natural order, src/policy/semver/natural.ts, brings its own).
+ */
+export function comparePrerelease(a: string, b: string, part = comparePrePart): number {
   const sa = a.split(".");
   const sb = b.split(".");
   const n = Math.max(sa.length, sb.length);
   for (let i = 0; i < n; i++) {
-    const d = comparePrePart(sa[i] ?? "", sb[i] ?? "");
+    const d = part(sa[i] ?? "", sb[i] ?? "");
     if (d !== 0) return d;
   }
   return 0;

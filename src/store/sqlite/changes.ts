@@ -13,9 +13,9 @@ import { checkRow, oneOf, rowShape } from "../row-check.js";
 import type { Change, ChangeBatch, ChangeType } from "../store.js";
 import { type Db, pruneThrough } from "./database.js";
 
-const PRUNED_THROUGH_KEY = "changes_pruned_through";
+export const PRUNED_THROUGH_KEY = "changes_pruned_through";
 
-const changeRow = rowShape(() =>
+export const changeRow = rowShape(() =>
   z.object({
     resourceVersion: z.int(),
     kind: z.enum(KINDS),

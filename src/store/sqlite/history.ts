@@ -56,7 +56,7 @@ const runChanges = rowShape(() =>
 /** Runs belong to automations; the table has no kind column. */
 const RUN_KIND = "ImageUpdateAutomation";
 
-function eventFromRow(raw: unknown): StoredEvent {
+export function eventFromRow(raw: unknown): StoredEvent {
   const r = checkRow(eventRow, raw, "events");
   return {
     id: r.id,
@@ -72,7 +72,7 @@ function eventFromRow(raw: unknown): StoredEvent {
   };
 }
 
-function runFromRow(raw: unknown): StoredRun {
+export function runFromRow(raw: unknown): StoredRun {
   const r = checkRow(runRow, raw, "runs", { kind: RUN_KIND });
   const owner = { kind: RUN_KIND, namespace: r.namespace, name: r.name };
   return {

@@ -27,7 +27,7 @@ const OBJECT_COLUMNS = `o.id, o.kind, o.namespace, o.name, o.api_version, o.labe
   o.generation, o.created_at, o.resource_version, s.status`;
 
 /** A row as the join returns it; its JSON columns are parsed and checked only when needed. */
-const objectRow = rowShape(() =>
+export const objectRow = rowShape(() =>
   z.object({
     id: z.int(),
     kind: z.enum(KINDS),
@@ -43,28 +43,28 @@ const objectRow = rowShape(() =>
     status: z.nullable(z.string()),
   }),
 );
-type ObjectRow = z.infer<typeof objectRow.schema>;
+export type ObjectRow = z.infer<typeof objectRow.schema>;
 
-function labelsOf(row: ObjectRow): Record<string, string> | undefined {
+export function labelsOf(row: ObjectRow): Record<string, string> | undefined {
   return row.labels === null ? undefined : checkJson(stringMap, row.labels, "objects", row, "labels");
 }
 
-function annotationsOf(row: ObjectRow): Record<string, string> | undefined {
+export function annotationsOf(row: ObjectRow): Record<string, string> | undefined {
   return row.annotations === null
     ? undefined
     : checkJson(stringMap, row.annotations, "objects", row, "annotations");
 }
 
-function specOf(row: ObjectRow): Record<string, unknown> {
+export function specOf(row: ObjectRow): Record<string, unknown> {
   return checkJson(jsonObject, row.spec, "objects", row, "spec");
 }
 
-function statusOf(row: ObjectRow): Record<string, unknown> | undefined {
+export function statusOf(row: ObjectRow): Record<string, unknown> | undefined {
   return row.status === null ? undefined : checkJson(jsonObject, row.status, "object_status", row, "status");
 }
 
 /** `labels` when the caller has already parsed them (list filters on labels before the rest). */
-function rowToObject<K extends Kind>(row: ObjectRow, labels = labelsOf(row)): StoredObject<K> {
+export function rowToObject<K extends Kind>(row: ObjectRow, labels = labelsOf(row)): StoredObject<K> {
   const annotations = annotationsOf(row);
   const status = statusOf(row);
   const obj = {
@@ -87,11 +87,11 @@ function rowToObject<K extends Kind>(row: ObjectRow, labels = labelsOf(row)): St
   return obj as unknown as StoredObject<K>;
 }
 
-function jsonOrNull(value: unknown): string | null {
+export function jsonOrNull(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
-function emptyToUndefined(m: Record<string, string> | undefined): Record<string, string> | undefined {
+export function emptyToUndefined(m: Record<string, string> | undefined): Record<string, string> | undefined {
   return m && Object.keys(m).length > 0 ? m : undefined;
 }
 
@@ -124,6 +124,35 @@ export function checkDocument(doc: unknown, index: number): asserts doc is AnyOb
     }
   }
   if (!isRecord(doc.spec)) throw new InvalidObjectError(`${where} (${kind}): spec must be an object`);
+}
+
+/**
+ * What applying `doc` over the stored `existing` changes; undefined when nothing does. Shared by
+ * every backend, so "unchanged", the generation rule and the kept reconcile request are one idea.
+ */
+export function reapply(
+  existing: ObjectRow,
+  doc: AnyObject,
+): { specChanged: boolean; generation: number; annotations: Record<string, string> } | undefined {
+  // The reconcile request is set by `reconcile`, not by manifests: re-applying a manifest must not
+  // cancel a pending request (kubectl's three-way merge keeps annotations it did not set, too).
+  const oldAnnotations = annotationsOf(existing) ?? {};
+  const annotations = { ...doc.metadata.annotations };
+  const pending = oldAnnotations[RECONCILE_REQUESTED_AT];
+  if (pending !== undefined && annotations[RECONCILE_REQUESTED_AT] === undefined) {
+    annotations[RECONCILE_REQUESTED_AT] = pending;
+  }
+  const specChanged = !jsonEqual(specOf(existing), doc.spec);
+  const metaChanged =
+    existing.api_version !== doc.apiVersion ||
+    !jsonEqual(labelsOf(existing) ?? {}, emptyToUndefined(doc.metadata.labels) ?? {}) ||
+    !jsonEqual(oldAnnotations, annotations);
+  if (!specChanged && !metaChanged) return undefined;
+  return {
+    specChanged,
+    generation: specChanged ? existing.generation + 1 : existing.generation,
+    annotations,
+  };
 }
 
 /** Reads and writes objects; every method runs inside the store's read or write transaction. */
@@ -221,20 +250,8 @@ export class ObjectTable {
       return { ...key, action: "created", generation: 1, resourceVersion: rv };
     }
 
-    // The reconcile request is set by `reconcile`, not by manifests: re-applying a manifest must not
-    // cancel a pending request (kubectl's three-way merge keeps annotations it did not set, too).
-    const oldAnnotations = annotationsOf(existing) ?? {};
-    const annotations = { ...doc.metadata.annotations };
-    const pending = oldAnnotations[RECONCILE_REQUESTED_AT];
-    if (pending !== undefined && annotations[RECONCILE_REQUESTED_AT] === undefined) {
-      annotations[RECONCILE_REQUESTED_AT] = pending;
-    }
-    const specChanged = !jsonEqual(specOf(existing), doc.spec);
-    const metaChanged =
-      existing.api_version !== doc.apiVersion ||
-      !jsonEqual(labelsOf(existing) ?? {}, labels ?? {}) ||
-      !jsonEqual(oldAnnotations, annotations);
-    if (!specChanged && !metaChanged) {
+    const next = reapply(existing, doc);
+    if (!next) {
       return {
         ...key,
         action: "unchanged",
@@ -242,7 +259,7 @@ export class ObjectTable {
         resourceVersion: existing.resource_version,
       };
     }
-    const generation = specChanged ? existing.generation + 1 : existing.generation;
+    const { specChanged, generation, annotations } = next;
     const rv = this.changes.record(key, specChanged ? "spec" : "metadata", generation);
     this.stmt.update.run({
       id: existing.id,

@@ -12,9 +12,9 @@ import type { SecretsKeyring, SecretsRotation } from "../secrets-key.js";
 import type { Secret, SecretInput, SecretSummary } from "../store.js";
 import type { Db, Params } from "./database.js";
 
-const TABLE = "secrets";
+export const TABLE = "secrets";
 
-const secretRow = rowShape(() =>
+export const secretRow = rowShape(() =>
   z.object({
     namespace: z.string(),
     name: z.string(),
@@ -25,7 +25,25 @@ const secretRow = rowShape(() =>
   }),
 );
 
-type SecretRow = z.output<typeof secretRow.schema>;
+export type SecretRow = z.output<typeof secretRow.schema>;
+
+export function checkSecretRow(raw: unknown): SecretRow {
+  return checkRow(secretRow, raw, TABLE, { kind: "Secret" });
+}
+
+/** A row read back: checked, its data opened with `keyring` and checked again. */
+export function secretFromRow(keyring: SecretsKeyring, raw: unknown): Secret {
+  const row = checkSecretRow(raw);
+  const owner = { kind: "Secret", namespace: row.namespace, name: row.name };
+  return {
+    namespace: row.namespace,
+    name: row.name,
+    type: row.type,
+    data: checkJson(stringMap, unseal(keyring, row, row.data, TABLE), TABLE, owner, "data"),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
 
 /** Checked before the write, so a bad value never reaches the file; names the key only. */
 export function checkSecretInput(op: string, namespace: string, name: string, secret: SecretInput): void {
@@ -140,20 +158,11 @@ export class SecretTable {
   }
 
   private checked(raw: unknown): SecretRow {
-    return checkRow(secretRow, raw, TABLE, { kind: "Secret" });
+    return checkSecretRow(raw);
   }
 
   private fromRow(raw: unknown): Secret {
-    const row = this.checked(raw);
-    const owner = { kind: "Secret", namespace: row.namespace, name: row.name };
-    return {
-      namespace: row.namespace,
-      name: row.name,
-      type: row.type,
-      data: checkJson(stringMap, unseal(this.keyring, row, row.data, TABLE), TABLE, owner, "data"),
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    };
+    return secretFromRow(this.keyring, raw);
   }
 
   /**

@@ -18,9 +18,11 @@ import {
 import type {
   ApplyResult,
   ChangeBatch,
+  DigestFact,
   EventFilter,
   EventInput,
   ListOptions,
+  ResolvedDigest,
   RunFilter,
   RunInput,
   ScanInfo,
@@ -36,7 +38,8 @@ import type {
   TagSet,
 } from "../store.js";
 import { ChangeFeed } from "./changes.js";
-import { checkpoint, type Db, openDatabase, read, writeTransaction } from "./database.js";
+import { checkpoint, type Db, openDatabase, read, secureDeleting, writeTransaction } from "./database.js";
+import { DigestFactTable } from "./digest-facts.js";
 import { HistoryTables } from "./history.js";
 import { MIGRATIONS, type Migration } from "./migrations.js";
 import { checkDocument, ObjectTable } from "./objects.js";
@@ -75,6 +78,7 @@ export class SqliteStore implements Store {
   private readonly changes: ChangeFeed;
   private readonly objects: ObjectTable;
   private readonly tags: TagTable;
+  private readonly facts: DigestFactTable;
   private readonly secrets: SecretTable;
   private readonly history: HistoryTables;
 
@@ -96,6 +100,7 @@ export class SqliteStore implements Store {
           changes,
           objects,
           tags: new TagTable(db, objects),
+          facts: new DigestFactTable(db, objects),
           secrets: new SecretTable(db, keyring, clock),
           history: new HistoryTables(db, opts.historyRetention ?? DEFAULT_HISTORY_RETENTION),
         };
@@ -105,12 +110,18 @@ export class SqliteStore implements Store {
     this.changes = parts.changes;
     this.objects = parts.objects;
     this.tags = parts.tags;
+    this.facts = parts.facts;
     this.secrets = parts.secrets;
     this.history = parts.history;
   }
 
   private write<T>(op: string, fn: () => T): T {
     return writeTransaction(this.db, op, fn);
+  }
+
+  /** A write that replaces or drops sealed secret data: see secureDeleting. */
+  private secretWrite<T>(op: string, fn: () => T): T {
+    return secureDeleting(this.db, () => writeTransaction(this.db, op, fn));
   }
 
   private read<T>(op: string, fn: () => T): T {
@@ -205,12 +216,41 @@ export class SqliteStore implements Store {
     );
   }
 
+  async putResolvedDigests(
+    namespace: string,
+    repository: string,
+    digests: Record<string, string>,
+    scanTime: string,
+  ): Promise<void> {
+    this.write(`store digests of ImageRepository '${namespace}/${repository}'`, () =>
+      this.facts.putResolved(namespace, repository, digests, scanTime),
+    );
+  }
+
+  async getResolvedDigests(namespace: string, repository: string): Promise<Record<string, ResolvedDigest>> {
+    return this.read(`read digests of ImageRepository '${namespace}/${repository}'`, () =>
+      this.facts.getResolved(namespace, repository),
+    );
+  }
+
+  async putDigestFacts(image: string, fact: string, facts: Record<string, DigestFact>): Promise<void> {
+    this.write(`store image facts of '${image}'`, () => this.facts.putFacts(image, fact, facts));
+  }
+
+  async getDigestFacts(
+    image: string,
+    fact: string,
+    digests: readonly string[],
+  ): Promise<Record<string, DigestFact>> {
+    return this.read(`read image facts of '${image}'`, () => this.facts.getFacts(image, fact, digests));
+  }
+
   // ---------------------------------------------------------------- secrets
 
   async putSecret(namespace: string, name: string, secret: SecretInput): Promise<void> {
     const op = `store Secret '${namespace}/${name}'`;
     checkSecretInput(op, namespace, name, secret);
-    this.write(op, () => this.secrets.put(namespace, name, secret));
+    this.secretWrite(op, () => this.secrets.put(namespace, name, secret));
   }
 
   async getSecret(namespace: string, name: string): Promise<Secret | undefined> {
@@ -222,7 +262,9 @@ export class SqliteStore implements Store {
   }
 
   async deleteSecret(namespace: string, name: string): Promise<boolean> {
-    return this.write(`delete Secret '${namespace}/${name}'`, () => this.secrets.delete(namespace, name));
+    return this.secretWrite(`delete Secret '${namespace}/${name}'`, () =>
+      this.secrets.delete(namespace, name),
+    );
   }
 
   /**
@@ -231,7 +273,7 @@ export class SqliteStore implements Store {
    * Not part of Store: it is key management, not data, and reached through rotateSecretsKey.
    */
   async rotateSecretsKey(): Promise<SecretsRotation> {
-    const done = this.write("re-encrypt secrets", () => this.secrets.reseal());
+    const done = this.secretWrite("re-encrypt secrets", () => this.secrets.reseal());
     if (done.resealed > 0) this.read("re-encrypt secrets", () => checkpoint(this.db));
     return done;
   }

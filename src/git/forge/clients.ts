@@ -1,0 +1,103 @@
+/**
+ * Forge API clients, built in one place for every command that talks to GitHub or GitLab
+ * (`bootstrap github|gitlab`, pull requests from write-back): the token from the environment
+ * variable Flux reads (`GITHUB_TOKEN`, `GITLAB_TOKEN`), the API base URL from the hostname as the
+ * forges publish it, and an override of that base URL (`IMAGECTL_GITHUB_API_URL`,
+ * `IMAGECTL_GITLAB_API_URL`) for GitHub Enterprise / self-managed set-ups behind another address and
+ * for tests against a loopback server. Every request has a deadline.
+ */
+// Static imports on purpose: this module is itself reached only through `await import()`, and the
+// bundler keeps both packages out of the CLI bundle (scripts/bundle.mjs), required on first use.
+import { Gitlab } from "@gitbeaker/rest";
+import { Octokit } from "@octokit/rest";
+
+export type ForgeKind = "github" | "gitlab";
+
+/** A forge call failed or cannot be made; the message names the call and never the token. */
+export class ForgeError extends Error {
+  override name = "ForgeError";
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ForgeClientOptions {
+  /** `github.com` / `gitlab.com` unless given (Flux's `--hostname`). */
+  hostname?: string;
+  env: NodeJS.ProcessEnv;
+  /** Deadline of each API request. Default 30 s. */
+  timeoutMs?: number;
+}
+
+const TOKEN_VARIABLE: Record<ForgeKind, string> = { github: "GITHUB_TOKEN", gitlab: "GITLAB_TOKEN" };
+const URL_OVERRIDE: Record<ForgeKind, string> = {
+  github: "IMAGECTL_GITHUB_API_URL",
+  gitlab: "IMAGECTL_GITLAB_API_URL",
+};
+export const DEFAULT_HOSTNAME: Record<ForgeKind, string> = { github: "github.com", gitlab: "gitlab.com" };
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The token, as Flux reads it; a missing one is an error naming the variable. */
+export function forgeToken(kind: ForgeKind, env: NodeJS.ProcessEnv): string {
+  const name = TOKEN_VARIABLE[kind];
+  const token = env[name]?.trim();
+  if (!token) throw new ForgeError(`${name} is not set: export a personal access token in ${name}`);
+  return token;
+}
+
+/**
+ * The API base URL: the override when set, else GitHub's `https://api.github.com` (Enterprise:
+ * `https://<host>/api/v3`) or GitLab's `https://<host>` (the client adds `/api/v4`).
+ */
+export function forgeApiUrl(kind: ForgeKind, o: Pick<ForgeClientOptions, "hostname" | "env">): string {
+  const override = o.env[URL_OVERRIDE[kind]]?.trim();
+  if (override) return override.replace(/\/+$/, "");
+  const host = o.hostname || DEFAULT_HOSTNAME[kind];
+  if (kind === "github") return host === "github.com" ? "https://api.github.com" : `https://${host}/api/v3`;
+  return `https://${host}`;
+}
+
+export function githubClient(o: ForgeClientOptions): Octokit {
+  const token = forgeToken("github", o.env);
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new Octokit({
+    auth: token,
+    baseUrl: forgeApiUrl("github", o),
+    userAgent: "imagectl",
+    // No logging of requests: a URL or header could carry what must not be printed.
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    request: {
+      fetch: (url: string | URL, init?: RequestInit) =>
+        fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+    },
+  });
+}
+
+export function gitlabClient(o: ForgeClientOptions): InstanceType<typeof Gitlab> {
+  const token = forgeToken("gitlab", o.env);
+  return new Gitlab({
+    host: forgeApiUrl("gitlab", o),
+    token,
+    queryTimeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+}
+
+/** The HTTP status of a failed Octokit or Gitbeaker call, if it got an answer. */
+export function forgeStatus(err: unknown): number | undefined {
+  if (!err || typeof err !== "object") return undefined;
+  const e = err as { status?: unknown; cause?: { response?: { status?: unknown } } };
+  if (typeof e.status === "number") return e.status;
+  const s = e.cause?.response?.status;
+  return typeof s === "number" ? s : undefined;
+}
+
+/** A ForgeError for a failed call: the call, the status and the forge's own message, no token. */
+export function forgeFailure(call: string, err: unknown, token?: string): ForgeError {
+  const status = forgeStatus(err);
+  let detail = err instanceof Error ? err.message : String(err);
+  if (token) detail = detail.split(token).join("***");
+  return new ForgeError(`${call} failed${status ? ` (HTTP ${status})` : ""}: ${detail}`, status);
+}

@@ -1,0 +1,17 @@
+/** What the pages read: the store, the daemon's health, and the automation preview handed in by `serve`. */
+import type { Store } from "../../store/index.js";
+import type { Readiness } from "../health.js";
+
+export interface AutomationPreview {
+  diff: string;
+  /** null: nothing would change. */
+  message: string | null;
+}
+
+export interface PageDeps {
+  store: Store;
+  readiness(): Promise<Readiness>;
+  queueDepth(): number;
+  /** The diff and message a run of this ImageUpdateAutomation would make now (a dry run). */
+  preview?(namespace: string, name: string): Promise<AutomationPreview>;
+}

@@ -1,0 +1,90 @@
+/**
+ * Facts about image content for fact-based selection on PostgreSQL, as sqlite/digest-facts.ts:
+ * `digest_facts` (one JSON value per image, digest and fact) and the scan after which each tag's
+ * digest was resolved (`repository_digests.scan_time`). Shares its row checks with SQLite's.
+ */
+import { checkRow } from "../row-check.js";
+import { factRow, resolvedRow } from "../sqlite/digest-facts.js";
+import { owner } from "../sqlite/tags.js";
+import type { DigestFact, ResolvedDigest } from "../store.js";
+import type { Sql } from "./database.js";
+import type { ObjectTable } from "./objects.js";
+
+export class DigestFactTable {
+  constructor(private readonly objects: ObjectTable) {}
+
+  async putFacts(sql: Sql, image: string, fact: string, facts: Record<string, DigestFact>): Promise<void> {
+    const entries = Object.entries(facts);
+    if (entries.length === 0) return;
+    await sql.rows(
+      `INSERT INTO digest_facts (image, digest, fact, value, checked_at)
+       SELECT $1, d, $2, v, c FROM unnest($3::text[], $4::text[], $5::text[]) AS u(d, v, c)
+       ON CONFLICT (image, digest, fact) DO UPDATE SET value = excluded.value, checked_at = excluded.checked_at`,
+      [
+        image,
+        fact,
+        entries.map(([d]) => d),
+        entries.map(([, f]) => f.value),
+        entries.map(([, f]) => f.checkedAt),
+      ],
+    );
+  }
+
+  async getFacts(
+    sql: Sql,
+    image: string,
+    fact: string,
+    digests: readonly string[],
+  ): Promise<Record<string, DigestFact>> {
+    const out: Record<string, DigestFact> = {};
+    if (digests.length === 0) return out;
+    const rows = await sql.rows(
+      `SELECT digest, value, checked_at FROM digest_facts
+        WHERE image = $1 AND fact = $2 AND digest = ANY($3::text[])`,
+      [image, fact, digests],
+    );
+    const from = { kind: "ImageRepository" as const, namespace: "", name: image };
+    for (const raw of rows) {
+      const r = checkRow(factRow, raw, "digest_facts", from);
+      out[r.digest] = { value: r.value, checkedAt: r.checked_at };
+    }
+    return out;
+  }
+
+  async putResolved(
+    sql: Sql,
+    namespace: string,
+    repository: string,
+    digests: Record<string, string>,
+    scanTime: string,
+  ): Promise<void> {
+    const entries = Object.entries(digests);
+    if (entries.length === 0) return;
+    const id = (await this.objects.mustRow(sql, { kind: "ImageRepository", namespace, name: repository })).id;
+    await sql.rows(
+      `INSERT INTO repository_digests (object_id, tag, digest, scan_time)
+       SELECT $1, t, d, $4 FROM unnest($2::text[], $3::text[]) AS u(t, d)
+       ON CONFLICT (object_id, tag) DO UPDATE SET digest = excluded.digest, scan_time = excluded.scan_time`,
+      [id, entries.map(([t]) => t), entries.map(([, d]) => d), scanTime],
+    );
+  }
+
+  async getResolved(
+    sql: Sql,
+    namespace: string,
+    repository: string,
+  ): Promise<Record<string, ResolvedDigest>> {
+    const rows = await sql.rows(
+      `SELECT d.tag, d.digest, d.scan_time FROM objects o JOIN repository_digests d ON d.object_id = o.id
+       WHERE o.kind = 'ImageRepository' AND o.namespace = $1 AND o.name = $2`,
+      [namespace, repository],
+    );
+    const out: Record<string, ResolvedDigest> = {};
+    const from = owner(namespace, repository);
+    for (const raw of rows) {
+      const r = checkRow(resolvedRow, raw, "repository_digests", from);
+      out[r.tag] = r.scan_time === null ? { digest: r.digest } : { digest: r.digest, scanTime: r.scan_time };
+    }
+    return out;
+  }
+}

@@ -1,0 +1,29 @@
+import { afterAll, beforeAll } from "vitest";
+import { openPostgresStore } from "../../src/store/postgres/store.js";
+import { parsePostgresUrl } from "../../src/store/url.js";
+import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { describeStoreContract } from "./contract.js";
+
+const KEY = Buffer.alloc(32, 7).toString("base64");
+
+let server: TestPostgres;
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+describeStoreContract("PostgreSQL", async () => {
+  const db = await server.createDatabase();
+  const store = await openPostgresStore(parsePostgresUrl(server.url(db), {}), {
+    env: { IMAGECTL_SECRETS_KEY: KEY },
+  });
+  return {
+    store,
+    async dispose() {
+      await store.close();
+      await server.query(`DROP DATABASE ${db}`);
+    },
+  };
+});

@@ -1,0 +1,189 @@
+/**
+ * Pushes images with chosen created times, multi-platform indexes and cosign signatures to a
+ * test registry (plain HTTP) over the distribution API, for the fact-based selection tests.
+ * Signatures are made the way cosign makes them with a key: ECDSA P-256 over SHA-256 of the
+ * simple-signing payload, DER, base64 in the `dev.cosignproject.cosign/signature` annotation of
+ * a layer of the manifest tagged `sha256-<hex>.sig`.
+ */
+import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { Agent, request } from "undici";
+
+const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+const SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json";
+
+const sha256 = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+
+export interface ContentPusher {
+  /** Requests sent to the registry so far by this pusher. */
+  readonly requests: number;
+  pushImage(repo: string, tag: string | undefined, opts?: ImageOptions): Promise<string>;
+  pushIndex(
+    repo: string,
+    tag: string,
+    created: string[],
+    opts?: { annotationCreated?: string },
+  ): Promise<string>;
+  /** Pushes `payload` signed with `key` as a cosign signature of `digest` (tag schema). */
+  sign(repo: string, digest: string, key: KeyObject, opts?: SignOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ImageOptions {
+  /** Config `created` (RFC 3339); omitted when undefined. */
+  created?: string;
+  /** Manifest annotation org.opencontainers.image.created. */
+  annotationCreated?: string;
+  /** Makes the content (and so the digest) unique. */
+  salt?: string;
+  platform?: { os: string; architecture: string };
+}
+
+export interface SignOptions {
+  /** The digest the payload names (default: the digest signed). */
+  payloadDigest?: string;
+  /** Sign other bytes than the payload stored (a tampered payload). */
+  tamper?: boolean;
+}
+
+export function cosignKeyPair(): { privateKey: KeyObject; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return { privateKey, publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString() };
+}
+
+/** cosign's simple-signing payload for `digest` of `reference`. */
+export function simpleSigningPayload(reference: string, digest: string): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      critical: {
+        identity: { "docker-reference": reference },
+        image: { "docker-manifest-digest": digest },
+        type: "cosign container image signature",
+      },
+      optional: null,
+    }),
+  );
+}
+
+export function contentPusher(registryUrl: string, host: string): ContentPusher {
+  const dispatcher = new Agent({ connections: 16 });
+  let requests = 0;
+  const call = async (
+    method: "HEAD" | "POST" | "PUT",
+    path: string,
+    headers: Record<string, string>,
+    body?: Buffer,
+  ) => {
+    requests++;
+    const res = await request(new URL(path, registryUrl), { method, headers, body, dispatcher });
+    const text = method === "HEAD" ? "" : await res.body.text();
+    if (method === "HEAD") await res.body.dump();
+    return { status: res.statusCode, headers: res.headers, text };
+  };
+  const pushBlob = async (repo: string, buf: Buffer): Promise<string> => {
+    const digest = sha256(buf);
+    if ((await call("HEAD", `/v2/${repo}/blobs/${digest}`, {})).status === 200) return digest;
+    const post = await call("POST", `/v2/${repo}/blobs/uploads/`, {});
+    if (post.status !== 202) throw new Error(`blob upload POST ${post.status}: ${post.text}`);
+    const loc = new URL(String(post.headers.location), registryUrl);
+    loc.searchParams.set("digest", digest);
+    const put = await call(
+      "PUT",
+      loc.pathname + loc.search,
+      { "content-type": "application/octet-stream" },
+      buf,
+    );
+    if (put.status !== 201) throw new Error(`blob PUT ${put.status}: ${put.text}`);
+    return digest;
+  };
+  const putManifest = async (repo: string, ref: string, buf: Buffer, mediaType: string): Promise<string> => {
+    const res = await call("PUT", `/v2/${repo}/manifests/${ref}`, { "content-type": mediaType }, buf);
+    if (res.status !== 201) throw new Error(`manifest PUT ${repo}:${ref} ${res.status}: ${res.text}`);
+    return String(res.headers["docker-content-digest"]);
+  };
+  const imageManifest = async (repo: string, o: ImageOptions): Promise<Buffer> => {
+    const platform = o.platform ?? { os: "linux", architecture: "amd64" };
+    const config = Buffer.from(
+      JSON.stringify({
+        ...(o.created !== undefined ? { created: o.created } : {}),
+        ...platform,
+        rootfs: { type: "layers", diff_ids: [] },
+        config: { Labels: { salt: o.salt ?? "" } },
+      }),
+    );
+    const layer = Buffer.from(`layer ${o.salt ?? ""}`);
+    const c = await pushBlob(repo, config);
+    const l = await pushBlob(repo, layer);
+    return Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: OCI_CONFIG, digest: c, size: config.length },
+        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: l, size: layer.length }],
+        ...(o.annotationCreated
+          ? { annotations: { "org.opencontainers.image.created": o.annotationCreated } }
+          : {}),
+      }),
+    );
+  };
+  return {
+    get requests() {
+      return requests;
+    },
+    async pushImage(repo, tag, opts = {}) {
+      const m = await imageManifest(repo, opts);
+      return putManifest(repo, tag ?? sha256(m), m, OCI_MANIFEST);
+    },
+    async pushIndex(repo, tag, created, opts = {}) {
+      const platforms = [
+        { os: "linux", architecture: "amd64" },
+        { os: "linux", architecture: "arm64" },
+        { os: "linux", architecture: "s390x" },
+      ];
+      const entries = [];
+      for (const [i, c] of created.entries()) {
+        const platform = platforms[i] as { os: string; architecture: string };
+        const m = await imageManifest(repo, { created: c, salt: `${tag}-${i}`, platform });
+        const d = await putManifest(repo, sha256(m), m, OCI_MANIFEST);
+        entries.push({ mediaType: OCI_MANIFEST, digest: d, size: m.length, platform });
+      }
+      const idx = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_INDEX,
+          manifests: entries,
+          ...(opts.annotationCreated
+            ? { annotations: { "org.opencontainers.image.created": opts.annotationCreated } }
+            : {}),
+        }),
+      );
+      return putManifest(repo, tag, idx, OCI_INDEX);
+    },
+    async sign(repo, digest, key, opts = {}) {
+      const payload = simpleSigningPayload(`${host}/${repo}`, opts.payloadDigest ?? digest);
+      const signed = opts.tamper ? Buffer.concat([payload, Buffer.from(" ")]) : payload;
+      const signature = sign("sha256", signed, key).toString("base64");
+      const p = await pushBlob(repo, payload);
+      const config = Buffer.from("{}");
+      const c = await pushBlob(repo, config);
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: OCI_CONFIG, digest: c, size: config.length },
+          layers: [
+            {
+              mediaType: SIMPLE_SIGNING,
+              digest: p,
+              size: payload.length,
+              annotations: { "dev.cosignproject.cosign/signature": signature },
+            },
+          ],
+        }),
+      );
+      await putManifest(repo, `${digest.replace(":", "-")}.sig`, manifest, OCI_MANIFEST);
+    },
+    close: () => dispatcher.close(),
+  };
+}

@@ -98,7 +98,7 @@ spec:
     expect(r.code).toBe(0);
     const get = await cli(["get", "sources", "git"]);
     expect(get.stdout).toMatch(
-      /fleet\s+http:\/\/127\.0\.0\.1:\d+\/fleet\.git\s+main\s+main@sha1:[0-9a-f]{40}\s+False\s+True/,
+      /fleet\s+main@sha1:[0-9a-f]{40}\s+False\s+True\s+remote reachable: revision 'main@sha1:[0-9a-f]{40}'/,
     );
   });
 

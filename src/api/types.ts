@@ -283,6 +283,8 @@ export interface ImageUpdateAutomationStatus extends CommonStatus {
   rollbackPins?: RollbackPin[];
   /** imagectl: the `imagectl.io/unpin-requested-at` value last acted on. */
   lastHandledUnpinAt?: string;
+  /** imagectl: the open pull/merge requests of the `imagectl.io/pull-request` annotation. */
+  pullRequests?: { branch: string; number: number; url: string }[];
 }
 
 // ---------------------------------------------------------------- objects

@@ -2,10 +2,8 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { parseDuration } from "../api/duration.js";
 import type { PolicyEvaluationPool } from "../controller/policy-pool.js";
 import { DEFAULT_POLICY_TIMEOUT_MS } from "../policy/deadline.js";
-import { UsageError } from "./errors.js";
 
 /** The `--policy-timeout` option of `serve` and `run`: [flags, description, default]. */
 export const POLICY_TIMEOUT_OPTION = [
@@ -13,18 +11,6 @@ export const POLICY_TIMEOUT_OPTION = [
   "time limit of one ImagePolicy selection; a policy over it is not Ready (reason EvaluationTimeout)",
   `${DEFAULT_POLICY_TIMEOUT_MS / 1000}s`,
 ] as const;
-
-/** `--policy-timeout` (or another duration flag) in milliseconds; must be positive. */
-export function positiveDuration(flag: string, value: string): number {
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch {
-    throw new UsageError(`${flag}: invalid duration '${value}' (expected e.g. 500ms, 5s, 1m)`);
-  }
-  if (!(ms > 0)) throw new UsageError(`${flag}: must be more than 0, got '${value}'`);
-  return ms;
-}
 
 /**
  * A pool for `concurrency` reconciles: as many workers as there are cores, at least two (so one

@@ -1,12 +1,20 @@
 import type { Command } from "commander";
 import type { SelectionOptions } from "../api/selection-annotations.js";
 import { DEFAULT_NAMESPACE, IMAGE_API_V1, type ImageRepository } from "../api/types.js";
+import { DEFAULT_POLICY_TIMEOUT_MS } from "../policy/deadline.js";
 import { describeCounts, describeSelection } from "../policy/explain-text.js";
-import type { ExclusionPredicate, PolicyChoice, Selection, TagFilterSpec } from "../policy/index.js";
+import type {
+  ExclusionPredicate,
+  PolicyChoice,
+  Selection,
+  TagFilterSpec,
+  TagSelector,
+} from "../policy/index.js";
 import type { ScanOptions } from "../registry/index.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 import { readTags, type TagSource } from "./policy-test-tags.js";
+import { positiveDuration } from "./positive-duration.js";
 import { addSelectionOptions, type SelectionFlags, selectionOptionsOf } from "./selection-flags.js";
 
 interface PolicyTestFlags extends SelectionFlags {
@@ -22,6 +30,16 @@ interface PolicyTestFlags extends SelectionFlags {
   exclusionList?: string[];
   top: string;
   output: string;
+  policyTimeout: string;
+}
+
+/** How long the command may take (global `--timeout`) and the selection within it. */
+interface Limits {
+  /** `--timeout`, and the Date.now() by which the command gives up. */
+  timeoutMs: number;
+  until: number;
+  /** `--policy-timeout`, as the daemon applies it. */
+  selectionMs: number;
 }
 
 /** Spec field of the policy engine → the flag that set it, for exit-2 messages. */
@@ -69,7 +87,12 @@ export function registerPolicyTest(
       collect,
     )
     .option("--top <n>", "how many ranked candidates to show", "10")
-    .option("-o, --output <format>", "text or json", "text");
+    .option("-o, --output <format>", "text or json", "text")
+    .option(
+      "--policy-timeout <duration>",
+      "time limit of the selection, as `serve --policy-timeout` applies it (within --timeout)",
+      `${DEFAULT_POLICY_TIMEOUT_MS / 1000}s`,
+    );
   return addSelectionOptions(test, { secretRef: false }).action(
     async (flags: PolicyTestFlags, cmd: Command) => {
       await runPolicyTest(flags, ctx, tagSource, cmd);
@@ -116,6 +139,7 @@ async function runPolicyTest(
   if (!/^[0-9]+$/.test(flags.top))
     throw new UsageError(`--top: '${flags.top}' is not a non-negative integer`);
   const top = Number(flags.top);
+  const limits = limitsOf(flags, cmd);
   if (flags.tagsFile === undefined && flags.image === undefined) {
     throw new UsageError("--tags-file (a file, or '-' for stdin) or --image is required");
   }
@@ -145,12 +169,13 @@ async function runPolicyTest(
   let credentials: ScanOptions["credentials"];
   if (flags.image !== undefined) {
     credentials = flags.secretRef ? await secretCredentials(flags, ctx, cmd) : undefined;
-    scan = registryTags(flags.image, flags.insecure === true, ctx, credentials, cancelScan.signal);
+    const { timeoutMs } = limits;
+    scan = registryTags(flags.image, flags.insecure === true, ctx, credentials, cancelScan.signal, timeoutMs);
     scan.catch(() => {}); // awaited below; until then a failure must not count as unhandled
   }
   try {
     const facts = needsImage ? { credentials } : undefined;
-    await selectAndReport(flags, choice, filter, top, ctx, tagSource, scan, selectionOptions, facts);
+    await selectAndReport(flags, choice, filter, top, limits, ctx, tagSource, scan, selectionOptions, facts);
   } catch (err) {
     // Only when the listing may still be running (aborting costs Node a lazy DOMException).
     cancelScan.abort();
@@ -163,6 +188,7 @@ async function selectAndReport(
   choice: PolicyChoice,
   filter: TagFilterSpec | undefined,
   top: number,
+  limits: Limits,
   ctx: CliContext,
   tagSource: TagSource,
   scan: Promise<string[]> | undefined,
@@ -185,14 +211,30 @@ async function selectAndReport(
   try {
     // The fact-based rules need every candidate ranked, not just the top.
     const rank = facts ? Number.POSITIVE_INFINITY : top;
-    const selector = engine.createTagSelector(policy, { top: rank, exclude });
-    const add = selector.add;
+    // The limit runs from the first tag on (reading a tags file included), as in the daemon.
+    const limited = (total: number | undefined): TagSelector => {
+      const startedAt = performance.now();
+      const limitMs = Math.max(0, Math.min(limits.selectionMs, limits.until - Date.now()));
+      return engine.withDeadline(engine.createTagSelector(policy, { top: rank, exclude }), {
+        limitMs,
+        startedAt,
+        total,
+        pattern: filter?.pattern || undefined,
+      });
+    };
+    let selector: TagSelector;
     if (scan !== undefined) {
-      for (const tag of await scan) add(tag);
-    } else await tagSource({ tagsFile: flags.tagsFile, stdin: ctx.io.stdin }, add);
+      const tags = await scan;
+      selector = limited(tags.length);
+      const add = selector.add;
+      for (const tag of tags) add(tag);
+    } else {
+      selector = limited(undefined);
+      await tagSource({ tagsFile: flags.tagsFile, stdin: ctx.io.stdin }, selector.add);
+    }
     selection = selector.finish();
   } catch (err) {
-    if (!(err instanceof engine.NoSelectableTagError)) throw err;
+    if (!(err instanceof engine.NoSelectableTagError || err instanceof engine.PolicyDeadlineError)) throw err;
     if (output === "json")
       ctx.io.out(
         `${JSON.stringify({ latest: null, candidates: [], counts: err.counts, error: err.message })}\n`,
@@ -224,6 +266,17 @@ async function selectAndReport(
   } else ctx.io.out(describeSelection(selection, top));
 }
 
+/** `--timeout` (global, Flux's: the whole command) and `--policy-timeout`. */
+function limitsOf(flags: PolicyTestFlags, cmd: Command): Limits {
+  const { timeout } = cmd.optsWithGlobals() as { timeout: string };
+  const timeoutMs = positiveDuration("--timeout", timeout);
+  return {
+    timeoutMs,
+    until: Date.now() + timeoutMs,
+    selectionMs: positiveDuration("--policy-timeout", flags.policyTimeout),
+  };
+}
+
 /** `--image`: every tag from the registry; exclusion is the policy step's, so counts show it. */
 async function registryTags(
   image: string,
@@ -231,16 +284,18 @@ async function registryTags(
   ctx: CliContext,
   credentials: ScanOptions["credentials"],
   signal: AbortSignal,
+  timeoutMs: number,
 ): Promise<string[]> {
   const registry = await import("../registry/index.js");
   try {
     const ref = registry.parseImageReference(image, { insecure });
-    const options = { insecure, env: ctx.io.env, credentials, signal };
+    const options = { insecure, env: ctx.io.env, credentials, signal, timeoutMs };
     return (await registry.listTags(ref, options)).tags;
   } catch (err) {
     if (err instanceof registry.InvalidImageReferenceError) throw new UsageError(`--image: ${err.message}`);
     // Unreachable registry, denied auth, timeouts: valid input but no result (exit 1).
-    if (err instanceof registry.RegistryError) throw new CommandFailedError(err.message);
+    if (err instanceof registry.RegistryError)
+      throw new CommandFailedError(err.kind === "timeout" ? `${err.message} (--timeout)` : err.message);
     throw err;
   }
 }

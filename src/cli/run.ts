@@ -5,7 +5,8 @@ import type { RunOnceWatch } from "../controller/run-once.js";
 import { UsageError } from "./errors.js";
 import { globalsOf, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
-import { POLICY_TIMEOUT_OPTION, positiveDuration, startPolicyPool } from "./policy-pool-setup.js";
+import { POLICY_TIMEOUT_OPTION, startPolicyPool } from "./policy-pool-setup.js";
+import { positiveDuration } from "./positive-duration.js";
 import { liveLine } from "./progress.js";
 import { renderTable } from "./table.js";
 

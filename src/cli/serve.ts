@@ -5,7 +5,8 @@ import { announceDaemon } from "../controller/daemon-info.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import { globalsOf, openEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
-import { POLICY_TIMEOUT_OPTION, positiveDuration, startPolicyPool } from "./policy-pool-setup.js";
+import { POLICY_TIMEOUT_OPTION, startPolicyPool } from "./policy-pool-setup.js";
+import { positiveDuration } from "./positive-duration.js";
 import { positiveInt } from "./run.js";
 
 function leaseDuration(value: string): number {
@@ -30,7 +31,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option("--poll <ms>", "how often the store is checked for changes made by the CLI", "500")
     .option(
       "--listen <host:port>",
-      "HTTP listener for /healthz, /readyz, /metrics and /hook/",
+      "HTTP listener for the dashboard (/), /healthz, /readyz, /metrics and /hook/",
       "127.0.0.1:9292",
     )
     .option("--hook-rate-limit <n>", "webhook calls accepted per receiver per 10 s before 429", "300")
@@ -134,6 +135,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
                 const auto = await env.store.get("ImageUpdateAutomation", namespace, name);
                 if (!auto) throw new Error(`ImageUpdateAutomation ${namespace}/${name} not found`);
                 return previewAutomationRun(env, auto);
+              },
+              lastPushPatch: async (namespace, name) => {
+                const { lastPushPatch } = await import("../controller/image-update-automation.js");
+                const auto = await env.store.get("ImageUpdateAutomation", namespace, name);
+                return auto ? lastPushPatch(env, auto) : undefined;
               },
             },
             ...(replica && { leases: replica }),

@@ -73,9 +73,10 @@ export async function readManifestSet(
       const where = `${src.name}: document ${d.document}`;
       for (const i of validateObject(withDefaults(obj)))
         set.problems.push(`${where} (${i.object}): ${i.field}: ${i.message}`);
-      const key = objectKey(obj);
       const template = await templateProblem(obj);
-      if (template) set.problems.push(`${where} (${key}): spec.git.commit.messageTemplate: ${template}`);
+      if (template)
+        set.problems.push(`${where} (${objectKey(obj)}): spec.git.commit.messageTemplate: ${template}`);
+      const key = objectKey(obj);
       const first = seen.get(key);
       if (first) {
         set.problems.push(

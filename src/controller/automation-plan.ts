@@ -109,7 +109,7 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     observed[p.metadata.name] = r;
   }
   const git: AutomationGitOptions = {
-    cacheDir: gitCacheDir(deps.home, ns, spec.sourceRef.name),
+    cacheDir: cacheDirOf(deps, auto),
     url: repo.spec.url,
     auth: await gitAuthFor(deps, repo),
     proxy: await proxyFromSecretRef(deps.store, repo),
@@ -146,6 +146,12 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     pushBranch,
     checkoutBranch,
   };
+}
+
+/** Where the cached clone of the automation's GitRepository lives. */
+export function cacheDirOf(deps: Pick<ControllerDeps, "home">, auto: ImageUpdateAutomation): string {
+  const ref = auto.spec.sourceRef;
+  return gitCacheDir(deps.home, ref.namespace ?? auto.metadata.namespace, ref.name);
 }
 
 /** What the last attempt of the setters pass changed and the commit message it rendered for it. */

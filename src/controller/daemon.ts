@@ -205,12 +205,17 @@ export class Daemon {
 
   private async run(e: Entry): Promise<void> {
     const leases = this.opts.leases;
-    if (!leases) return this.reconcile(e);
-    leases.begin(e.key);
+    leases?.begin(e.key);
     try {
       await this.reconcile(e);
+    } catch (err) {
+      // The store failed after the reconcile (waking dependents): retried like a failure, and
+      // never an unhandled rejection that would end the process.
+      this.opts.onError?.(e.key, err);
+      e.failures++;
+      e.dueAt = Date.now() + backoffMs(e.failures);
     } finally {
-      await leases.end(e.key);
+      await leases?.end(e.key);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { GitRepository } from "../api/types.js";
+import { gitAuthFromSecret } from "../git/secret-auth.js";
 import type { GitAuth } from "../git/types.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import { RetryError } from "./reconcile-context.js";
@@ -14,12 +15,5 @@ export async function gitAuthFor(deps: ControllerDeps, repo: GitRepository): Pro
       "GitOperationFailed",
       `secret '${ns}/${ref}' not found (GitRepository spec.secretRef)`,
     );
-  const d = secret.data;
-  return {
-    username: d.username,
-    password: d.password,
-    bearerToken: d.bearerToken,
-    sshPrivateKey: d.identity,
-    knownHosts: d.known_hosts,
-  };
+  return gitAuthFromSecret(secret.data);
 }

@@ -1,11 +1,20 @@
 import { parseDuration } from "../api/duration.js";
 import type { ImageUpdateAutomation, RollbackPin } from "../api/types.js";
 import { UNPIN_ANNOTATION } from "../api/write-back-annotations.js";
-import { lsRemoteHead, previewAutomation, runAutomation } from "../git/index.js";
+import { commitPatch, lsRemoteHead, previewAutomation, runAutomation } from "../git/index.js";
 import { pushSummary } from "../update/index.js";
-import { type Applied, applier, classify, type Plan, plan, sameObserved } from "./automation-plan.js";
+import {
+  type Applied,
+  applier,
+  cacheDirOf,
+  classify,
+  type Plan,
+  plan,
+  sameObserved,
+} from "./automation-plan.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import type { ReconcileOutcome } from "./outcome.js";
+import { pullRequestConfig } from "./pull-request-config.js";
 import { type Finished, type ReconcileContext, reconcileWith } from "./reconcile-context.js";
 import { describePins, newPins } from "./rollback.js";
 
@@ -33,6 +42,11 @@ async function run(
   const { namespace, name } = auto.metadata;
   const intervalMs = parseDuration(auto.spec.interval);
   const p = await plan(deps, auto);
+  const pr = pullRequestConfig(auto);
+  if (pr) {
+    const { runPullRequests } = await import("./automation-pull-requests.js");
+    return runPullRequests(deps, auto, p, pr, r, intervalMs);
+  }
   if (!p.rollback.unpin && (await upToDateWithoutClone(auto, p)))
     return r.ready(upToDate(auto.status?.rollbackPins), { requeueAfterMs: intervalMs });
 
@@ -114,11 +128,24 @@ export async function previewAutomationRun(
   auto: ImageUpdateAutomation,
 ): Promise<{ diff: string; message: string | null; pins: RollbackPin[] }> {
   try {
-    const p = await plan(deps, auto);
+    const planned = await plan(deps, auto);
+    // With pull requests, written values sit on the request branches: no rollback pins (as a run).
+    const p = pullRequestConfig(auto)
+      ? { ...planned, rollback: { ...planned.rollback, written: new Map<string, string>() } }
+      : planned;
     const last: Applied = {};
     const preview = await previewAutomation(p.git, applier(auto, p, last));
     return { diff: preview.diff, message: preview.message, pins: last.pins ?? [] };
   } catch (err) {
     throw classify(err);
   }
+}
+
+/** The patch of the automation's last pushed commit, from its cached clone; undefined if not there. */
+export async function lastPushPatch(
+  deps: ControllerDeps,
+  auto: ImageUpdateAutomation,
+): Promise<string | undefined> {
+  const sha = auto.status?.lastPushCommit;
+  return sha ? commitPatch(cacheDirOf(deps, auto), sha) : undefined;
 }

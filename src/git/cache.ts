@@ -16,6 +16,8 @@ export interface SyncTarget {
   transport: TransportEnv;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Start the push branch from the checkout head even when it exists (a pull-request branch). */
+  rebuildPushBranch?: boolean;
 }
 
 export interface SyncedTree {
@@ -24,6 +26,8 @@ export interface SyncedTree {
   checkoutHead: string;
   /** The commit the work tree was reset to: remote push-branch head if it exists, else checkoutHead. */
   base: string;
+  /** Remote head of the push branch, when it exists. */
+  pushHead?: string;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -97,14 +101,15 @@ export async function syncCache(cacheDir: string, t: SyncTarget): Promise<Synced
   if (!checkoutHead) {
     throw new GitError("checkout", `branch '${t.checkoutBranch}' does not exist in the remote repository`);
   }
-  const base = heads.get(t.pushBranch) ?? checkoutHead;
+  const pushHead = heads.get(t.pushBranch);
+  const base = t.rebuildPushBranch ? checkoutHead : (pushHead ?? checkoutHead);
   await git(["checkout", "-q", "-f", "-B", t.pushBranch, base], {
     cwd: workTree,
     op: "checkout",
     signal: t.signal,
   });
   await git(["clean", "-q", "-ffdx"], { cwd: workTree, op: "checkout", signal: t.signal });
-  return { workTree, checkoutHead, base };
+  return { workTree, checkoutHead, base, ...(pushHead ? { pushHead } : {}) };
 }
 
 /** Puts the work tree back to `base` after a failed or previewed run, so nothing leaks into the next one. */

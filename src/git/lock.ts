@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CacheLockedError, GitError } from "./errors.js";
@@ -6,6 +6,9 @@ import { CacheLockedError, GitError } from "./errors.js";
 const LOCK_FILE = ".imagectl.lock";
 const POLL_MS = 100;
 const DEFAULT_WAIT_MS = 10 * 60_000;
+// A holder writes its pid right after creating the file; one still without a pid after this long was
+// left by a process killed in between, and would otherwise hold the cache until the wait runs out.
+const EMPTY_LOCK_GRACE_MS = 5_000;
 
 // Runs in this process queue on the promise chain; the lock file only arbitrates between processes.
 const inProcess = new Map<string, Promise<unknown>>();
@@ -17,6 +20,11 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+async function emptyAndOld(path: string): Promise<boolean> {
+  const st = await stat(path).catch(() => undefined);
+  return st !== undefined && Date.now() - st.mtimeMs > EMPTY_LOCK_GRACE_MS;
 }
 
 async function acquireFile(path: string, waitMs: number, signal?: AbortSignal): Promise<void> {
@@ -31,8 +39,9 @@ async function acquireFile(path: string, waitMs: number, signal?: AbortSignal): 
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     const pid = Number.parseInt(await readFile(path, "utf8").catch(() => ""), 10);
+    const hasPid = Number.isFinite(pid) && pid > 0;
     // A lock left by a crashed process must not wedge the cache forever.
-    if (Number.isFinite(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) {
+    if (hasPid ? pid !== process.pid && !isAlive(pid) : await emptyAndOld(path)) {
       await unlink(path).catch(() => {});
       continue;
     }

@@ -9,6 +9,11 @@ export interface PushTarget {
   transport: TransportEnv;
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Replace the remote branch only if it is still at this commit:
+   * `--force-with-lease`, for a pull-request branch rebuilt on every run.
+   */
+  lease?: string;
 }
 
 // `git push --porcelain` marks refused refs with "!"; these reasons mean "the branch moved, rebuild".
@@ -51,15 +56,19 @@ async function pushRefs(
   const options = Object.keys(t.pushOptions ?? {})
     .sort()
     .flatMap((k) => ["--push-option", `${k}=${t.pushOptions?.[k] ?? ""}`]);
-  return gitRaw(["push", "--porcelain", ...(atomic ? ["--atomic"] : []), ...options, "origin", ...refs], {
-    cwd: workTree,
-    op: "push",
-    env: t.transport.env,
-    config: t.transport.config,
-    secrets: t.transport.secrets,
-    timeoutMs: t.timeoutMs,
-    signal: t.signal,
-  });
+  const lease = t.lease === undefined ? [] : [`--force-with-lease=refs/heads/${t.pushBranch}:${t.lease}`];
+  return gitRaw(
+    ["push", "--porcelain", ...(atomic ? ["--atomic"] : []), ...lease, ...options, "origin", ...refs],
+    {
+      cwd: workTree,
+      op: "push",
+      env: t.transport.env,
+      config: t.transport.config,
+      secrets: t.transport.secrets,
+      timeoutMs: t.timeoutMs,
+      signal: t.signal,
+    },
+  );
 }
 
 /**
@@ -83,4 +92,10 @@ export async function pushChanges(workTree: string, t: PushTarget): Promise<void
     const one = await pushRefs(refs, false, t, workTree);
     if (one.exitCode !== 0) throw classify(one, secrets);
   }
+}
+
+/** Deletes the remote branch if it is still at `lease`. */
+export async function deleteBranch(workTree: string, t: PushTarget & { lease: string }): Promise<void> {
+  const r = await pushRefs([`:refs/heads/${t.pushBranch}`], false, t, workTree);
+  if (r.exitCode !== 0) throw classify(r, t.transport.secrets);
 }

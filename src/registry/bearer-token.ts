@@ -1,5 +1,6 @@
 import type { RegistryCredentials } from "./docker-config.js";
 import type { RegistryOperation } from "./operation.js";
+import { isLoopbackRegistry } from "./reference.js";
 import { sendWithRetry } from "./retry.js";
 import { sharedTokenCache } from "./token-cache.js";
 import type { RegistryResponse } from "./transport.js";
@@ -24,7 +25,15 @@ export function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 }
 
-/** Guards against a challenge sending credentials somewhere odd (non-HTTP, or HTTP from an HTTPS registry). */
+/**
+ * Where a Bearer challenge may send us. The realm gets the credentials (Basic, or an identity
+ * token), as in go-containerregistry, which sends them to the registry and its realm only; on
+ * top of that, where plain HTTP may go: HTTPS anywhere; plain HTTP only on
+ * the registry's own host when that registry is already spoken to in plain HTTP (loopback or
+ * `insecure`: the credentials would go there in the clear anyway), or on a loopback address when
+ * the repository is `insecure` (a local token service beside a local registry). A challenge from
+ * a hostile or misconfigured registry can thus not collect credentials in the clear elsewhere.
+ */
 function checkedRealm(op: RegistryOperation, realm: string | undefined): URL {
   let url: URL;
   try {
@@ -32,13 +41,20 @@ function checkedRealm(op: RegistryOperation, realm: string | undefined): URL {
   } catch {
     throw op.fail("bad-response", "Bearer challenge has no valid realm URL");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
+  if (url.protocol === "https:") return url;
+  if (url.protocol !== "http:") {
     throw op.fail("bad-response", `Bearer realm uses unsupported scheme ${url.protocol}`);
   }
-  if (url.protocol === "http:" && op.ref.scheme === "https" && !op.opts.insecure) {
-    throw op.fail("bad-response", `Bearer realm ${url.origin} is plain HTTP for an HTTPS registry`);
-  }
-  return url;
+  const registryHost = new URL(`http://${op.ref.apiHost}`).hostname;
+  if (op.ref.scheme === "http" && url.hostname === registryHost) return url;
+  if (op.opts.insecure && isLoopbackRegistry(url.host)) return url;
+  throw op.fail(
+    "auth",
+    `refusing the token realm ${url.host} in plain HTTP for repository ${op.ref.canonicalName}: ` +
+      (op.ref.scheme === "https"
+        ? `the registry ${op.ref.apiHost} is HTTPS, and credentials must not leave it unencrypted`
+        : `a plain-HTTP realm must be on the registry's own host (${registryHost})${op.opts.insecure ? " or on loopback" : ", or on loopback for an insecure repository"}`),
+  );
 }
 
 /**

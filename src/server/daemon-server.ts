@@ -32,6 +32,7 @@ export interface DaemonServerOptions {
   dashboard?: {
     authSecret?: NamespacedName;
     preview?(namespace: string, name: string): Promise<AutomationPreview>;
+    lastPushPatch?(namespace: string, name: string): Promise<string | undefined>;
   };
   /** A replica on a shared store: its leases, in /readyz and /metrics. */
   leases?: LeaseProbe;
@@ -71,6 +72,7 @@ export async function startDaemonServer(o: DaemonServerOptions): Promise<DaemonS
           log: o.log,
           auth: { secret: o.dashboard?.authSecret, loopback: isLoopbackHost(o.listen.host) },
           ...(o.dashboard?.preview && { preview: o.dashboard.preview }),
+          ...(o.dashboard?.lastPushPatch && { lastPushPatch: o.dashboard.lastPushPatch }),
         }),
       ],
     });

@@ -127,3 +127,8 @@ export function renderCommitMessage(template: string | undefined, data: unknown)
   checkRemovedFields(template);
   return executeTemplate(parseTemplate(TEMPLATE_NAME, template), data);
 }
+
+/** Renders another write-back template (pull-request branch, title, body) over the same data. */
+export function renderWriteBackTemplate(name: string, template: string, data: unknown): string {
+  return executeTemplate(parseTemplate(name, template), data);
+}

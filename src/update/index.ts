@@ -4,6 +4,7 @@ export {
   DEFAULT_COMMIT_MESSAGE,
   RemovedTemplateFieldError,
   renderCommitMessage,
+  renderWriteBackTemplate,
   validateCommitTemplate,
 } from "./commit-message.js";
 export { compileIncludeGlobs, IncludeGlobError, splitIncludeGlobs } from "./include-globs.js";

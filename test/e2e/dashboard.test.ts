@@ -135,7 +135,31 @@ describe("the dashboard in a real browser", () => {
     await visit(page, "/policies", "policies");
     await visit(page, "/automations", "automations");
     await visit(page, "/automations/flux-system/app", "automation");
+    // the last pushed commit's patch, from the daemon's clone (`git show`)
+    expect(await shown(page.locator("main"))).toMatch(
+      /^\+image: .*:1\.1\.0 # \{"\$imagepolicy": "flux-system:app"\}$/m,
+    );
     await visit(page, "/events", "events");
+    await page.close();
+  });
+
+  it("works with JavaScript off: views, search, and an action answered with a redirect back", async () => {
+    const page = await browser.newPage({
+      javaScriptEnabled: false,
+      httpCredentials: { username: "admin", password: PASSWORD },
+    });
+    await page.goto(`${url}/repositories/flux-system/app`);
+    await page.getByLabel("Tag contains").fill("1.");
+    await page.getByRole("button", { name: "Search" }).click();
+    expect(page.url()).toContain("q=1.");
+    const tags = await shown(page.locator("main table").first());
+    expect(tags).toContain("1.1.0");
+    expect(tags).not.toContain("latest");
+    await page.goto(`${url}/login`);
+    await page.goto(`${url}/policies`);
+    await page.getByRole("button", { name: "Reconcile ImagePolicy flux-system/app" }).click();
+    expect(new URL(page.url()).pathname).toBe("/policies");
+    expect(await shown(page.locator("h1"))).toBe("Image policies");
     await page.close();
   });
 

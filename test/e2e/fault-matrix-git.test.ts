@@ -10,6 +10,7 @@ import {
   startGitHttpServer,
 } from "../support/git-http-server.js";
 import { headOf, hermeticGit, pushCommit, showFile, subjects } from "../support/git-repo.js";
+import { fleetAutomation } from "../support/manifests.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
 // The Git side of the fault matrix (issue 11), driven the way a user drives it: a new tag in a real
@@ -119,36 +120,11 @@ describe("git fault matrix: an automation pushing through a fault proxy to git h
     const manifest = join(dir, "objects.yaml");
     writeFileSync(
       manifest,
-      `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: fleet}
-spec: {url: "${url}", interval: 1h, timeout: 5s, ref: {branch: main}, secretRef: {name: fleet-auth}}
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageRepository
-metadata: {name: app}
-spec: {image: "${image}", interval: 1h}
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata: {name: app}
-spec:
-  imageRepositoryRef: {name: app}
-  policy: {semver: {range: 1.x}}
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageUpdateAutomation
-metadata: {name: app}
-spec:
-  interval: 1h
-  sourceRef: {kind: GitRepository, name: fleet}
-  git:
-    commit:
-      author: {name: bot, email: bot@example.invalid}
-      messageTemplate: 'bump to {{ range .Changed.Changes }}{{ .NewValue }}{{ end }}'
-    push: {branch: main}
-  update: {path: ".", strategy: Setters}
-`,
+      fleetAutomation(bare, image, {
+        url,
+        sourceExtra: ", timeout: 5s, secretRef: {name: fleet-auth}",
+        messageTemplate: "bump to {{ range .Changed.Changes }}{{ .NewValue }}{{ end }}",
+      }),
     );
     const applied = await cli(["apply", "-f", manifest]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);

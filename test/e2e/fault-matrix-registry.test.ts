@@ -6,21 +6,17 @@ import { runCli } from "../support/cli.js";
 import { type Fault, type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
-// The registry side of the fault matrix (issue 11), at the level a user sees: an ImageRepository
-// scanned by `imagectl reconcile` through a fault proxy in front of a real docker-registry (and, for
-// the token rows, a second proxy in front of the suite's token issuer). Each row checks the final
-// state (Ready, tags), the condition's reason and message, that the run ended in bounded time, and
-// that the object recovers once the fault is gone. The default retry policy is in force (3 retries,
-// 500 ms doubling, Retry-After honoured for 429/503 up to 60 s): nothing is shrunk for the test.
-//
-// The client-level behaviour under the same faults is covered in test/registry/fault-handling.test.ts
-// (retry counts, error kinds), test/registry/garbage-answers.test.ts (every malformed answer's
-// wording, token answers included) and test/registry/redirects.test.ts (redirect rules); rows here do
-// not repeat those assertions, they check what reaches the object's status.
+// The registry side of the fault matrix (issue 11), as a user sees it: an ImageRepository scanned by
+// `imagectl reconcile` through a fault proxy in front of a real docker-registry (for the token rows,
+// a second proxy in front of the suite's token issuer). Each row checks the final state (Ready,
+// tags), the condition's reason and message, bounded time, and recovery once the fault is gone.
+// The default retry policy is in force (3 retries, 500 ms doubling, Retry-After for 429/503).
+// Client-level behaviour under the same faults (retry counts, error kinds, every malformed answer's
+// wording, redirect rules) is in test/registry/fault-handling.test.ts, garbage-answers.test.ts and
+// redirects.test.ts; rows here do not repeat those assertions.
 
 const TAGS = ["1.0.0", "1.1.0", "1.2.0"];
-// Bounds on one reconcile, generous for a loaded CI machine: a row that exceeds them is a hang, not
-// a slow run. The retry budget alone is at most 0.5+1+2 s of backoff (or 3 × Retry-After 1 s).
+// Generous bounds on one reconcile (the retry budget is at most 3.5 s of backoff): beyond is a hang.
 const RETRY_BOUND_MS = 15_000;
 const TIMEOUT_SLACK_MS = 5_000;
 
@@ -35,6 +31,11 @@ type Outcome =
   | { ready: true }
   | { ready: false; reason: "ReadOperationFailed" | "AuthenticationFailed"; message: RegExp };
 
+const fail = (
+  message: RegExp,
+  reason: "ReadOperationFailed" | "AuthenticationFailed" = "ReadOperationFailed",
+): Outcome => ({ ready: false, reason, message });
+
 interface Row {
   name: string;
   /** Queued (consumed once each) or standing (every request until cleared) faults, made when the row runs. */
@@ -42,8 +43,8 @@ interface Row {
   outcome: Outcome;
   /** The scan's spec.timeout; rows that test the deadline shrink it. */
   timeout?: string;
-  /** Upper bound on the reconcile's wall time. */
-  maxMs: number;
+  /** Upper bound on the reconcile's wall time (default: the retry budget's bound). */
+  maxMs?: number;
   /** Lower bound, for rows that must have waited out a Retry-After. */
   minMs?: number;
 }
@@ -107,7 +108,7 @@ spec: {image: "${image}", interval: 1h, timeout: ${row.timeout ?? "30s"}${extraS
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(state.tagCount).toBeUndefined();
   }
-  expect(elapsedMs).toBeLessThan(row.maxMs);
+  expect(elapsedMs).toBeLessThan(row.maxMs ?? RETRY_BOUND_MS);
   if (row.minMs !== undefined) expect(elapsedMs).toBeGreaterThanOrEqual(row.minMs);
   return { elapsedMs, stderr: r.stderr };
 }
@@ -131,6 +132,13 @@ afterAll(() => {
   // The figures docs/reliability.md quotes come from this line.
   console.log(`fault matrix (registry) timings:\n${timings.join("\n")}`);
   if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A host nothing listens on any more: refused, retried, reported. */
+const goneRow = (name: string): Row => ({
+  name,
+  faults: () => ({}),
+  outcome: fail(/: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) after 4 attempts$/),
 });
 
 const TAGS_LIST = /^GET \/v2\/.*\/tags\/list/;
@@ -157,7 +165,6 @@ describe("registry fault matrix: plain docker-registry behind a fault proxy", ()
       faults: () => ({ once: [{ kind: "status", status: 429, retryAfter: "1", match: TAGS_LIST }] }),
       outcome: { ready: true },
       minMs: 900,
-      maxMs: RETRY_BOUND_MS,
     },
     {
       name: "429 with Retry-After as an HTTP date, then success",
@@ -174,7 +181,6 @@ describe("registry fault matrix: plain docker-registry behind a fault proxy", ()
       }),
       outcome: { ready: true },
       minMs: 900,
-      maxMs: RETRY_BOUND_MS,
     },
     {
       name: "500, 502, 503 in a row, then success",
@@ -182,87 +188,54 @@ describe("registry fault matrix: plain docker-registry behind a fault proxy", ()
         once: [500, 502, 503].map((status) => ({ kind: "status" as const, status, match: TAGS_LIST })),
       }),
       outcome: { ready: true },
-      maxMs: RETRY_BOUND_MS,
     },
     {
       name: "two connection resets, then success",
       faults: () => ({ once: transient({ kind: "reset", match: TAGS_LIST }, 2) }),
       outcome: { ready: true },
-      maxMs: RETRY_BOUND_MS,
     },
     {
       name: "two truncated bodies, then success",
       faults: () => ({ once: transient({ kind: "truncate", match: TAGS_LIST }, 2) }),
       outcome: { ready: true },
-      maxMs: RETRY_BOUND_MS,
     },
     {
       name: "a slow answer within the timeout",
       faults: () => ({ once: [{ kind: "slow", delayMs: 1500, match: TAGS_LIST }] }),
       outcome: { ready: true },
       minMs: 1400,
-      maxMs: RETRY_BOUND_MS,
     },
     {
       name: "429 on every request (Retry-After 1)",
       faults: () => ({ always: { kind: "status", status: 429, retryAfter: "1", match: TAGS_LIST } }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /^scan failed: .*: rate limited by the registry \(HTTP 429\)/,
-      },
+      outcome: fail(/^scan failed: .*: rate limited by the registry \(HTTP 429\)/),
       minMs: 2700,
-      maxMs: RETRY_BOUND_MS,
     },
     {
       name: "503 on every request",
       faults: () => ({ always: { kind: "status", status: 503, match: TAGS_LIST } }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: registry unavailable \(HTTP 503\) \(INJECTED: injected fault\)$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(/: registry unavailable \(HTTP 503\) \(INJECTED: injected fault\)$/),
     },
     {
       name: "500 on every request",
       faults: () => ({ always: { kind: "status", status: 500, match: TAGS_LIST } }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: unexpected HTTP 500 from tags\/list \(INJECTED: injected fault\)$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(/: unexpected HTTP 500 from tags\/list \(INJECTED: injected fault\)$/),
     },
     {
       name: "connection reset on every request",
       faults: () => ({ always: { kind: "reset", match: TAGS_LIST } }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: cannot reach 127\.0\.0\.1:\d+ \(ECONNRESET\) after 4 attempts$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(/: cannot reach 127\.0\.0\.1:\d+ \(ECONNRESET\) after 4 attempts$/),
     },
     {
       name: "a truncated body on every request",
       faults: () => ({ always: { kind: "truncate", match: TAGS_LIST } }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: cannot reach 127\.0\.0\.1:\d+ \((ERR_BODY_TRUNCATED|ECONNRESET)\) after 4 attempts$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(/: cannot reach 127\.0\.0\.1:\d+ \((ERR_BODY_TRUNCATED|ECONNRESET)\) after 4 attempts$/),
     },
     {
       name: "a body dripped one byte every 300 ms, past the scan timeout",
       faults: () => ({ always: slowDrip }),
       timeout: "2s",
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: scan did not finish within 2000 ms$/,
-      },
+      outcome: fail(/: scan did not finish within 2000 ms$/),
       minMs: 1900,
       maxMs: 2000 + TIMEOUT_SLACK_MS,
     },
@@ -270,11 +243,7 @@ describe("registry fault matrix: plain docker-registry behind a fault proxy", ()
       name: "no answer at all, past the scan timeout",
       faults: () => ({ always: { kind: "slow", delayMs: 30_000, match: TAGS_LIST } }),
       timeout: "2s",
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: scan did not finish within 2000 ms$/,
-      },
+      outcome: fail(/: scan did not finish within 2000 ms$/),
       minMs: 1900,
       maxMs: 2000 + TIMEOUT_SLACK_MS,
     },
@@ -288,32 +257,17 @@ describe("registry fault matrix: plain docker-registry behind a fault proxy", ()
           match: TAGS_LIST,
         },
       }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: tags\/list answer from 127\.0\.0\.1:\d+ is not valid JSON$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(/: tags\/list answer from 127\.0\.0\.1:\d+ is not valid JSON$/),
     },
     {
       name: "JSON of the wrong shape instead of a tag list",
       faults: () => ({ always: { kind: "garbage", body: '{"tags":{"latest":true}}', match: TAGS_LIST } }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /is not valid: field tags: expected array, got object$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(/is not valid: field tags: expected array, got object$/),
     },
     {
       name: "a redirect loop",
       faults: () => ({ always: { kind: "redirect-loop", match: TAGS_LIST } }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: unexpected HTTP 302 from tags\/list$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(/: unexpected HTTP 302 from tags\/list$/),
     },
   ];
 
@@ -329,17 +283,7 @@ describe("registry fault matrix: plain docker-registry behind a fault proxy", ()
     const gone = await startFaultProxy(registry.url);
     const image = `${gone.host}/matrix/app`;
     await gone.stop();
-    const row: Row = {
-      name: "registry gone",
-      faults: () => ({}),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) after 4 attempts$/,
-      },
-      maxMs: RETRY_BOUND_MS,
-    };
-    const { elapsedMs } = await runRow(proxy, row, "reg-gone", image);
+    const { elapsedMs } = await runRow(proxy, goneRow("registry gone"), "reg-gone", image);
     timings.push(`  registry gone: ${Math.round(elapsedMs)} ms`);
   });
 });
@@ -389,60 +333,37 @@ describe("registry fault matrix: the token endpoint of a token-auth docker-regis
       name: "token endpoint answers 500 once, then a token",
       faults: () => ({ once: [{ kind: "status", status: 500, match: TOKEN }] }),
       outcome: { ready: true },
-      maxMs: RETRY_BOUND_MS,
     },
     {
       name: "token endpoint answers 503 on every request",
       faults: () => ({ always: { kind: "status", status: 503, match: TOKEN } }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: token service at http:\/\/127\.0\.0\.1:\d+ answered HTTP 503$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(/: token service at http:\/\/127\.0\.0\.1:\d+ answered HTTP 503$/),
     },
     {
       name: "token endpoint resets every connection",
       faults: () => ({ always: { kind: "reset", match: TOKEN } }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: cannot reach 127\.0\.0\.1:\d+ \(ECONNRESET\) after 4 attempts$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(/: cannot reach 127\.0\.0\.1:\d+ \(ECONNRESET\) after 4 attempts$/),
     },
     {
       name: "token endpoint answers garbage",
       faults: () => ({ always: { kind: "garbage", body: "<html>login</html>", match: TOKEN } }),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: answer of the token service at http:\/\/127\.0\.0\.1:\d+ is not valid JSON$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(/: answer of the token service at http:\/\/127\.0\.0\.1:\d+ is not valid JSON$/),
     },
     {
       name: "token endpoint refuses the credentials (revoked)",
       faults: () => ({
         always: { kind: "status", status: 401, body: '{"details":"revoked"}', match: TOKEN },
       }),
-      outcome: {
-        ready: false,
-        reason: "AuthenticationFailed",
-        message:
-          /: token service at http:\/\/127\.0\.0\.1:\d+ rejected the configured credentials \(HTTP 401\)$/,
-      },
-      maxMs: RETRY_BOUND_MS,
+      outcome: fail(
+        /: token service at http:\/\/127\.0\.0\.1:\d+ rejected the configured credentials \(HTTP 401\)$/,
+        "AuthenticationFailed",
+      ),
     },
     {
       name: "token endpoint drips its answer past the scan timeout",
       faults: () => ({ always: { kind: "drip", intervalMs: 300, match: TOKEN } }),
       timeout: "2s",
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: scan did not finish within 2000 ms$/,
-      },
+      outcome: fail(/: scan did not finish within 2000 ms$/),
       minMs: 1900,
       maxMs: 2000 + TIMEOUT_SLACK_MS,
     },
@@ -467,19 +388,9 @@ describe("registry fault matrix: the token endpoint of a token-auth docker-regis
 
   it("the token endpoint gone: connection refused", async () => {
     await tokenProxy.stop();
-    const row: Row = {
-      name: "token endpoint gone",
-      faults: () => ({}),
-      outcome: {
-        ready: false,
-        reason: "ReadOperationFailed",
-        message: /: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) after 4 attempts$/,
-      },
-      maxMs: RETRY_BOUND_MS,
-    };
     const { elapsedMs } = await runRow(
       proxy,
-      row,
+      goneRow("token endpoint gone"),
       "tok-gone",
       `${proxy.host}/tok/app-7`,
       `, secretRef: {name: ${secret}}`,

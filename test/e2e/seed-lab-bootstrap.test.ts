@@ -114,6 +114,31 @@ describe("the seed lab bootstrapped: objects from Git", () => {
     expect(all.stderr).toContain("✔ all checks passed");
   });
 
+  it("a bootstrap refused by the remote leaves no commit, secret or source behind", async () => {
+    const before = await headOf(bare, "main");
+    const wrong = "wrong-password-for-bootstrap";
+    const r = await runCli(
+      [
+        "bootstrap",
+        "git",
+        `--url=${git.url("fleet.git")}`,
+        "--path=./clusters/staging",
+        `--username=${USER}`,
+        "--password-stdin",
+        "--allow-insecure-http",
+        "--home",
+        home,
+      ],
+      { stdin: wrong },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/✗ git ls-remote failed: .*Authentication failed/);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(wrong);
+    expect(await headOf(bare, "main")).toBe(before);
+    expect((await cli("get", "sources", "git")).stderr).toContain("no GitRepository objects found");
+    expect((await cli("get", "secrets")).stdout).not.toContain("flux-system ");
+  });
+
   it("`bootstrap git` commits imagectl's manifests, stores the source and syncs it", async () => {
     const before = await headOf(bare, "main");
     const r = await runCli(

@@ -49,6 +49,8 @@ export interface FaultProxy {
   clear(): void;
   /** Requests seen, in order (method + path). */
   seen: string[];
+  /** Requests received and not yet answered (or dropped). */
+  inFlight(): number;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
   const seen: string[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  let open = 0;
 
   const forward = async (
     req: IncomingMessage,
@@ -174,6 +177,8 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
   };
 
   const server = createServer((req, res) => {
+    open++;
+    res.once("close", () => open--);
     handle(req, res).catch(() => res.socket?.destroy());
   });
   server.on("connection", (s: Socket) => {
@@ -192,6 +197,7 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
       standing.length = 0;
     },
     seen,
+    inFlight: () => open,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);

@@ -25,8 +25,12 @@ export interface ContentPusher {
     created: string[],
     opts?: { annotationCreated?: string },
   ): Promise<string>;
-  /** Pushes `payload` signed with `key` as a cosign signature of `digest` (tag schema). */
-  sign(repo: string, digest: string, key: KeyObject, opts?: SignOptions): Promise<void>;
+  /**
+   * Pushes a cosign signature of `digest` by `key`: tagged `sha256-<hex>.sig` (cosign's tag
+   * schema), or with `referrer` pushed by digest with `subject` and `artifactType` (OCI 1.1),
+   * returning its descriptor for a Referrers API answer.
+   */
+  sign(repo: string, digest: string, key: KeyObject, opts?: SignOptions): Promise<ReferrerDescriptor>;
   close(): Promise<void>;
 }
 
@@ -40,7 +44,16 @@ export interface ImageOptions {
   platform?: { os: string; architecture: string };
 }
 
+export interface ReferrerDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType: string;
+}
+
 export interface SignOptions {
+  /** Push as an OCI 1.1 referrer (by digest, with subject) instead of the `.sig` tag. */
+  referrer?: boolean;
   /** The digest the payload names (default: the digest signed). */
   payloadDigest?: string;
   /** Sign other bytes than the payload stored (a tampered payload). */
@@ -167,10 +180,17 @@ export function contentPusher(registryUrl: string, host: string): ContentPusher 
       const p = await pushBlob(repo, payload);
       const config = Buffer.from("{}");
       const c = await pushBlob(repo, config);
+      const artifactType = "application/vnd.dev.cosign.artifact.sig.v1+json";
+      let subject: { mediaType: string; digest: string; size: number } | undefined;
+      if (opts.referrer) {
+        const head = await call("HEAD", `/v2/${repo}/manifests/${digest}`, { accept: OCI_MANIFEST });
+        subject = { mediaType: OCI_MANIFEST, digest, size: Number(head.headers["content-length"]) };
+      }
       const manifest = Buffer.from(
         JSON.stringify({
           schemaVersion: 2,
           mediaType: OCI_MANIFEST,
+          ...(subject ? { artifactType, subject } : {}),
           config: { mediaType: OCI_CONFIG, digest: c, size: config.length },
           layers: [
             {
@@ -182,7 +202,9 @@ export function contentPusher(registryUrl: string, host: string): ContentPusher 
           ],
         }),
       );
-      await putManifest(repo, `${digest.replace(":", "-")}.sig`, manifest, OCI_MANIFEST);
+      const ref = subject ? sha256(manifest) : `${digest.replace(":", "-")}.sig`;
+      const d = await putManifest(repo, ref, manifest, OCI_MANIFEST);
+      return { mediaType: OCI_MANIFEST, digest: d, size: manifest.length, artifactType };
     },
     close: () => dispatcher.close(),
   };

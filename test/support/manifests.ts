@@ -17,26 +17,43 @@ spec:
 `;
 }
 
+/** What a test changes in fleetAutomation's objects; every field has the lab's value by default. */
+export interface FleetOptions {
+  /** The GitRepository URL (default `file://<bare>`). */
+  url?: string;
+  /** More GitRepository spec entries, e.g. `, timeout: 5s, secretRef: {name: x}`. */
+  sourceExtra?: string;
+  /** The ImageRepository and ImageUpdateAutomation interval (default 1h). */
+  interval?: string;
+  /** More ImageRepository spec entries, e.g. `, timeout: 20s`. */
+  repositoryExtra?: string;
+  /** The commit message template (single-quoted in the manifest). */
+  messageTemplate?: string;
+}
+
 /**
  * The write-back lab's objects as YAML documents: GitRepository `fleet` at the bare repository
  * `bare`, ImageRepository + ImagePolicy `app` for `image` (semver 1.x), and an
- * ImageUpdateAutomation `app` pushing to main. Every interval is 1h, so only requests wake them.
+ * ImageUpdateAutomation `app` pushing to main. Every interval is 1h unless `o.interval` says
+ * otherwise, so only requests wake them.
  */
-export function fleetAutomation(bare: string, image: string): string {
+export function fleetAutomation(bare: string, image: string, o: FleetOptions = {}): string {
+  const interval = o.interval ?? "1h";
+  const template = o.messageTemplate === undefined ? "" : `, messageTemplate: '${o.messageTemplate}'`;
   return `apiVersion: source.toolkit.fluxcd.io/v1
 kind: GitRepository
 metadata: {name: fleet}
-spec: {url: "file://${bare}", interval: 1h, ref: {branch: main}}
+spec: {url: "${o.url ?? `file://${bare}`}", interval: 1h, ref: {branch: main}${o.sourceExtra ?? ""}}
 ---
-${repositoryWithPolicy("app", `image: ${image}, interval: 1h, insecure: true`)}---
+${repositoryWithPolicy("app", `image: ${image}, interval: ${interval}, insecure: true${o.repositoryExtra ?? ""}`)}---
 apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImageUpdateAutomation
 metadata: {name: app}
 spec:
-  interval: 1h
+  interval: ${interval}
   sourceRef: {kind: GitRepository, name: fleet}
   git:
-    commit: {author: {name: bot, email: bot@example.invalid}}
+    commit: {author: {name: bot, email: bot@example.invalid}${template}}
     push: {branch: main}
   update: {path: ".", strategy: Setters}
 `;

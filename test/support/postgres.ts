@@ -5,12 +5,22 @@
  * (a failed or interrupted run) stops the server too.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { freePort } from "./registry.js";
+import { generateTestPki, type TestPki } from "./tls.js";
 
 const run = promisify(execFile);
 
@@ -22,7 +32,17 @@ function pgBin(): string {
   return join(root, v, "bin");
 }
 
+export interface StartPostgresOptions {
+  /**
+   * TLS with a test CA (`pki`), and TCP connections only over TLS with a password (scram); the
+   * superuser still connects without one over the Unix socket, which `query` uses.
+   */
+  secure?: boolean;
+}
+
 export interface TestPostgres {
+  /** The test CA and server certificate, when started `secure`. */
+  pki: TestPki | undefined;
   host: string;
   port: number;
   /** Temp dir holding the data directory, socket and log. */
@@ -43,7 +63,7 @@ export interface TestPostgres {
 
 let counter = 0;
 
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(opts: StartPostgresOptions = {}): Promise<TestPostgres> {
   const bin = pgBin();
   const dir = mkdtempSync(join(tmpdir(), "imagectl-pg-"));
   const asPostgres = userInfo().uid === 0;
@@ -74,7 +94,24 @@ export async function startPostgres(): Promise<TestPostgres> {
     "--no-sync",
     "--no-instructions",
   ]);
-  const options = `-c listen_addresses=${host} -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=200`;
+  let options = `-c listen_addresses=${host} -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=200`;
+  let pki: TestPki | undefined;
+  if (opts.secure) {
+    pki = generateTestPki(join(dir, "pki"));
+    if (asPostgres) {
+      const { uid, gid } = pgUser();
+      chownSync(pki.dir, uid, gid);
+      chownSync(pki.serverKeyPath, uid, gid);
+      chownSync(pki.serverCertPath, uid, gid);
+    }
+    // The server refuses a key others can read.
+    chmodSync(pki.serverKeyPath, 0o600);
+    options += ` -c ssl=on -c ssl_cert_file=${pki.serverCertPath} -c ssl_key_file=${pki.serverKeyPath}`;
+    writeFileSync(
+      join(data, "pg_hba.conf"),
+      "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 reject\n",
+    );
+  }
   // fsync off: a test's crash is the server process's (`-m immediate`), never the machine's, so
   // what reached the kernel survives it. synchronous_commit stays on: a commit is in the WAL
   // before it is acknowledged, so a crash loses nothing a client was told was stored.
@@ -100,7 +137,8 @@ export async function startPostgres(): Promise<TestPostgres> {
 
   const url = (database: string) => `postgres://postgres@${host}:${port}/${database}`;
   const query = async (sql: string, database = "postgres") => {
-    const client = new pg.Client({ connectionString: url(database) });
+    // Over the Unix socket: the superuser needs no password there, also on a secure server.
+    const client = new pg.Client({ host: dir, port, user: "postgres", database });
     await client.connect();
     try {
       return await client.query(sql);
@@ -109,6 +147,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     }
   };
   return {
+    pki,
     host,
     port,
     dir,

@@ -93,6 +93,13 @@ ${pager("/automations", p, { q: search })}`,
   });
 }
 
+/** The commit's patch from the clone; else the run record's changes, said to be that. */
+function lastPushView(patch: string | undefined, pushed: StoredRun | undefined): Html {
+  if (patch) return html`<h3>Diff</h3>${diffView(patch)}`;
+  if (!pushed) return html``;
+  return html`<h3>Changes</h3><p class="muted">From the run record: the local clone does not have the commit.</p>${diffView(runDiff(pushed))}`;
+}
+
 export type PreviewResult = { ok: AutomationPreview } | { error: string };
 
 export async function automationPage(
@@ -108,10 +115,14 @@ export async function automationPage(
     name,
   );
   if (!a) return undefined;
-  const [runs, events, branch] = await Promise.all([
+  const [runs, events, branch, patch] = await Promise.all([
     deps.store.listRuns({ namespace, name }, 10),
     deps.store.listEvents({ kind: "ImageUpdateAutomation", namespace, name }, 20),
     pushBranchOf(deps, a),
+    // A missing or slow clone only costs the patch: the run record still says what changed.
+    a.status?.lastPushCommit && deps.lastPushPatch
+      ? deps.lastPushPatch(namespace, name).catch(() => undefined)
+      : undefined,
   ]);
   const s = a.status;
   const path = objectPath("automations", namespace, name);
@@ -138,7 +149,7 @@ export async function automationPage(
 <dt>Problem</dt><dd class="err">${problemOf(a) || html`<span class="muted">none</span>`}</dd>
 </dl>
 <h2>Last pushed commit</h2>
-${s?.lastPushCommit ? html`<p><span class="mono">${s.lastPushCommit}</span>, pushed ${timeAgo(s.lastPushTime, ctx.now)} to <code>${pushed?.branch ?? branch}</code></p>${pushed ? html`<h3>Commit message</h3><pre>${pushed.message ?? ""}</pre><h3>Changes</h3>${diffView(runDiff(pushed))}` : html`<p class="muted">The run record of this commit is no longer kept.</p>`}` : html`<p class="muted">Nothing pushed yet.</p>`}
+${s?.lastPushCommit ? html`<p><span class="mono">${s.lastPushCommit}</span>, pushed ${timeAgo(s.lastPushTime, ctx.now)} to <code>${pushed?.branch ?? branch}</code></p>${pushed ? html`<h3>Commit message</h3><pre>${pushed.message ?? ""}</pre>` : html`<p class="muted">The run record of this commit is no longer kept.</p>`}${lastPushView(patch, pushed)}` : html`<p class="muted">Nothing pushed yet.</p>`}
 <h2>Preview</h2>
 <p>What a run would commit now (a dry run: nothing is pushed).</p>
 ${ctx.actionsEnabled ? actionForm(ctx, `${path}/preview`, {}, "Preview the next commit", `Preview the next commit of ${namespace}/${name}`) : html`<p class="muted">Needs <code>serve --dashboard-auth-secret</code>.</p>`}

@@ -14,4 +14,6 @@ export interface PageDeps {
   queueDepth(): number;
   /** The diff and message a run of this ImageUpdateAutomation would make now (a dry run). */
   preview?(namespace: string, name: string): Promise<AutomationPreview>;
+  /** The patch of this automation's last pushed commit (`git show`), when its clone still has it. */
+  lastPushPatch?(namespace: string, name: string): Promise<string | undefined>;
 }

@@ -18,29 +18,20 @@ export const resolvedRow = rowShape(() =>
 
 /** Runs inside the store's read or write transaction, like TagTable. */
 export class DigestFactTable {
-  private readonly stmt;
+  private prepared: ReturnType<typeof prepareStatements> | undefined;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly objects: ObjectTable,
-  ) {
-    this.stmt = {
-      upsertFact: db.prepare<[string, string, string, string, string]>(
-        `INSERT INTO digest_facts (image, digest, fact, value, checked_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (image, digest, fact) DO UPDATE SET value = excluded.value, checked_at = excluded.checked_at`,
-      ),
-      factsOf: db.prepare<[string, string, string], unknown>(
-        `SELECT digest, value, checked_at FROM digest_facts
-          WHERE image = ? AND fact = ? AND digest IN (SELECT value FROM json_each(?))`,
-      ),
-      upsertResolved: db.prepare<[number, string, string, string]>(
-        `INSERT INTO repository_digests (object_id, tag, digest, scan_time) VALUES (?, ?, ?, ?)
-         ON CONFLICT (object_id, tag) DO UPDATE SET digest = excluded.digest, scan_time = excluded.scan_time`,
-      ),
-      resolvedOf: db.prepare<[number], unknown>(
-        "SELECT tag, digest, scan_time FROM repository_digests WHERE object_id = ?",
-      ),
-    };
+  ) {}
+
+  /**
+   * Prepared on first use: the tables come with migration 4, and a store opened on purpose at an
+   * older schema (the migration tests do) must still open.
+   */
+  private get stmt(): ReturnType<typeof prepareStatements> {
+    this.prepared ??= prepareStatements(this.db);
+    return this.prepared;
   }
 
   putFacts(image: string, fact: string, facts: Record<string, DigestFact>): void {
@@ -80,4 +71,24 @@ export class DigestFactTable {
     }
     return out;
   }
+}
+
+function prepareStatements(db: Db) {
+  return {
+    upsertFact: db.prepare<[string, string, string, string, string]>(
+      `INSERT INTO digest_facts (image, digest, fact, value, checked_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (image, digest, fact) DO UPDATE SET value = excluded.value, checked_at = excluded.checked_at`,
+    ),
+    factsOf: db.prepare<[string, string, string], unknown>(
+      `SELECT digest, value, checked_at FROM digest_facts
+        WHERE image = ? AND fact = ? AND digest IN (SELECT value FROM json_each(?))`,
+    ),
+    upsertResolved: db.prepare<[number, string, string, string]>(
+      `INSERT INTO repository_digests (object_id, tag, digest, scan_time) VALUES (?, ?, ?, ?)
+       ON CONFLICT (object_id, tag) DO UPDATE SET digest = excluded.digest, scan_time = excluded.scan_time`,
+    ),
+    resolvedOf: db.prepare<[number], unknown>(
+      "SELECT tag, digest, scan_time FROM repository_digests WHERE object_id = ?",
+    ),
+  };
 }

@@ -1,0 +1,383 @@
+#!/usr/bin/env node
+// Benchmark: fact-based selection (docs/selection.md) against a loopback docker-registry.
+//  1. `--select-newest` over 1,000 candidate tags (1,000 distinct images): a stored policy on a
+//     cold cache (every digest read), warm after a rescan (tags re-resolved, no digest read again)
+//     and warm on the same scan (nothing read), beside the same policy without --select-newest.
+//  2. cosign verification of 100 signed tags: `policy test --verify` (no cache) and a stored
+//     policy cold and warm, beside the same selection without verification.
+// Whole `imagectl` processes (bin/imagectl); registry requests counted by a counting proxy in
+// front of the registry. Prints medians of BENCH_RUNS (default 3) fresh homes, and ratios.
+// Needs: npm run build, /usr/bin/docker-registry.
+import { spawn } from "node:child_process";
+import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
+import { createServer as netServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const NEWEST = 1_000;
+const SIGNED = 100;
+for (const [path, what] of [
+  ["/usr/bin/docker-registry", "Debian docker-registry"],
+  [join(root, "dist/cli/launcher/launch.cjs"), "the build (run `npm run build`)"],
+]) {
+  if (!existsSync(path)) {
+    console.error(`cannot run: ${what} (${path}) is missing`);
+    process.exit(2);
+  }
+}
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = netServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+const dir = mkdtempSync(join(tmpdir(), "imagectl-bench-selection-"));
+const data = join(dir, "data");
+mkdirSync(data);
+const dockerConfig = join(dir, "docker");
+mkdirSync(dockerConfig);
+const port = await freePort();
+writeFileSync(
+  join(dir, "config.yml"),
+  `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${data}\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: bench-only\n`,
+);
+const registry = spawn("/usr/bin/docker-registry", ["serve", join(dir, "config.yml")], { stdio: "ignore" });
+const base = `http://127.0.0.1:${port}`;
+
+// The counting proxy: every request imagectl sends passes here, counted by kind.
+const counts = { total: 0, tagHead: 0, manifestGet: 0, blobGet: 0, other: 0 };
+const proxy = createServer((req, res) => {
+  counts.total++;
+  const url = req.url ?? "";
+  if (req.method === "HEAD" && url.includes("/manifests/")) counts.tagHead++;
+  else if (req.method === "GET" && url.includes("/manifests/")) counts.manifestGet++;
+  else if (req.method === "GET" && url.includes("/blobs/")) counts.blobGet++;
+  else counts.other++;
+  const up = httpRequest(
+    { host: "127.0.0.1", port, method: req.method, path: url, headers: req.headers },
+    (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    },
+  );
+  up.on("error", () => res.destroy());
+  req.pipe(up);
+});
+await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
+const proxyHost = `127.0.0.1:${proxy.address().port}`;
+const resetCounts = () => {
+  for (const k of Object.keys(counts)) counts[k] = 0;
+};
+
+const cleanup = () => {
+  registry.kill("SIGTERM");
+  proxy.close();
+  rmSync(dir, { recursive: true, force: true });
+};
+process.on("exit", cleanup);
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
+
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${base}/v2/`)).status === 200) break;
+  } catch {}
+  if (i > 500) {
+    console.error("cannot run: docker-registry did not start");
+    process.exit(2);
+  }
+  await new Promise((r) => setTimeout(r, 20));
+}
+
+const sha = (b) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+async function pushBlob(repo, buf) {
+  const post = await fetch(`${base}/v2/${repo}/blobs/uploads/`, { method: "POST" });
+  await post.arrayBuffer();
+  const loc = new URL(post.headers.get("location"), base);
+  loc.searchParams.set("digest", sha(buf));
+  const put = await fetch(loc, {
+    method: "PUT",
+    headers: { "content-type": "application/octet-stream" },
+    body: buf,
+  });
+  await put.arrayBuffer();
+  if (put.status !== 201) throw new Error(`blob PUT ${put.status}`);
+  return sha(buf);
+}
+async function putManifest(repo, ref, obj) {
+  const body = Buffer.from(JSON.stringify(obj));
+  const res = await fetch(`${base}/v2/${repo}/manifests/${ref}`, {
+    method: "PUT",
+    headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+    body,
+  });
+  await res.arrayBuffer();
+  if (res.status !== 201) throw new Error(`manifest PUT ${res.status}`);
+  return res.headers.get("docker-content-digest");
+}
+const layer = Buffer.from("one shared layer");
+async function pushImage(repo, tag, created, layerDigest) {
+  const config = Buffer.from(
+    JSON.stringify({ created, architecture: "amd64", os: "linux", config: { Labels: { tag } } }),
+  );
+  return putManifest(repo, tag, {
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: {
+      mediaType: "application/vnd.oci.image.config.v1+json",
+      digest: await pushBlob(repo, config),
+      size: config.length,
+    },
+    layers: [
+      { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: layerDigest, size: layer.length },
+    ],
+  });
+}
+async function pool(n, worker) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < n) await worker(next++);
+    }),
+  );
+}
+
+// Fixtures: 1,000 images created one minute apart in shuffled tag order, so semver and created
+// order disagree; 100 images, each signed the way cosign signs with a key.
+const t0 = performance.now();
+const now = Date.now();
+const newestLayer = await pushBlob("bench/newest", layer);
+const order = Array.from({ length: NEWEST }, (_, i) => (i * 7919) % NEWEST); // a permutation
+await pool(NEWEST, (i) =>
+  pushImage(
+    "bench/newest",
+    `1.${Math.floor(i / 100)}.${i % 100}`,
+    new Date(now - (order[i] + 60) * 60_000).toISOString(),
+    newestLayer,
+  ),
+);
+const newestTag = (() => {
+  const i = order.indexOf(0);
+  return `1.${Math.floor(i / 100)}.${i % 100}`;
+})();
+const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const keyFile = join(dir, "cosign.pub");
+writeFileSync(keyFile, publicKey.export({ type: "spki", format: "pem" }));
+const signedLayer = await pushBlob("bench/signed", layer);
+const emptyConfig = await pushBlob("bench/signed", Buffer.from("{}"));
+await pool(SIGNED, async (i) => {
+  const digest = await pushImage(
+    "bench/signed",
+    `2.0.${i}`,
+    new Date(now - 86_400_000).toISOString(),
+    signedLayer,
+  );
+  const payload = Buffer.from(
+    JSON.stringify({
+      critical: {
+        identity: { "docker-reference": `${proxyHost}/bench/signed` },
+        image: { "docker-manifest-digest": digest },
+        type: "cosign container image signature",
+      },
+      optional: null,
+    }),
+  );
+  await putManifest("bench/signed", `${digest.replace(":", "-")}.sig`, {
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: emptyConfig, size: 2 },
+    layers: [
+      {
+        mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+        digest: await pushBlob("bench/signed", payload),
+        size: payload.length,
+        annotations: {
+          "dev.cosignproject.cosign/signature": sign("sha256", payload, privateKey).toString("base64"),
+        },
+      },
+    ],
+  });
+});
+console.log(
+  `fixtures: ${NEWEST} images + ${SIGNED} signed images pushed in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
+
+const imagectl = join(root, "bin/imagectl");
+// Asynchronous: the counting proxy runs in this process and must keep answering meanwhile.
+async function run(home, args) {
+  resetCounts();
+  const started = performance.now();
+  const child = spawn(imagectl, ["--home", home, ...args], {
+    cwd: root,
+    env: { ...process.env, DOCKER_CONFIG: dockerConfig, XDG_CACHE_HOME: join(dir, "cache") },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`imagectl ${args.join(" ")} failed (${code}): ${stderr}`);
+  return { ms, requests: { ...counts }, stdout };
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+async function get(home, name) {
+  return JSON.parse((await run(home, ["get", "image", "policy", name, "-o", "json"])).stdout).status.latestRef
+    .tag;
+}
+
+const rows = {};
+const add = (name, r) => {
+  rows[name] ??= [];
+  rows[name].push(r);
+};
+for (let k = 0; k < RUNS; k++) {
+  const home = join(dir, `home-${k}`);
+  await run(home, [
+    "create",
+    "image",
+    "repository",
+    "newest",
+    "--image",
+    `${proxyHost}/bench/newest`,
+    "--interval",
+    "1h",
+  ]);
+  add(
+    "reference: semver policy, no facts",
+    await run(home, ["create", "image", "policy", "plain", "--image-ref", "newest", "--select-semver", "*"]),
+  );
+  add(
+    "--select-newest, cold cache",
+    await run(home, [
+      "create",
+      "image",
+      "policy",
+      "newest",
+      "--image-ref",
+      "newest",
+      "--select-semver",
+      "*",
+      "--select-newest",
+    ]),
+  );
+  const picked = await get(home, "newest");
+  if (picked !== newestTag) throw new Error(`--select-newest picked ${picked}, expected ${newestTag}`);
+  add("--select-newest, warm, same scan", await run(home, ["reconcile", "image", "policy", "newest"]));
+  // An unchanged rescan wakes no policy (as in Flux); the next policy reconcile sees the new scan
+  // and resolves every tag again (HEAD), reading no digest it knows.
+  await run(home, ["reconcile", "image", "repository", "newest"]);
+  add(
+    "--select-newest after a rescan, warm cache",
+    await run(home, ["reconcile", "image", "policy", "newest"]),
+  );
+
+  await run(home, [
+    "create",
+    "image",
+    "repository",
+    "signed",
+    "--image",
+    `${proxyHost}/bench/signed`,
+    "--interval",
+    "1h",
+  ]);
+  add(
+    "reference: policy test --image, no verification",
+    await run(home, ["policy", "test", "--image", `${proxyHost}/bench/signed`, "--select-semver", "*"]),
+  );
+  const verified = await run(home, [
+    "policy",
+    "test",
+    "--image",
+    `${proxyHost}/bench/signed`,
+    "--select-semver",
+    "*",
+    "--select-newest",
+    "--verify",
+    "cosign",
+    "--verify-key",
+    keyFile,
+    "--max-reads",
+    "1000",
+    "-o",
+    "json",
+  ]);
+  if (
+    JSON.parse(verified.stdout).candidates.filter((c) => c.verdict !== "selected" && c.verdict !== "eligible")
+      .length
+  )
+    throw new Error("a signed tag did not verify");
+  add(`policy test --verify over ${SIGNED} signed tags (+ --select-newest: every tag verified)`, verified);
+  add(
+    "stored --verify policy, cold cache",
+    await run(home, [
+      "create",
+      "image",
+      "policy",
+      "signed",
+      "--image-ref",
+      "signed",
+      "--select-semver",
+      "*",
+      "--select-newest",
+      "--verify",
+      "cosign",
+      "--verify-key",
+      keyFile,
+    ]),
+  );
+  await run(home, ["reconcile", "image", "repository", "signed"]);
+  add(
+    "stored --verify policy after a rescan, warm cache",
+    await run(home, ["reconcile", "image", "policy", "signed"]),
+  );
+}
+
+console.log(
+  `\nfact-based selection (node ${process.version}), median of ${RUNS} fresh homes; requests counted at the registry`,
+);
+const table = Object.entries(rows).map(([name, rs]) => {
+  const m = median(rs.map((r) => r.ms));
+  const last = rs[rs.length - 1].requests;
+  return {
+    case: name,
+    ms: Math.round(m),
+    requests: last.total,
+    HEAD: last.tagHead,
+    "GET manifest": last.manifestGet,
+    "GET blob": last.blobGet,
+  };
+});
+console.table(table);
+const ms = (name) => table.find((r) => r.case === name).ms;
+const ratio = (a, b) => (ms(a) / ms(b)).toFixed(2);
+console.log(
+  `cold --select-newest / reference policy: ${ratio("--select-newest, cold cache", "reference: semver policy, no facts")}x`,
+);
+console.log(
+  `warm (rescan) / cold --select-newest:    ${ratio("--select-newest after a rescan, warm cache", "--select-newest, cold cache")}x`,
+);
+console.log(
+  `warm (same scan) / reference policy:     ${ratio("--select-newest, warm, same scan", "reference: semver policy, no facts")}x`,
+);
+console.log(
+  `policy test --verify / without:           ${ratio(`policy test --verify over ${SIGNED} signed tags (+ --select-newest: every tag verified)`, "reference: policy test --image, no verification")}x`,
+);
+process.exit(0);

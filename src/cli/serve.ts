@@ -130,6 +130,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
             hookRate,
             dashboard: {
               authSecret,
+              evaluatePolicy: pool.evaluate,
+              policyTimeoutMs,
               preview: async (namespace, name) => {
                 const { previewAutomationRun } = await import("../controller/image-update-automation.js");
                 const auto = await env.store.get("ImageUpdateAutomation", namespace, name);

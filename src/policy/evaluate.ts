@@ -8,6 +8,7 @@ import { buildPolicy, type PolicyChoice, type PolicyExtensions, type TagFilterSp
 import { PolicyDeadlineError, withDeadline } from "./deadline.js";
 import { NoSelectableTagError, PolicySpecError, type SelectionCounts } from "./errors.js";
 import { compileExclusionList } from "./exclusion.js";
+import { type RejectedGroup, rejectCollector } from "./explain.js";
 import { createTagSelector, type Selection } from "./select.js";
 
 export interface EvaluationRequest {
@@ -26,13 +27,21 @@ export interface EvaluationRequest {
   top?: number;
   /** How long the evaluation may take, in milliseconds; absent: no limit. */
   limitMs?: number;
+  /** Collect the rejected tags by reason, with this many examples each (explain.ts). */
+  explain?: { examples: number };
 }
 
 export type EvaluationFailure =
   /** The spec is invalid (Flux: Stalled, InvalidPolicy); `field` names the spec field. */
   | { kind: "invalid-spec"; field: string; message: string }
   /** Valid, but nothing can be selected (Flux wording). */
-  | { kind: "no-selectable-tag"; message: string; counts: SelectionCounts | undefined }
+  | {
+      kind: "no-selectable-tag";
+      message: string;
+      counts: SelectionCounts | undefined;
+      /** With `explain`: why each tag fell out. */
+      rejected?: RejectedGroup[];
+    }
   /** Over its time limit (deadline.ts). */
   | {
       kind: "deadline";
@@ -48,6 +57,8 @@ export type EvaluationResult =
       selection: Selection;
       /** Which engine ran filterTags.pattern on ASCII tags (re2js: the linear V8 engine was off). */
       filterEngine: "v8" | "re2js" | undefined;
+      /** With `explain`: why the other tags fell out. */
+      rejected?: RejectedGroup[];
     }
   | { ok: false; failure: EvaluationFailure };
 
@@ -64,9 +75,11 @@ export function evaluatePolicy(
   try {
     const policy = buildPolicy(request.policy, request.filterTags, request.extensions);
     const exclude = request.exclusionList ? compileExclusionList(request.exclusionList) : undefined;
+    const collector = request.explain ? rejectCollector(request.explain.examples) : undefined;
     let selector = createTagSelector(policy, {
       ...(request.top === undefined ? {} : { top: request.top }),
       ...(exclude ? { exclude } : {}),
+      ...(collector ? { onReject: collector.onReject } : {}),
     });
     if (request.limitMs !== undefined) {
       selector = withDeadline(selector, {
@@ -78,7 +91,28 @@ export function evaluatePolicy(
     }
     const add = selector.add;
     for (const tag of tags) add(tag);
-    return { ok: true, selection: selector.finish(), filterEngine: policy.filter?.regex.engine };
+    try {
+      const selection = selector.finish();
+      return {
+        ok: true,
+        selection,
+        filterEngine: policy.filter?.regex.engine,
+        ...(collector ? { rejected: collector.groups() } : {}),
+      };
+    } catch (err) {
+      if (collector && err instanceof NoSelectableTagError) {
+        return {
+          ok: false,
+          failure: {
+            kind: "no-selectable-tag",
+            message: err.message,
+            counts: err.counts,
+            rejected: collector.groups(),
+          },
+        };
+      }
+      throw err;
+    }
   } catch (err) {
     const failure = failureOf(err);
     if (failure) return { ok: false, failure };

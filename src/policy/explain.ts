@@ -2,11 +2,13 @@
  * Why a policy picks the tag it picks: the counts at each step, the ranked candidates with the
  * values the policy compared, and the rejected tags by reason. One model for every reader:
  * `imagectl policy test` prints it (explain-text.ts), the dashboard's policy page renders it.
+ * The selection itself runs in evaluatePolicy (evaluate.ts), under its time limit and in the
+ * daemon's worker pool, which collects the rejected tags when the request asks (`explain`).
  */
-import type { Policy } from "./build.js";
-import { NoSelectableTagError, type SelectionCounts } from "./errors.js";
+import type { SelectionCounts } from "./errors.js";
+import type { EvaluationResult } from "./evaluate.js";
 import { REJECT_REASON_TEXT } from "./explain-text.js";
-import { createTagSelector, type RejectReason, type SelectOptions } from "./select.js";
+import type { RejectReason } from "./select.js";
 import type { Candidate } from "./top-n.js";
 
 export interface RejectedGroup {
@@ -28,48 +30,49 @@ export interface Explanation {
   error?: string;
 }
 
-export interface ExplainOptions extends Omit<SelectOptions, "onReject"> {
-  /** Example tags kept per reason (default 5). */
-  examples?: number;
+const ORDER: RejectReason[] = ["excluded", "noMatch", "notSemver", "outOfRange", "notNumeric"];
+
+/** Counts rejected tags by reason, keeping the first `keep` of each as examples. */
+export function rejectCollector(keep: number): {
+  onReject(tag: string, reason: RejectReason): void;
+  groups(): RejectedGroup[];
+} {
+  const groups = new Map<RejectReason, RejectedGroup>();
+  return {
+    onReject(tag, reason) {
+      let g = groups.get(reason);
+      if (!g) {
+        g = { reason, text: REJECT_REASON_TEXT[reason], count: 0, examples: [] };
+        groups.set(reason, g);
+      }
+      g.count++;
+      if (g.examples.length < keep) g.examples.push(tag);
+    },
+    groups: () => ORDER.flatMap((r) => groups.get(r) ?? []),
+  };
 }
 
-/** Runs the selection over `tags` and keeps what is needed to explain it. */
-export function explainSelection(
-  policy: Policy,
-  tags: Iterable<string>,
-  opts: ExplainOptions = {},
-): Explanation {
-  const keep = opts.examples ?? 5;
-  const groups = new Map<RejectReason, RejectedGroup>();
-  const onReject = (tag: string, reason: RejectReason): void => {
-    let g = groups.get(reason);
-    if (!g) {
-      g = { reason, text: REJECT_REASON_TEXT[reason], count: 0, examples: [] };
-      groups.set(reason, g);
-    }
-    g.count++;
-    if (g.examples.length < keep) g.examples.push(tag);
-  };
-  const selector = createTagSelector(policy, { top: opts.top, exclude: opts.exclude, onReject });
-  for (const tag of tags) selector.add(tag);
-  const order: RejectReason[] = ["excluded", "noMatch", "notSemver", "outOfRange", "notNumeric"];
-  const rejected = () => order.flatMap((r) => groups.get(r) ?? []);
-  try {
-    const s = selector.finish();
+/**
+ * The explanation of an evaluation made with `explain` set. An invalid spec or a selection cut
+ * off at its time limit has none: the caller shows the failure's message.
+ */
+export function explanationOf(result: EvaluationResult): Explanation | undefined {
+  if (result.ok) {
+    const s = result.selection;
     return {
       latest: s.latest,
       value: s.value,
       candidates: s.candidates,
       counts: s.counts,
-      rejected: rejected(),
-    };
-  } catch (err) {
-    if (!(err instanceof NoSelectableTagError)) throw err;
-    return {
-      candidates: [],
-      ...(err.counts && { counts: err.counts }),
-      rejected: rejected(),
-      error: err.message,
+      rejected: result.rejected ?? [],
     };
   }
+  const f = result.failure;
+  if (f.kind !== "no-selectable-tag") return undefined;
+  return {
+    candidates: [],
+    ...(f.counts && { counts: f.counts }),
+    rejected: f.rejected ?? [],
+    error: f.message,
+  };
 }

@@ -37,7 +37,7 @@ export {
   type ExclusionPredicate,
   latestTags,
 } from "./exclusion.js";
-export { type Explanation, explainSelection, type RejectedGroup } from "./explain.js";
+export { type Explanation, explanationOf, type RejectedGroup, rejectCollector } from "./explain.js";
 export { countLines, describeCounts, describeSelection, REJECT_REASON_TEXT } from "./explain-text.js";
 export {
   chooseWithFacts,

@@ -15,7 +15,7 @@ import { hookRoutes } from "./hooks/route.js";
 import { type RunningHttpServer, startHttpServer } from "./http-server.js";
 import { isLoopbackHost, type ListenAddress } from "./listen-address.js";
 import { Metrics } from "./metrics.js";
-import type { AutomationPreview } from "./pages/deps.js";
+import type { AutomationPreview, PageDeps } from "./pages/deps.js";
 
 export interface DaemonLoop extends LoopProbe, Waker {
   queueDepth(): number;
@@ -33,6 +33,9 @@ export interface DaemonServerOptions {
     authSecret?: NamespacedName;
     preview?(namespace: string, name: string): Promise<AutomationPreview>;
     lastPushPatch?(namespace: string, name: string): Promise<string | undefined>;
+    /** The daemon's policy evaluation pool and time limit, for the policy pages' explanations. */
+    evaluatePolicy?: PageDeps["evaluatePolicy"];
+    policyTimeoutMs?: number;
   };
   /** A replica on a shared store: its leases, in /readyz and /metrics. */
   leases?: LeaseProbe;
@@ -73,6 +76,8 @@ export async function startDaemonServer(o: DaemonServerOptions): Promise<DaemonS
           auth: { secret: o.dashboard?.authSecret, loopback: isLoopbackHost(o.listen.host) },
           ...(o.dashboard?.preview && { preview: o.dashboard.preview }),
           ...(o.dashboard?.lastPushPatch && { lastPushPatch: o.dashboard.lastPushPatch }),
+          ...(o.dashboard?.evaluatePolicy && { evaluatePolicy: o.dashboard.evaluatePolicy }),
+          ...(o.dashboard?.policyTimeoutMs !== undefined && { policyTimeoutMs: o.dashboard.policyTimeoutMs }),
         }),
       ],
     });

@@ -1,12 +1,13 @@
 /** `/policies` and `/policies/<ns>/<name>`: the latest ref, when it changed, and why that tag. */
 import { imageRefString } from "../../api/image-ref.js";
+import { readSelectionOptions } from "../../api/selection-annotations.js";
 import type { ImagePolicy } from "../../api/types.js";
 import {
-  buildPolicy,
   countLines,
+  DEFAULT_POLICY_TIMEOUT_MS,
   type Explanation,
-  explainSelection,
-  PolicySpecError,
+  evaluatePolicy,
+  explanationOf,
 } from "../../policy/index.js";
 import type { StoredEvent } from "../../store/index.js";
 import type { PageDeps } from "./deps.js";
@@ -109,15 +110,26 @@ async function explain(deps: PageDeps, pol: ImagePolicy): Promise<Html> {
   const stored = await deps.store.getTags(repoNs, pol.spec.imageRepositoryRef.name);
   if (!stored || stored.tags.length === 0)
     return html`<p class="muted">The repository has no tags stored yet: nothing to explain.</p>`;
-  let policy: ReturnType<typeof buildPolicy>;
-  try {
-    policy = buildPolicy(pol.spec.policy, pol.spec.filterTags);
-  } catch (err) {
-    if (err instanceof PolicySpecError) return html`<p class="err">${err.field}: ${err.message}</p>`;
-    throw err;
-  }
+  const { options } = readSelectionOptions(pol.metadata.annotations);
+  const request = {
+    policy: pol.spec.policy,
+    ...(pol.spec.filterTags && { filterTags: pol.spec.filterTags }),
+    ...(options.prereleaseOrder && { extensions: { prereleaseOrder: options.prereleaseOrder } }),
+    top: 10,
+    limitMs: deps.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS,
+    explain: { examples: 5 },
+  };
   // The repository's exclusion list was applied when the tags were stored, as in the reconciler.
-  const x = explainSelection(policy, stored.tags, { top: 10 });
+  // In the daemon's worker pool: a slow pattern must not hold the loop that serves every page.
+  const result = deps.evaluatePolicy
+    ? await deps.evaluatePolicy(request, stored.tags)
+    : evaluatePolicy(request, stored.tags);
+  const x = explanationOf(result);
+  if (!x) {
+    const f = result.ok ? undefined : result.failure;
+    const why = f?.kind === "invalid-spec" ? `${f.field}: ${f.message}` : (f?.message ?? "no explanation");
+    return html`<p class="err">${why}</p>`;
+  }
   return html`<p class="muted">Over the ${stored.tags.length} tags stored by the scan of ${stored.scanTime} (the repository's exclusion list already applied), as <code>imagectl policy test</code> explains it.</p>${explanationView(x, pol.status?.latestRef?.tag)}`;
 }
 

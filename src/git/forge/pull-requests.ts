@@ -1,3 +1,5 @@
+import { ForgeError, forgeStatus } from "./clients.js";
+
 /**
  * Pull/merge requests on a forge (GitHub, GitLab, Gitea) for an automation's branch: found by
  * their head branch, opened, updated in place, closed. One small client per forge behind
@@ -44,10 +46,8 @@ export interface ForgePullRequests {
   close(pr: PullRequest): Promise<void>;
 }
 
-/** A forge call failed; the message names the forge and the step, never the token. */
-export class ForgeError extends Error {
-  override name = "ForgeError";
-}
+// One error type and one status reader for every forge call (also `bootstrap github|gitlab`).
+export { ForgeError } from "./clients.js";
 
 /** The client for `target.provider`, loaded on first use. */
 export async function forgeClient(target: ForgeTarget): Promise<ForgePullRequests> {
@@ -88,20 +88,15 @@ export async function closePullRequest(
 
 /** Wraps a failed call: the forge, the step and the HTTP status or cause, nothing from headers. */
 export function forgeError(provider: ForgeProvider, step: string, err: unknown): ForgeError {
-  const e = err as {
-    status?: number;
-    cause?: { response?: { status?: number } };
-    name?: string;
-    message?: string;
-  };
-  const status = e?.status ?? e?.cause?.response?.status;
+  const e = err as { name?: string; message?: string };
+  const status = forgeStatus(err);
   const why =
     status !== undefined
       ? `HTTP ${status}`
       : e?.name === "TimeoutError" || e?.name === "AbortError"
         ? "timed out"
         : (e?.message ?? String(err)).split("\n")[0]!.slice(0, 200);
-  return new ForgeError(`${provider}: ${step} failed: ${why}`);
+  return new ForgeError(`${provider}: ${step} failed: ${why}`, status);
 }
 
 /** Runs one forge call as `step`, turning any failure into a ForgeError. */

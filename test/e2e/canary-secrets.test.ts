@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allPagePaths, PAGE_PATHS } from "../../src/server/pages/routes.js";
 import { openStore } from "../../src/store/index.js";
 import { type CliResult, runCli } from "../support/cli.js";
 import { type GitHttpServer, startGitHttpServer } from "../support/git-http-server.js";
@@ -19,11 +20,8 @@ import { type Sshd, startSshd } from "../support/sshd.js";
 // /metrics, every file of the home (git caches, daemon.json, the SQLite store and WAL, where
 // secrets are encrypted at rest), the daemon's log and the alerts it delivers.
 //
-// DASHBOARD_PAGES is the hook for the dashboard's pages (built by another helper): add each page's
-// path there and it is fetched from the running daemon and searched like everything else.
-const DASHBOARD_PAGES: string[] = [
-  // e.g. "/", "/objects/ImageRepository/flux-system/reg-docker" — once the dashboard serves them.
-];
+// The dashboard's pages: every fixed page and one per object (src/server/pages/routes.ts), fetched
+// from the running daemon and searched like everything else.
 
 const rand = () => randomBytes(6).toString("hex");
 const CANARY = {
@@ -312,7 +310,10 @@ spec:
       await cli(["reconcile", "image", "update", "auto-wrong"], { debug: true });
       const metrics = await (await fetch(`${url}/metrics`)).text();
       outputs.push({ what: "/metrics", text: metrics });
-      for (const path of ["/healthz", "/readyz", ...DASHBOARD_PAGES]) {
+      const pageStore = await openStore({ home });
+      const pages = await allPagePaths(pageStore).finally(() => pageStore.close());
+      expect(pages.length).toBeGreaterThan(PAGE_PATHS.length);
+      for (const path of ["/healthz", "/readyz", ...pages]) {
         outputs.push({ what: `GET ${path}`, text: await (await fetch(`${url}${path}`)).text() });
       }
     } finally {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { runningDaemon } from "../controller/daemon-info.js";
+import { reconcilerRunning } from "../controller/lease-store.js";
 import type { ReconcileOutcome } from "../controller/outcome.js";
 import type { RunOnceWatch } from "../controller/run-once.js";
 import { UsageError } from "./errors.js";
@@ -70,8 +70,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
           env.evaluatePolicy = pool.evaluate;
           env.policyTimeoutMs = policyTimeoutMs;
           try {
-            if (runningDaemon(env.home))
-              ctx.io.err("⚠️ a daemon is running for this home; reconciling once anyway\n");
+            if (await reconcilerRunning(env.store, env.home))
+              ctx.io.err("⚠️ a daemon (or a replica of this store) is running; reconciling once anyway\n");
             const { runOnce, isNotReady } = await import("../controller/run-once.js");
             const progress = runProgress(ctx, isNotReady);
             const summary = await runOnce(env, { concurrency, ...progress }).finally(progress.finish);

@@ -16,8 +16,9 @@ afterEach(async () => {
   pool = undefined;
 });
 
+/** Every job to a worker (inlineMaxChars 0): these tests are about the workers. */
 function newPool(opts: { size?: number; graceMs?: number } = {}): PolicyEvaluationPool {
-  pool = new PolicyEvaluationPool({ ...policyWorkerScript(), ...opts });
+  pool = new PolicyEvaluationPool({ ...policyWorkerScript(), inlineMaxChars: 0, ...opts });
   return pool;
 }
 
@@ -154,5 +155,22 @@ describe("the policy evaluation pool (worker threads)", () => {
     await expect(p.evaluate({ policy: { alphabetical: {} } }, ["a"])).rejects.toBeInstanceOf(
       PolicyPoolClosedError,
     );
+  });
+});
+
+describe("small tag lists", () => {
+  it("are evaluated in the caller's thread, with no worker started", async () => {
+    const p = new PolicyEvaluationPool({ ...policyWorkerScript() });
+    try {
+      const r = await p.evaluate({ policy: { alphabetical: { order: "asc" } }, limitMs: 5_000 }, [
+        "a",
+        "c",
+        "b",
+      ]);
+      expect(r).toMatchObject({ ok: true, selection: { latest: "c" } });
+      expect(p.workerCount).toBe(0);
+    } finally {
+      await p.close();
+    }
   });
 });

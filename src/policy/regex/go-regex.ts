@@ -31,14 +31,7 @@ const NON_ASCII = /[^\0-\x7f]/;
  * @throws RegexSyntaxError with Go's "error parsing regexp: …" message.
  */
 export function compileGoRegex(pattern: string): GoRegex {
-  const { RE2JS, RE2JSException } = re2js();
-  let re2: RE2JS;
-  try {
-    re2 = RE2JS.compile(pattern);
-  } catch (err) {
-    if (err instanceof RE2JSException) throw new RegexSyntaxError(pattern, err.message);
-    throw err;
-  }
+  const re2 = compileRe2(pattern);
   const groupNames = new Map(Object.entries(re2.namedGroups()));
   const groupCount = re2.groupCount();
   const re2Exec = (input: string): GoMatch | null => {
@@ -68,4 +61,30 @@ export function compileGoRegex(pattern: string): GoRegex {
     test: (input, ascii) => (ascii !== true && NON_ASCII.test(input) ? re2.test(input) : v8.test(input)),
     exec: (input, ascii) => (ascii !== true && NON_ASCII.test(input) ? re2Exec(input) : v8.exec(input)),
   };
+}
+
+/**
+ * re2js programs by pattern. Compiling one is most of compileGoRegex's cost (~0.1 ms), and a fleet
+ * repeats its patterns (1,000 policies with one filter: every reconcile recompiled it twice). A
+ * program is immutable (each match makes its own matcher), so it can be shared. The V8 RegExp is
+ * made anew each time: it must be created while the linear-engine flags are on (v8-linear.ts).
+ */
+const RE2_CACHE_SIZE = 256;
+const re2Cache = new Map<string, RE2JS>();
+
+function compileRe2(pattern: string): RE2JS {
+  const hit = re2Cache.get(pattern);
+  if (hit) return hit;
+  const { RE2JS, RE2JSException } = re2js();
+  let re2: RE2JS;
+  try {
+    re2 = RE2JS.compile(pattern);
+  } catch (err) {
+    if (err instanceof RE2JSException) throw new RegexSyntaxError(pattern, err.message);
+    throw err;
+  }
+  // Oldest out first (a Map iterates in insertion order).
+  if (re2Cache.size >= RE2_CACHE_SIZE) re2Cache.delete(re2Cache.keys().next().value as string);
+  re2Cache.set(pattern, re2);
+  return re2;
 }

@@ -31,7 +31,7 @@ const NON_ASCII = /[^\0-\x7f]/;
  * @throws RegexSyntaxError with Go's "error parsing regexp: …" message.
  */
 export function compileGoRegex(pattern: string): GoRegex {
-  const re2 = compileRe2(pattern);
+  const { re2, translated } = compiled(pattern);
   const groupNames = new Map(Object.entries(re2.namedGroups()));
   const groupCount = re2.groupCount();
   const re2Exec = (input: string): GoMatch | null => {
@@ -41,7 +41,6 @@ export function compileGoRegex(pattern: string): GoRegex {
     for (let g = 0; g <= groupCount; g++) out.push(m.group(g) ?? undefined);
     return out;
   };
-  const translated = translateToAsciiV8(pattern);
   const v8 = translated === undefined ? undefined : compileLinearSafe(translated);
   if (!v8) {
     return {
@@ -64,16 +63,22 @@ export function compileGoRegex(pattern: string): GoRegex {
 }
 
 /**
- * re2js programs by pattern. Compiling one is most of compileGoRegex's cost (~0.1 ms), and a fleet
- * repeats its patterns (1,000 policies with one filter: every reconcile recompiled it twice). A
- * program is immutable (each match makes its own matcher), so it can be shared. The V8 RegExp is
- * made anew each time: it must be created while the linear-engine flags are on (v8-linear.ts).
+ * What a pattern compiles to before any RegExp is made, by pattern: the re2js program and the V8
+ * translation. Both are most of compileGoRegex's cost (~0.1 ms each), and a fleet repeats its
+ * patterns (1,000 policies with one filter: every reconcile compiled it twice). Both are immutable
+ * (each re2js match makes its own matcher), so they can be shared. The V8 RegExp is made anew each
+ * time: it must be created while the linear-engine flags are on (v8-linear.ts).
  */
-const RE2_CACHE_SIZE = 256;
-const re2Cache = new Map<string, RE2JS>();
+interface Compiled {
+  re2: RE2JS;
+  translated: string | undefined;
+}
 
-function compileRe2(pattern: string): RE2JS {
-  const hit = re2Cache.get(pattern);
+const CACHE_SIZE = 256;
+const cache = new Map<string, Compiled>();
+
+function compiled(pattern: string): Compiled {
+  const hit = cache.get(pattern);
   if (hit) return hit;
   const { RE2JS, RE2JSException } = re2js();
   let re2: RE2JS;
@@ -83,8 +88,9 @@ function compileRe2(pattern: string): RE2JS {
     if (err instanceof RE2JSException) throw new RegexSyntaxError(pattern, err.message);
     throw err;
   }
+  const entry = { re2, translated: translateToAsciiV8(pattern) };
   // Oldest out first (a Map iterates in insertion order).
-  if (re2Cache.size >= RE2_CACHE_SIZE) re2Cache.delete(re2Cache.keys().next().value as string);
-  re2Cache.set(pattern, re2);
-  return re2;
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(pattern, entry);
+  return entry;
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/index.js";
 import { runCli } from "../support/cli.js";
 import { eventually, exited, spawnServe } from "../support/imagectl-process.js";
+import { catastrophicPolicy, repositoryWithPolicy } from "../support/manifests.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { type PaginationServer, startPaginationServer } from "../support/registry-pagination-server.js";
 
@@ -34,31 +35,7 @@ describe("serve with a catastrophic policy", () => {
     const manifest = join(dir, "objects.yaml");
     writeFileSync(
       manifest,
-      `apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageRepository
-metadata: {name: big}
-spec: {image: ${big.host}/big/app, interval: 1h}
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata: {name: bad}
-spec:
-  imageRepositoryRef: {name: big}
-  filterTags: {pattern: '^(a+)+$'}
-  policy: {alphabetical: {order: asc}}
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageRepository
-metadata: {name: small}
-spec: {image: ${registry.host}/small/app, interval: 1s}
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata: {name: small}
-spec:
-  imageRepositoryRef: {name: small}
-  policy: {semver: {range: 1.x}}
-`,
+      `${catastrophicPolicy("big", `${big.host}/big/app`)}---\n${repositoryWithPolicy("small", `image: ${registry.host}/small/app, interval: 1s`)}`,
     );
     expect((await runCli(["apply", "-f", manifest, "--no-wait", "--home", home])).code).toBe(0);
     store = await openStore({ home });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { catastrophicPolicy } from "../support/manifests.js";
 import { type PaginationServer, startPaginationServer } from "../support/registry-pagination-server.js";
 
 // `run --once` selects in the same worker pool as `serve`: a catastrophic pattern over 100,000
@@ -23,19 +24,7 @@ describe("run --once --policy-timeout", () => {
     const manifest = join(dir, "objects.yaml");
     writeFileSync(
       manifest,
-      `apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageRepository
-metadata: {name: big}
-spec: {image: ${big.host}/big/app, interval: 1h}
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata: {name: bad}
-spec:
-  imageRepositoryRef: {name: big}
-  filterTags: {pattern: '^(a+)+$'}
-  policy: {alphabetical: {order: asc}}
----
+      `${catastrophicPolicy("big", `${big.host}/big/app`)}---
 apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImagePolicy
 metadata: {name: good}

@@ -2,6 +2,27 @@
  * An ImageRepository (`spec` given as YAML flow mapping entries) and an ImagePolicy selecting
  * semver 1.x from it, both called `name`, as YAML documents for `imagectl apply`.
  */
+/**
+ * An ImageRepository `name` of `image` (a rare interval: the tests scan it themselves) and an
+ * ImagePolicy `bad` on it whose pattern backtracks on every tag of thirty `a`s: the policy that
+ * takes seconds per 100,000 tags even with V8's linear fallback.
+ */
+export function catastrophicPolicy(name: string, image: string): string {
+  return `apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata: {name: ${name}}
+spec: {image: ${image}, interval: 1h}
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata: {name: bad}
+spec:
+  imageRepositoryRef: {name: ${name}}
+  filterTags: {pattern: '^(a+)+$'}
+  policy: {alphabetical: {order: asc}}
+`;
+}
+
 export function repositoryWithPolicy(name: string, repositorySpec: string): string {
   return `apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImageRepository

@@ -13,16 +13,9 @@ import { Octokit } from "@octokit/rest";
 
 export type ForgeKind = "github" | "gitlab";
 
-/** A forge call failed or cannot be made; the message names the call and never the token. */
-export class ForgeError extends Error {
-  override name = "ForgeError";
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
+import { ForgeError } from "./errors.js";
+
+export { ForgeError, forgeFailure, forgeStatus } from "./errors.js";
 
 export interface ForgeClientOptions {
   /** `github.com` / `gitlab.com` unless given (Flux's `--hostname`). */
@@ -83,21 +76,4 @@ export function gitlabClient(o: ForgeClientOptions): InstanceType<typeof Gitlab>
     token,
     queryTimeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
-}
-
-/** The HTTP status of a failed Octokit or Gitbeaker call, if it got an answer. */
-export function forgeStatus(err: unknown): number | undefined {
-  if (!err || typeof err !== "object") return undefined;
-  const e = err as { status?: unknown; cause?: { response?: { status?: unknown } } };
-  if (typeof e.status === "number") return e.status;
-  const s = e.cause?.response?.status;
-  return typeof s === "number" ? s : undefined;
-}
-
-/** A ForgeError for a failed call: the call, the status and the forge's own message, no token. */
-export function forgeFailure(call: string, err: unknown, token?: string): ForgeError {
-  const status = forgeStatus(err);
-  let detail = err instanceof Error ? err.message : String(err);
-  if (token) detail = detail.split(token).join("***");
-  return new ForgeError(`${call} failed${status ? ` (HTTP ${status})` : ""}: ${detail}`, status);
 }

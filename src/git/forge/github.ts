@@ -2,14 +2,8 @@
  * `bootstrap github`: the repository is looked up and, when missing, created (with an initial
  * commit, so the branch exists to clone) through GitHub's REST API, as `flux bootstrap github` does.
  */
-import {
-  type ForgeClientOptions,
-  ForgeError,
-  forgeFailure,
-  forgeStatus,
-  forgeToken,
-  githubClient,
-} from "./clients.js";
+import { type ForgeClientOptions, forgeToken, githubClient } from "./clients.js";
+import { ForgeError, forgeFailure, forgeStatus } from "./errors.js";
 import type { ForgeRepository, RepositoryRequest } from "./types.js";
 
 export async function ensureGitHubRepository(

@@ -2,14 +2,8 @@
  * `bootstrap gitlab`: the project is looked up and, when missing, created (with a README, so the
  * default branch exists) in the user's namespace or the owner group, as `flux bootstrap gitlab` does.
  */
-import {
-  type ForgeClientOptions,
-  ForgeError,
-  forgeFailure,
-  forgeStatus,
-  forgeToken,
-  gitlabClient,
-} from "./clients.js";
+import { type ForgeClientOptions, forgeToken, gitlabClient } from "./clients.js";
+import { ForgeError, forgeFailure, forgeStatus } from "./errors.js";
 import type { ForgeRepository, RepositoryRequest } from "./types.js";
 
 interface ProjectAnswer {

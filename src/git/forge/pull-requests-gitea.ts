@@ -35,7 +35,7 @@ export function giteaPullRequests(t: ForgeTarget): ForgePullRequests {
       if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
       return await json(res);
     } catch (err) {
-      throw forgeError("gitea", step, err);
+      throw forgeError("gitea", step, err, t.token);
     }
   };
   const toPr = (p: GiteaPull): PullRequest => ({

@@ -8,7 +8,7 @@ export function githubPullRequests(t: ForgeTarget): ForgePullRequests {
   const [owner, repo] = t.repository.split("/") as [string, string];
   const octokit = new Octokit({ auth: t.token, baseUrl: t.apiUrl.replace(/\/$/, ""), log: quiet });
   const request = () => ({ signal: AbortSignal.timeout(t.timeoutMs) });
-  const call = guarded("github");
+  const call = guarded("github", t.token);
   const toPr = (p: {
     number: number;
     html_url: string;

@@ -13,7 +13,7 @@ interface MergeRequestFields {
 export function gitlabPullRequests(t: ForgeTarget): ForgePullRequests {
   const api = new Gitlab({ host: t.apiUrl.replace(/\/$/, ""), token: t.token, queryTimeout: t.timeoutMs });
   const project = t.repository;
-  const call = guarded("gitlab");
+  const call = guarded("gitlab", t.token);
   const toPr = (m: MergeRequestFields): PullRequest => ({
     number: m.iid,
     url: m.web_url,

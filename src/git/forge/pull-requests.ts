@@ -1,4 +1,4 @@
-import { ForgeError, forgeStatus } from "./clients.js";
+import { type ForgeError, forgeFailure } from "./errors.js";
 
 /**
  * Pull/merge requests on a forge (GitHub, GitLab, Gitea) for an automation's branch: found by
@@ -47,7 +47,7 @@ export interface ForgePullRequests {
 }
 
 // One error type and one status reader for every forge call (also `bootstrap github|gitlab`).
-export { ForgeError } from "./clients.js";
+export { ForgeError } from "./errors.js";
 
 /** The client for `target.provider`, loaded on first use. */
 export async function forgeClient(target: ForgeTarget): Promise<ForgePullRequests> {
@@ -86,26 +86,18 @@ export async function closePullRequest(
   return { action: "closed", pr: open };
 }
 
-/** Wraps a failed call: the forge, the step and the HTTP status or cause, nothing from headers. */
-export function forgeError(provider: ForgeProvider, step: string, err: unknown): ForgeError {
-  const e = err as { name?: string; message?: string };
-  const status = forgeStatus(err);
-  const why =
-    status !== undefined
-      ? `HTTP ${status}`
-      : e?.name === "TimeoutError" || e?.name === "AbortError"
-        ? "timed out"
-        : (e?.message ?? String(err)).split("\n")[0]!.slice(0, 200);
-  return new ForgeError(`${provider}: ${step} failed: ${why}`, status);
+/** Wraps a failed call: the forge, the step, the HTTP status or cause; never the token. */
+export function forgeError(provider: ForgeProvider, step: string, err: unknown, token?: string): ForgeError {
+  return forgeFailure(`${provider}: ${step}`, err, token);
 }
 
 /** Runs one forge call as `step`, turning any failure into a ForgeError. */
-export function guarded(provider: ForgeProvider) {
+export function guarded(provider: ForgeProvider, token?: string) {
   return async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
     } catch (err) {
-      throw forgeError(provider, step, err);
+      throw forgeError(provider, step, err, token);
     }
   };
 }

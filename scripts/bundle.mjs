@@ -69,10 +69,15 @@ const DAEMON_ONLY = [
   "@octokit/rest",
   "@gitbeaker/rest",
 ];
+// The cloud SDKs that mint registry credentials for `provider: aws | gcp | azure`
+// (src/registry/cloud/{aws,gcp,azure}.ts, each reached only through `await import()` from
+// src/registry/cloud/index.ts): ~10 MB together, needed only by repositories naming a cloud.
+const CLOUD_SDKS = ["@aws-sdk/client-ecr", "google-auth-library", "@azure/identity"];
 const daemonOnlyExternal = {
   name: "daemon-only-external",
   setup(b) {
-    const exact = new RegExp(`^(${DAEMON_ONLY.map((p) => p.replace(/[/.]/g, "\\$&")).join("|")})$`);
+    const names = [...DAEMON_ONLY, ...CLOUD_SDKS];
+    const exact = new RegExp(`^(${names.map((p) => p.replace(/[/.]/g, "\\$&")).join("|")})$`);
     b.onResolve({ filter: exact }, (args) => ({ path: args.path, external: true }));
   },
 };

@@ -124,7 +124,8 @@ export async function checkValid(o: AnyObject): Promise<CheckLine | undefined> {
 
 /** One authenticated tags/list request for one tag, with the object's credentials, TLS and proxy. */
 export async function checkImageRepository(env: ControllerDeps, o: ImageRepository): Promise<CheckLine> {
-  const { checkAccess, parseImageReference, RegistryError } = await import("../registry/index.js");
+  const { checkAccess, CloudAuthError, CloudHostMismatchError, parseImageReference, RegistryError } =
+    await import("../registry/index.js");
   const { registryOptionsFor } = await import("../controller/registry-secrets.js");
   const { repositoryTimeoutMs } = await import("../api/index.js");
   try {
@@ -135,12 +136,15 @@ export async function checkImageRepository(env: ControllerDeps, o: ImageReposito
     });
     return {
       ok: true,
-      text: `${id(o)}: registry ${ref.apiHost} answers${o.spec.secretRef ? " with the credentials" : ""}`,
+      text: `${id(o)}: registry ${ref.apiHost} answers${credentialsWord(o)}`,
     };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     let hint = "check the registry address, the network and spec.proxySecretRef";
-    if (err instanceof RegistryError && err.kind === "auth")
+    const cloud = o.spec.provider && o.spec.provider !== "generic";
+    if (cloud && (err instanceof CloudHostMismatchError || err instanceof CloudAuthError))
+      hint = `check spec.image and the ${o.spec.provider} identity imagectl runs with (docs/cloud-registries.md)`;
+    else if (err instanceof RegistryError && err.kind === "auth")
       hint = o.spec.secretRef
         ? `check the credentials in secret '${o.metadata.namespace}/${o.spec.secretRef.name}' (spec.secretRef)`
         : "the registry wants credentials: set spec.secretRef";
@@ -148,6 +152,11 @@ export async function checkImageRepository(env: ControllerDeps, o: ImageReposito
     else if (/secret/.test(msg)) hint = "create the secret with `imagectl create secret`";
     return { ok: false, text: `${id(o)}: ${msg}: ${hint}` };
   }
+}
+
+function credentialsWord(o: ImageRepository): string {
+  if (o.spec.provider && o.spec.provider !== "generic") return ` with ${o.spec.provider} credentials`;
+  return o.spec.secretRef ? " with the credentials" : "";
 }
 
 /** `git ls-remote` of the branch with the source's credentials and proxy. */

@@ -4,6 +4,9 @@ import { formatDuration, parseDuration } from "../api/duration.js";
 import type { ImageRepository } from "../api/types.js";
 import { compareBytes, compileExclusionList, latestTags, PolicySpecError } from "../policy/index.js";
 import {
+  CloudAuthError,
+  CloudHostMismatchError,
+  forgetCloudCredentials,
   InvalidImageReferenceError,
   listTags,
   parseImageReference,
@@ -68,13 +71,6 @@ async function scan(
   } catch (err) {
     return r.stall("ImageURLInvalid", err instanceof InvalidImageReferenceError ? err.message : String(err));
   }
-  if (obj.spec.provider && obj.spec.provider !== "generic") {
-    // Cloud workload identity (aws/azure/gcp) needs the cloud's metadata services; not available here.
-    return r.stall(
-      "ProviderNotSupported",
-      `spec.provider: '${obj.spec.provider}' is not supported; use 'generic' with spec.secretRef or a Docker credential helper`,
-    );
-  }
   const exclusion = obj.spec.exclusionList?.length ? obj.spec.exclusionList : [...DEFAULT_EXCLUSION_LIST];
   let isExcluded: (tag: string) => boolean;
   try {
@@ -95,17 +91,28 @@ async function scan(
   }
 
   let tags: string[];
+  const provider = obj.spec.provider ?? "generic";
   try {
-    const regOpts = await registryOptionsFor(deps, obj);
+    // One deadline for the cloud's token exchange and the listing, as Flux's spec.timeout.
+    const timeoutMs = repositoryTimeoutMs(obj);
     const started = performance.now();
-    const result = await listTags(ref, { ...regOpts, timeoutMs: repositoryTimeoutMs(obj) });
+    const regOpts = await registryOptionsFor(deps, obj, { signal: AbortSignal.timeout(timeoutMs) });
+    const left = Math.max(1, Math.floor(timeoutMs - (performance.now() - started)));
+    const result = await listTags(ref, { ...regOpts, timeoutMs: left });
     tags = result.tags.filter((t) => !isExcluded(t));
     reportScanned({ namespace, name, durationMs: performance.now() - started, tags: tags.length });
   } catch (err) {
-    if (err instanceof SecretMissingError || err instanceof ProxySecretError)
+    if (
+      err instanceof SecretMissingError ||
+      err instanceof ProxySecretError ||
+      err instanceof CloudHostMismatchError ||
+      err instanceof CloudAuthError
+    )
       return r.fail("AuthenticationFailed", err.message);
     const message = `scan failed: ${err instanceof Error ? err.message : String(err)}`;
     const auth = err instanceof RegistryError && err.kind === "auth";
+    // The registry refused what the cloud minted (revoked, or scoped elsewhere): mint anew next time.
+    if (auth && provider !== "generic") forgetCloudCredentials(provider, ref.registry);
     return r.fail(auth ? "AuthenticationFailed" : "ReadOperationFailed", message);
   }
 

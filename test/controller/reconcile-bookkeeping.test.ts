@@ -122,7 +122,6 @@ describe("every stall and failure records lastHandledReconcileAt and an event", 
 
   const stalls: [string, () => AnyObject][] = [
     ["ImageURLInvalid", () => repository("r-url", { image: "UPPER/case:::" })],
-    ["ProviderNotSupported", () => repository("r-provider", { provider: "aws" })],
     ["InvalidExclusionList", () => repository("r-exclusion", { exclusionList: ["(unclosed"] })],
     ["InvalidPolicy", () => policy("p-invalid", "app", { policy: { semver: { range: "not a range" } } })],
     ["ImageURLInvalid", () => policy("p-bad-image", "bad-image")],
@@ -152,6 +151,8 @@ describe("every stall and failure records lastHandledReconcileAt and an event", 
 
   const failures: [string, () => Promise<AnyObject>][] = [
     ["AuthenticationFailed", async () => repository("r-secret", { secretRef: { name: "missing" } })],
+    // provider: aws on a host that is no ECR registry (docs/cloud-registries.md).
+    ["AuthenticationFailed", async () => repository("r-provider", { provider: "aws" })],
     ["ReadOperationFailed", async () => repository("r-unknown", { image: `${registry.host}/demo/none` })],
     ["DependencyNotReady", async () => policy("p-no-repo", "no-such-repository")],
     ["DependencyNotReady", async () => policy("p-no-tags", "never-scanned")],

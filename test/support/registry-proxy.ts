@@ -22,7 +22,15 @@ const isLoopback = (host: string): boolean =>
  * loopback targets, so a misrouted request can never leave the machine.
  */
 export async function startConnectProxy(
-  opts: { username?: string; password?: string } = {},
+  opts: {
+    username?: string;
+    password?: string;
+    /**
+     * CONNECT targets (`host:port`) tunnelled to a loopback `127.0.0.1:PORT` instead: how a test
+     * reaches a loopback server under a cloud registry's name, as a corporate proxy would route.
+     */
+    routes?: Record<string, string>;
+  } = {},
 ): Promise<TestProxy> {
   const tunnels: string[] = [];
   const forwarded: string[] = [];
@@ -83,7 +91,7 @@ export async function startConnectProxy(
       );
       return;
     }
-    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(target);
+    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(opts.routes?.[target] ?? target);
     if (!m || !isLoopback(m[1] ?? "")) {
       client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
       return;

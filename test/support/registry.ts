@@ -18,6 +18,11 @@ export interface StartRegistryOptions {
   mode?: RegistryMode;
   /** tls-htpasswd only: also require a client certificate signed by the test CA (mTLS). */
   clientCertificates?: boolean;
+  /** tls-htpasswd only: more names for the server certificate (a cloud host the test routes here). */
+  dnsNames?: readonly string[];
+  /** tls-htpasswd only: the one account htpasswd accepts (default testuser and a random password). */
+  username?: string;
+  password?: string;
   /** token only: extra options for the token issuer (identity tokens, lifetime, …). */
   token?: Pick<TokenServerOptions, "identityTokens" | "expiresIn" | "accessTokenOnly">;
 }
@@ -138,15 +143,15 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   const dir = mkdtempSync(join(tmpdir(), `imagectl-registry-${mode}-`));
   const rootDir = join(dir, "data");
   mkdirSync(rootDir);
-  const username = "testuser";
-  const password = `pw-${randomBytes(12).toString("hex")}`;
+  const username = opts.username ?? "testuser";
+  const password = opts.password ?? `pw-${randomBytes(12).toString("hex")}`;
   let pki: TestPki | undefined;
   let htpasswd: string | undefined;
   let tokenServer: TokenServer | undefined;
   let tokenCert: string | undefined;
   try {
     if (mode === "tls-htpasswd") {
-      pki = generateTestPki(join(dir, "pki"));
+      pki = generateTestPki(join(dir, "pki"), { dnsNames: opts.dnsNames });
       htpasswd = join(dir, "htpasswd");
       // -i: password from stdin, so it does not show up in the process list.
       const line = execFileSync("htpasswd", ["-Bin", username], { input: password, encoding: "utf8" });

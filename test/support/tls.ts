@@ -17,8 +17,12 @@ function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 }
 
-/** Generates the PKI with Debian's openssl into `dir` (created if missing). Takes ~100 ms. */
-export function generateTestPki(dir: string): TestPki {
+/**
+ * Generates the PKI with Debian's openssl into `dir` (created if missing). Takes ~100 ms.
+ * `dnsNames` are added to the server certificate, so a loopback server can stand in for a named
+ * host (a cloud registry reached through a test proxy).
+ */
+export function generateTestPki(dir: string, opts: { dnsNames?: readonly string[] } = {}): TestPki {
   mkdirSync(dir, { recursive: true });
   const key = (name: string): void =>
     openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name], dir);
@@ -67,7 +71,7 @@ export function generateTestPki(dir: string): TestPki {
   issue(
     "server",
     "/CN=127.0.0.1",
-    "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    `subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost${(opts.dnsNames ?? []).map((n) => `,DNS:${n}`).join("")}\nextendedKeyUsage=serverAuth\n`,
   );
   issue("client", "/CN=imagectl-test-client", "extendedKeyUsage=clientAuth\n");
   return {

@@ -25,6 +25,10 @@ export async function mintEcrCredentials(
   // NO_PROXY) and the same trust (system roots plus NODE_EXTRA_CA_CERTS, which the launcher keeps
   // from Node's own store). The client is not destroyed after use, since that would close this
   // shared agent; it holds nothing else.
+  // The SDK warns on stderr, once per process, that releases after January 2027 will need Node
+  // 22: news for whoever upgrades the pinned SDK, noise in every `run --once` output. Its own
+  // documented switch turns it off, unless the operator has set it either way.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const apiUrl = new URL(`https://api.ecr${reg.fips ? "-fips" : ""}.${reg.region}.amazonaws.com/`);
   const httpsAgent = dispatcherFor({ env: ctx.env, proxy: ctx.proxy }).route(apiUrl).agent;
   const client = new ECRClient({

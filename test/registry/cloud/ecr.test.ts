@@ -1,0 +1,161 @@
+// provider: aws end to end: the AWS SDK's GetAuthorizationToken against a loopback ECR endpoint
+// that checks JSON 1.1, X-Amz-Target and the SigV4 signature (test/support/cloud/ecr-server.ts),
+// then the real docker-registry under an ECR host name accepting exactly AWS:<password>.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type EcrServer, startEcrServer } from "../../support/cloud/ecr-server.js";
+import { type CloudRig, readyOf, setEnv, startCloudRig } from "../../support/cloud/harness.js";
+
+const ECR_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+const EXPIRING_HOST = "210987654321.dkr.ecr.us-east-1.amazonaws.com";
+const PASSWORD = `ecr-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+const SECRET_KEY = `secret/${Math.random().toString(36).slice(2)}`;
+
+let rig: CloudRig;
+let ecr: EcrServer;
+let restoreEnv: () => void;
+
+beforeAll(async () => {
+  rig = await startCloudRig({
+    registryHost: ECR_HOST,
+    otherHosts: [EXPIRING_HOST],
+    username: "AWS",
+    password: PASSWORD,
+  });
+  await rig.registry.pushTags("team/app", ["1.0.0", "1.1.0", "2.0.0"]);
+  const pki = rig.registry.pki;
+  if (!pki) throw new Error("tls registry without pki");
+  ecr = await startEcrServer(rig.servers, {
+    pki,
+    region: "us-east-1",
+    accessKeyId: "AKIDEXAMPLE",
+    secretAccessKey: SECRET_KEY,
+    password: PASSWORD,
+  });
+  const empty = mkdtempSync(join(tmpdir(), "imagectl-aws-home-"));
+  restoreEnv = setEnv({
+    // The SDK's documented endpoint override and environment credentials.
+    AWS_ENDPOINT_URL_ECR: ecr.url,
+    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_REGION: "eu-west-1", // the region comes from the host, not from here
+    AWS_PROFILE: undefined,
+    AWS_CONFIG_FILE: join(empty, "config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(empty, "credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    // The loopback ECR endpoint's certificate is the test CA's, trusted as an operator would.
+    NODE_EXTRA_CA_CERTS: rig.registry.caPath,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  restoreEnv?.();
+  await rig?.stop();
+});
+
+const answered = (): number => ecr.requests.filter((r) => r.refused === "").length;
+
+describe("provider: aws", () => {
+  it("lists the tags with the credentials GetAuthorizationToken minted, through the object's proxy", async () => {
+    await rig.repository("app", { provider: "aws" });
+    const obj = await rig.scan("app");
+    expect(readyOf(obj)).toMatchObject({ status: "True", reason: "Succeeded" });
+    expect(obj.status?.lastScanResult?.tagCount).toBe(3);
+    expect(ecr.requests).toEqual([
+      { target: "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken", refused: "" },
+    ]);
+    // Both the token exchange and the registry went through spec.proxySecretRef.
+    expect(rig.proxy.tunnels).toContain(new URL(ecr.url).host);
+    expect(rig.proxy.tunnels).toContain(`${ECR_HOST}:443`);
+  });
+
+  it("keeps the credentials until they near expiry: a second scan makes no exchange", async () => {
+    const before = answered();
+    const obj = await rig.scan("app");
+    expect(readyOf(obj).status).toBe("True");
+    expect(answered()).toBe(before);
+  });
+
+  it("serves another repository on the same registry from the cache; its secretRef is not read", async () => {
+    await rig.repository("short", {
+      provider: "aws",
+      image: `${ECR_HOST}/team/app`,
+      secretRef: { name: "no-such-secret" }, // ignored for a cloud provider, as in Flux
+    });
+    // Same registry: the cached token of the first test is still served.
+    const before = answered();
+    expect(readyOf(await rig.scan("short")).status).toBe("True");
+    expect(answered()).toBe(before);
+  });
+
+  it("refreshes an expiring token on the next scan", async () => {
+    // A token at its end is used for the scan at hand but not kept.
+    ecr.lifetimeSeconds = 0;
+    await rig.repository("expiring", { provider: "aws", image: `${EXPIRING_HOST}/team/app` });
+    const before = answered();
+    expect(readyOf(await rig.scan("expiring")).status).toBe("True");
+    expect(readyOf(await rig.scan("expiring")).status).toBe("True");
+    expect(answered()).toBe(before + 2);
+    ecr.lifetimeSeconds = 12 * 3600;
+    await rig.scan("expiring");
+    await rig.scan("expiring");
+    expect(answered()).toBe(before + 3);
+  });
+
+  it("is AuthenticationFailed with ECR's message when the exchange is refused, and no token leaks", async () => {
+    ecr.mode = "deny";
+    const host = "333333333333.dkr.ecr.us-east-1.amazonaws.com";
+    await rig.repository("denied", { provider: "aws", image: `${host}/team/app` });
+    const obj = await rig.scan("denied");
+    expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
+    expect(readyOf(obj).message).toContain("spec.provider 'aws': ECR GetAuthorizationToken");
+    expect(readyOf(obj).message).toContain("AccessDeniedException");
+    expect(readyOf(obj).message).toContain("not authorized to perform: ecr:GetAuthorizationToken");
+    const visible = await rig.visibleText("denied");
+    expect(visible).not.toContain("Q".repeat(48));
+    expect(visible).not.toContain(SECRET_KEY);
+    expect(visible).not.toContain(PASSWORD);
+    ecr.mode = "token";
+  });
+
+  it("is refused by the ECR endpoint when signed with another secret key", async () => {
+    const restore = setEnv({ AWS_SECRET_ACCESS_KEY: "not-the-secret" });
+    try {
+      await rig.repository("wrong-key", {
+        provider: "aws",
+        image: "555555555555.dkr.ecr.us-east-1.amazonaws.com/team/app",
+      });
+      const obj = await rig.scan("wrong-key");
+      expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
+      expect(readyOf(obj).message).toContain("InvalidSignatureException");
+      expect(ecr.requests.at(-1)?.refused).toBe("signature does not match");
+    } finally {
+      restore();
+    }
+  });
+
+  it("names spec.provider and spec.image when the image is not on ECR", async () => {
+    const before = ecr.requests.length;
+    await rig.repository("elsewhere", { provider: "aws", image: "ghcr.io/team/app" });
+    const obj = await rig.scan("elsewhere");
+    expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
+    expect(readyOf(obj).message).toBe(
+      "spec.provider 'aws' needs spec.image on an Amazon ECR registry (<account>.dkr.ecr.<region>.amazonaws.com, .amazonaws.com.cn or a -fips host); spec.image 'ghcr.io/team/app' is on 'ghcr.io'",
+    );
+    expect(ecr.requests.length).toBe(before);
+  });
+
+  it("stops waiting for a stalled token endpoint at spec.timeout", async () => {
+    ecr.mode = "stall";
+    const host = "444444444444.dkr.ecr.us-east-1.amazonaws.com";
+    await rig.repository("stalled", { provider: "aws", image: `${host}/team/app`, timeout: "1s" });
+    const obj = await rig.scan("stalled");
+    expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
+    expect(readyOf(obj).message).toContain("did not answer within spec.timeout");
+    expect(ecr.requests.at(-1)?.refused).toBe("stalled");
+    ecr.mode = "token";
+  });
+});

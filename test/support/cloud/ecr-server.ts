@@ -1,0 +1,141 @@
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:https";
+import type { LoopbackServers } from "../loopback-servers.js";
+import type { TestPki } from "../tls.js";
+
+/**
+ * A loopback Amazon ECR API endpoint for GetAuthorizationToken, checking each request as the ECR
+ * API reference and AWS's Signature Version 4 documentation describe it: POST /, JSON 1.1
+ * (`Content-Type: application/x-amz-json-1.1`), `X-Amz-Target:
+ * AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken`, and an `Authorization:
+ * AWS4-HMAC-SHA256` header for service `ecr` in the expected region, whose signature is
+ * recomputed here from the known secret key. Answers in the documented shape
+ * (`authorizationData[].authorizationToken` = base64 "AWS:<password>", `expiresAt` in epoch
+ * seconds) or with a documented error (`__type` AccessDeniedException).
+ */
+export interface EcrServer {
+  /** `https://127.0.0.1:PORT` for AWS_ENDPOINT_URL_ECR. */
+  url: string;
+  /** Every request, in order, with why it was refused ("" when it was answered with a token). */
+  requests: Array<{ target: string | undefined; refused: string }>;
+  /** What the next requests get. */
+  mode: "token" | "deny" | "stall";
+  /** Lifetime of the tokens handed out, in seconds. */
+  lifetimeSeconds: number;
+}
+
+export interface EcrServerOptions {
+  pki: TestPki;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The registry password the token carries (what htpasswd accepts for user AWS). */
+  password: string;
+}
+
+const hex = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
+const hmac = (key: Buffer | string, data: string): Buffer => createHmac("sha256", key).update(data).digest();
+
+/** Why the request's SigV4 signature is wrong, or "" when it checks out. */
+function sigV4Problem(req: IncomingMessage, body: string, o: EcrServerOptions): string {
+  const auth = req.headers.authorization ?? "";
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  if (!m) return "Authorization is not AWS4-HMAC-SHA256";
+  const [, akid, date, region, service, signed, signature] = m as unknown as string[];
+  if (akid !== o.accessKeyId) return `unknown access key ${akid}`;
+  if (region !== o.region) return `signed for region ${region}, not ${o.region}`;
+  if (service !== "ecr") return `signed for service ${service}, not ecr`;
+  const amzDate = String(req.headers["x-amz-date"] ?? "");
+  if (!amzDate.startsWith(date ?? "")) return "X-Amz-Date does not match the credential scope";
+  const names = (signed ?? "").split(";");
+  if (!names.includes("host") || !names.includes("x-amz-target"))
+    return "host and x-amz-target must be signed";
+  const canonicalHeaders = names
+    .map(
+      (n) =>
+        `${n}:${String(req.headers[n] ?? "")
+          .trim()
+          .replace(/\s+/g, " ")}\n`,
+    )
+    .join("");
+  const url = new URL(req.url ?? "/", "http://x");
+  const canonical = [
+    "POST",
+    url.pathname,
+    url.searchParams.toString(),
+    canonicalHeaders,
+    signed,
+    hex(body),
+  ].join("\n");
+  const scope = `${date}/${region}/${service}/aws4_request`;
+  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, hex(canonical)].join("\n");
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${o.secretAccessKey}`, date ?? ""), region ?? ""), service ?? ""),
+    "aws4_request",
+  );
+  const expected = hmac(key, toSign).toString("hex");
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(signature ?? ""))
+    ? ""
+    : "signature does not match";
+}
+
+export async function startEcrServer(servers: LoopbackServers, o: EcrServerOptions): Promise<EcrServer> {
+  const state: EcrServer = { url: "", requests: [], mode: "token", lifetimeSeconds: 12 * 3600 };
+  const send = (res: ServerResponse, status: number, body: unknown, type?: string): void => {
+    res.writeHead(status, {
+      "content-type": "application/x-amz-json-1.1",
+      ...(type ? { "x-amzn-errortype": type } : {}),
+    });
+    res.end(JSON.stringify(body));
+  };
+  const server = createServer(
+    { cert: readFileSync(o.pki.serverCertPath), key: readFileSync(o.pki.serverKeyPath) },
+    async (req, res) => {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      const target = req.headers["x-amz-target"] as string | undefined;
+      const refuse = (why: string, status = 400, type = "ValidationException"): void => {
+        state.requests.push({ target, refused: why });
+        send(res, status, { __type: type, message: why }, type);
+      };
+      if (req.method !== "POST" || new URL(req.url ?? "/", "http://x").pathname !== "/")
+        return refuse(`${req.method} ${req.url}: the JSON protocol posts to /`);
+      if (target !== "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken")
+        return refuse(`X-Amz-Target ${target}`, 400, "UnknownOperationException");
+      if (req.headers["content-type"] !== "application/x-amz-json-1.1")
+        return refuse(`Content-Type ${req.headers["content-type"]}`);
+      const sig = sigV4Problem(req, body, o);
+      if (sig) return refuse(sig, 403, "InvalidSignatureException");
+      if (state.mode === "stall") {
+        state.requests.push({ target, refused: "stalled" });
+        return; // never answers; the client's deadline must end the call
+      }
+      if (state.mode === "deny") {
+        // The real message names the principal; this one also echoes something token-shaped,
+        // which must never reach a status, an event or a log.
+        return refuse(
+          `User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecr:GetAuthorizationToken (session ${"Q".repeat(48)})`,
+          400,
+          "AccessDeniedException",
+        );
+      }
+      state.requests.push({ target, refused: "" });
+      send(res, 200, {
+        authorizationData: [
+          {
+            authorizationToken: Buffer.from(`AWS:${o.password}`).toString("base64"),
+            expiresAt: Date.now() / 1000 + state.lifetimeSeconds,
+            proxyEndpoint: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+          },
+        ],
+      });
+    },
+  );
+  state.url = `https://127.0.0.1:${await servers.listen(server)}`;
+  return state;
+}

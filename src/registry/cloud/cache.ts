@@ -13,10 +13,11 @@ export interface CloudCredentials {
   expiresAt: number;
 }
 
-// Refresh before the cloud's deadline: a 12 h ECR token is renewed 5 min early, a 1 h Google or
-// Entra token at the same margin, a very short one after 80% of its life (so a token that is
-// already expiring is used for the scan at hand but never kept).
+// Refresh before the cloud's deadline: a 12 h ECR token or a 1 h Google or Entra token is renewed
+// 5 min early, a shorter one after 80% of its life; one with under 30 s left (which a paginated
+// scan could outlive) is used for the scan at hand but never kept.
 const MAX_MARGIN_MS = 5 * 60_000;
+const MIN_MARGIN_MS = 30_000;
 const LIFETIME_SHARE_KEPT = 0.8;
 // Bounds memory for a fleet of objects naming distinct registries (Flux's default size is 100).
 const MAX_ENTRIES = 256;
@@ -69,8 +70,8 @@ export class CloudCredentialCache {
 
   #keep(key: string, credentials: CloudCredentials, started: number): void {
     const lifetime = credentials.expiresAt - started;
-    const margin = Math.min(MAX_MARGIN_MS, lifetime * (1 - LIFETIME_SHARE_KEPT));
-    const refreshAt = credentials.expiresAt - Math.max(0, margin);
+    const margin = Math.max(MIN_MARGIN_MS, Math.min(MAX_MARGIN_MS, lifetime * (1 - LIFETIME_SHARE_KEPT)));
+    const refreshAt = credentials.expiresAt - margin;
     if (refreshAt <= this.#now()) return;
     if (this.#entries.size >= MAX_ENTRIES) {
       const oldest = this.#entries.keys().next();

@@ -60,15 +60,13 @@ export async function startGceMetadataServer(
       return;
     }
     state.tokens++;
-    res
-      .writeHead(200, headers)
-      .end(
-        JSON.stringify({
-          access_token: accessToken,
-          expires_in: state.lifetimeSeconds,
-          token_type: "Bearer",
-        }),
-      );
+    res.writeHead(200, headers).end(
+      JSON.stringify({
+        access_token: accessToken,
+        expires_in: state.lifetimeSeconds,
+        token_type: "Bearer",
+      }),
+    );
   });
   state.host = `127.0.0.1:${await servers.listen(server)}`;
   return state;

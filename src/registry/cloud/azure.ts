@@ -28,9 +28,12 @@ export async function mintAcrCredentials(
 ): Promise<CloudCredentials> {
   const common = ctx.proxy ? { proxyOptions: proxySettings(ctx.proxy) } : {};
   const clientId = ctx.env.AZURE_CLIENT_ID;
+  // WorkloadIdentityCredential refuses to be built without its variables (it throws in its
+  // constructor, which would end the chain), so it joins only where the federated token file is
+  // set, as DefaultAzureCredential decides too; then a missing client or tenant id is an error.
   const credential = new ChainedTokenCredential(
     new EnvironmentCredential(common),
-    new WorkloadIdentityCredential(common),
+    ...(ctx.env.AZURE_FEDERATED_TOKEN_FILE ? [new WorkloadIdentityCredential(common)] : []),
     clientId ? new ManagedIdentityCredential({ ...common, clientId }) : new ManagedIdentityCredential(common),
   );
   const aad = await withinSignal(ctx.signal, "Entra ID token request", () =>

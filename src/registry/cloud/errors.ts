@@ -11,19 +11,20 @@ export class CloudAuthError extends CredentialsError {
 
 // Shapes of bearer material a cloud SDK may echo: JWTs (Entra ID, ACR refresh tokens, projected
 // service-account tokens), Google OAuth access tokens, and long opaque runs (ECR's base64
-// authorization token). Request ids and ARNs are shorter or punctuated, so they survive.
-const TOKEN_SHAPES = [
-  /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g,
-  /ya29\.[A-Za-z0-9_.-]+/g,
-  /[A-Za-z0-9+/_-]{40,}={0,2}/g,
-];
+// authorization token, secret keys) — a run counts as opaque when it mixes digits with upper
+// and lower case, which words, ARNs and documentation URLs do not.
+const JWT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g;
+const GOOGLE_TOKEN = /ya29\.[A-Za-z0-9_.-]+/g;
+const LONG_RUN = /[A-Za-z0-9+/_-]{40,}={0,2}/g;
+const opaque = (run: string): boolean => /[0-9]/.test(run) && /[a-z]/.test(run) && /[A-Z]/.test(run);
 const MAX_MESSAGE = 400;
 
 /** `text` without the given secret values or anything shaped like a token, on one line, clipped. */
 export function scrubCloudMessage(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join("[redacted]");
-  for (const shape of TOKEN_SHAPES) out = out.replace(shape, "[redacted]");
+  out = out.replace(JWT, "[redacted]").replace(GOOGLE_TOKEN, "[redacted]");
+  out = out.replace(LONG_RUN, (run) => (opaque(run) ? "[redacted]" : run));
   out = out.replace(/\s+/g, " ").trim();
   return out.length > MAX_MESSAGE ? `${out.slice(0, MAX_MESSAGE)}…` : out;
 }

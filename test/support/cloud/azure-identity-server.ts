@@ -97,9 +97,13 @@ export async function startAcrFront(
         if (req.headers["content-type"] !== "application/x-www-form-urlencoded")
           return refuse(`content-type ${req.headers["content-type"]}`);
         if (form.get("grant_type") !== "access_token") return refuse(`grant_type ${form.get("grant_type")}`);
-        if (form.get("service") !== o.registry) return refuse(`service ${form.get("service")}`);
+        // ACR's refusal echoes the token it was given: it must still never reach a status or event.
         if (state.mode === "deny" || form.get("access_token") !== o.aadToken)
-          return refuse(`the access token ${form.get("access_token")} is not valid for ${o.registry}`, 401);
+          return refuse(
+            `the access token ${form.get("access_token")} is not valid for ${form.get("service")}`,
+            401,
+          );
+        if (form.get("service") !== o.registry) return refuse(`service ${form.get("service")}`);
         state.exchanges.push("");
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ refresh_token: o.refreshToken() }));

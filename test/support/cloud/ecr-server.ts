@@ -35,6 +35,9 @@ export interface EcrServerOptions {
   password: string;
 }
 
+/** Token-shaped text the deny answer echoes; it must never reach a status, an event or a log. */
+export const LEAK_CANARY = "IQoJb3JpZ2luX2VjEJr9Wk8sZXUtd2VzdC0xIkcwRQIhAKq7";
+
 const hex = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac("sha256", key).update(data).digest();
 
@@ -119,7 +122,7 @@ export async function startEcrServer(servers: LoopbackServers, o: EcrServerOptio
         // The real message names the principal; this one also echoes something token-shaped,
         // which must never reach a status, an event or a log.
         return refuse(
-          `User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecr:GetAuthorizationToken (session ${"Q".repeat(48)})`,
+          `User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecr:GetAuthorizationToken (session ${LEAK_CANARY})`,
           400,
           "AccessDeniedException",
         );

@@ -1,0 +1,131 @@
+// provider: aws through what ships: bin/imagectl and the CLI bundle, which keeps the AWS SDK out
+// and requires it from node_modules on first use (scripts/bundle.mjs). `run --once`, `check` and
+// `serve` each mint ECR credentials at the loopback ECR endpoint (SigV4 checked) and scan the
+// real docker-registry under an ECR host name through the object's proxy.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ImageRepository } from "../../src/api/types.js";
+import { openStore } from "../../src/store/index.js";
+import { type EcrServer, startEcrServer } from "../support/cloud/ecr-server.js";
+import { eventually, exited, spawnImagectl, spawnServe } from "../support/imagectl-process.js";
+import { type LoopbackServers, loopbackServers } from "../support/loopback-servers.js";
+import { startRegistry, type TestRegistry } from "../support/registry.js";
+import { startConnectProxy, type TestProxy } from "../support/registry-proxy.js";
+
+const ECR_HOST = "123456789012.dkr.ecr.eu-central-1.amazonaws.com";
+const PASSWORD = `ecr-${Math.random().toString(36).slice(2)}`;
+const SECRET_KEY = `cli-secret-${Math.random().toString(36).slice(2)}`;
+
+let registry: TestRegistry;
+let proxy: TestProxy;
+let servers: LoopbackServers;
+let ecr: EcrServer;
+let dir: string;
+let home: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  registry = await startRegistry({
+    mode: "tls-htpasswd",
+    dnsNames: [ECR_HOST],
+    username: "AWS",
+    password: PASSWORD,
+  });
+  await registry.pushTags("team/app", ["1.0.0", "1.2.0"]);
+  proxy = await startConnectProxy({ routes: { [`${ECR_HOST}:443`]: registry.host } });
+  servers = loopbackServers();
+  if (!registry.pki || !registry.caPath) throw new Error("tls registry without pki");
+  ecr = await startEcrServer(servers, {
+    pki: registry.pki,
+    region: "eu-central-1",
+    accessKeyId: "AKIDCLI",
+    secretAccessKey: SECRET_KEY,
+    password: PASSWORD,
+  });
+  dir = mkdtempSync(join(tmpdir(), "imagectl-cloud-cli-"));
+  home = join(dir, "home");
+  const store = await openStore({ home });
+  await store.putSecret("apps", "corp-proxy", { data: { address: proxy.url } });
+  await store.putSecret("apps", "registry-ca", { data: { "ca.crt": registry.caPem ?? "" } });
+  await store.close();
+  const repo: ImageRepository = {
+    apiVersion: "image.toolkit.fluxcd.io/v1",
+    kind: "ImageRepository",
+    metadata: { name: "app", namespace: "apps" },
+    spec: {
+      image: `${ECR_HOST}/team/app`,
+      interval: "1h",
+      provider: "aws",
+      proxySecretRef: { name: "corp-proxy" },
+      certSecretRef: { name: "registry-ca" },
+    },
+  };
+  writeFileSync(join(dir, "repo.yaml"), JSON.stringify(repo));
+  env = {
+    AWS_ENDPOINT_URL_ECR: ecr.url,
+    AWS_ACCESS_KEY_ID: "AKIDCLI",
+    AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+    AWS_CONFIG_FILE: join(dir, "aws-config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, "aws-credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    NODE_EXTRA_CA_CERTS: registry.caPath,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await servers?.closeAll();
+  await proxy?.stop();
+  await registry?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const run = async (args: string[]): Promise<{ code: number | null; out: string }> => {
+  const child = spawnImagectl([...args, "--home", home], env);
+  const code = await exited(child);
+  return { code, out: child.output() };
+};
+
+describe("provider: aws with the built CLI", () => {
+  it("apply, then run --once mints ECR credentials and scans", async () => {
+    expect((await run(["apply", "-f", join(dir, "repo.yaml"), "--no-wait"])).code).toBe(0);
+    const before = ecr.requests.length;
+    const r = await run(["run", "--once"]);
+    expect(r.code, r.out).toBe(0);
+    expect(ecr.requests.slice(before)).toEqual([
+      { target: "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken", refused: "" },
+    ]);
+    expect(r.out).not.toContain("NodeVersionSupportWarning");
+    expect(r.out).not.toContain(PASSWORD);
+    const get = await run(["get", "image", "repository", "app", "-n", "apps", "-o", "json"]);
+    const status = (JSON.parse(get.out) as ImageRepository).status;
+    expect(status?.lastScanResult?.tagCount).toBe(2);
+  });
+
+  it("check makes its authenticated request with the credentials the cloud minted", async () => {
+    const r = await run(["check"]);
+    expect(r.out).toContain(`ImageRepository apps/app: registry ${ECR_HOST} answers with aws credentials`);
+    expect(r.out).not.toContain(PASSWORD);
+  });
+
+  it("serve scans with them too", async () => {
+    const before = ecr.requests.length;
+    const daemon = spawnServe(home, [], env);
+    try {
+      await daemon.url();
+      await run(["reconcile", "image", "repository", "app", "-n", "apps"]);
+      await eventually(async () => (ecr.requests.length > before ? true : undefined), 20_000, "an exchange");
+      expect(daemon.output()).not.toContain(PASSWORD);
+      expect(daemon.output()).not.toContain("NodeVersionSupportWarning");
+    } finally {
+      daemon.kill("SIGTERM");
+      await exited(daemon);
+    }
+    const get = await run(["get", "image", "repository", "app", "-n", "apps", "-o", "json"]);
+    const ready = (JSON.parse(get.out) as ImageRepository).status?.conditions?.find(
+      (c) => c.type === "Ready",
+    );
+    expect(ready?.status, get.out).toBe("True");
+  });
+});

@@ -10,6 +10,7 @@ import { type CloudRig, readyOf, setEnv, startCloudRig } from "../../support/clo
 
 const ECR_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const EXPIRING_HOST = "210987654321.dkr.ecr.us-east-1.amazonaws.com";
+const REVOKED_HOST = "666666666666.dkr.ecr.us-east-1.amazonaws.com";
 const PASSWORD = `ecr-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 const SECRET_KEY = `secret/${Math.random().toString(36).slice(2)}`;
 
@@ -20,7 +21,7 @@ let restoreEnv: () => void;
 beforeAll(async () => {
   rig = await startCloudRig({
     registryHost: ECR_HOST,
-    otherHosts: [EXPIRING_HOST],
+    otherHosts: [EXPIRING_HOST, REVOKED_HOST],
     username: "AWS",
     password: PASSWORD,
   });
@@ -103,6 +104,18 @@ describe("provider: aws", () => {
     await rig.scan("expiring");
     await rig.scan("expiring");
     expect(answered()).toBe(before + 3);
+  });
+
+  it("drops cached credentials the registry refuses, so the next scan mints new ones", async () => {
+    ecr.password = "not-what-the-registry-accepts";
+    await rig.repository("revoked", { provider: "aws", image: `${REVOKED_HOST}/team/app` });
+    const before = answered();
+    const refused = await rig.scan("revoked");
+    expect(readyOf(refused)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
+    expect(readyOf(refused).message).not.toContain("not-what-the-registry-accepts");
+    ecr.password = PASSWORD;
+    expect(readyOf(await rig.scan("revoked")).status).toBe("True");
+    expect(answered()).toBe(before + 2);
   });
 
   it("is AuthenticationFailed with ECR's message when the exchange is refused, and no token leaks", async () => {

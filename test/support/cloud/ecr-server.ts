@@ -24,6 +24,8 @@ export interface EcrServer {
   mode: "token" | "deny" | "stall";
   /** Lifetime of the tokens handed out, in seconds. */
   lifetimeSeconds: number;
+  /** The password the next tokens carry (starts as the registry's). */
+  password: string;
 }
 
 export interface EcrServerOptions {
@@ -88,7 +90,13 @@ function sigV4Problem(req: IncomingMessage, body: string, o: EcrServerOptions): 
 }
 
 export async function startEcrServer(servers: LoopbackServers, o: EcrServerOptions): Promise<EcrServer> {
-  const state: EcrServer = { url: "", requests: [], mode: "token", lifetimeSeconds: 12 * 3600 };
+  const state: EcrServer = {
+    url: "",
+    requests: [],
+    mode: "token",
+    lifetimeSeconds: 12 * 3600,
+    password: o.password,
+  };
   const send = (res: ServerResponse, status: number, body: unknown, type?: string): void => {
     res.writeHead(status, {
       "content-type": "application/x-amz-json-1.1",
@@ -131,7 +139,7 @@ export async function startEcrServer(servers: LoopbackServers, o: EcrServerOptio
       send(res, 200, {
         authorizationData: [
           {
-            authorizationToken: Buffer.from(`AWS:${o.password}`).toString("base64"),
+            authorizationToken: Buffer.from(`AWS:${state.password}`).toString("base64"),
             expiresAt: Date.now() / 1000 + state.lifetimeSeconds,
             proxyEndpoint: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
           },

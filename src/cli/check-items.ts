@@ -130,10 +130,11 @@ export async function checkImageRepository(env: ControllerDeps, o: ImageReposito
   const { repositoryTimeoutMs } = await import("../api/index.js");
   try {
     const ref = parseImageReference(o.spec.image, { insecure: o.spec.insecure });
-    await checkAccess(ref, {
-      ...(await registryOptionsFor(env, o)),
-      timeoutMs: Math.min(repositoryTimeoutMs(o), 30_000),
-    });
+    // One deadline for a cloud's token exchange (provider aws/gcp/azure) and the request.
+    const timeoutMs = Math.min(repositoryTimeoutMs(o), 30_000);
+    const started = Date.now();
+    const options = await registryOptionsFor(env, o, { signal: AbortSignal.timeout(timeoutMs) });
+    await checkAccess(ref, { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) });
     return {
       ok: true,
       text: `${id(o)}: registry ${ref.apiHost} answers${credentialsWord(o)}`,

@@ -7,12 +7,14 @@
  * Loaded only when a repository says `provider: azure`.
  */
 import {
+  AzureAuthorityHosts,
   ChainedTokenCredential,
   EnvironmentCredential,
   ManagedIdentityCredential,
   type TokenCredentialOptions,
   WorkloadIdentityCredential,
 } from "@azure/identity";
+import { dispatcherFor } from "../dispatcher.js";
 import { exchangeForAcrRefreshToken } from "./acr-exchange.js";
 import type { CloudCredentials } from "./cache.js";
 import type { MintContext } from "./context.js";
@@ -26,7 +28,14 @@ export async function mintAcrCredentials(
   reg: Extract<CloudRegistry, { provider: "azure" }>,
   ctx: MintContext,
 ): Promise<CloudCredentials> {
-  const common = ctx.proxy ? { proxyOptions: proxySettings(ctx.proxy) } : {};
+  const common: TokenCredentialOptions & { disableInstanceDiscovery?: boolean } = {
+    additionalPolicies: [{ policy: httpsAgentPolicy(ctx), position: "perCall" }],
+    ...(ctx.proxy ? { proxyOptions: proxySettings(ctx.proxy) } : {}),
+    // An authority outside Microsoft's clouds (Azure Stack Hub, a private cloud) is not known to
+    // login.microsoftonline.com's instance discovery, which would refuse it: the SDK's option
+    // for such hosts skips that lookup. Microsoft's own hosts keep it.
+    ...(customAuthority(ctx.env.AZURE_AUTHORITY_HOST) ? { disableInstanceDiscovery: true } : {}),
+  };
   const clientId = ctx.env.AZURE_CLIENT_ID;
   // WorkloadIdentityCredential refuses to be built without its variables (it throws in its
   // constructor, which would end the chain), so it joins only where the federated token file is
@@ -44,6 +53,33 @@ export async function mintAcrCredentials(
     username: ACR_REFRESH_TOKEN_USERNAME,
     password: acr.refreshToken,
     expiresAt: acr.expiresAt ?? aad.expiresOnTimestamp,
+  };
+}
+
+function customAuthority(host: string | undefined): boolean {
+  if (!host) return false;
+  const known: readonly string[] = Object.values(AzureAuthorityHosts);
+  return !known.includes(host.replace(/\/+$/, ""));
+}
+
+type PipelinePolicy = NonNullable<TokenCredentialOptions["additionalPolicies"]>[number]["policy"];
+
+/**
+ * HTTPS requests to Entra ID (token, discovery, workload identity) take the registry client's
+ * agent: the same proxy and the same trust, system roots plus NODE_EXTRA_CA_CERTS, which the
+ * launcher keeps from Node's own store (Node's default agent would not trust a TLS-inspecting
+ * proxy's CA). The pipeline's proxy policy leaves a request that has an agent alone; plain-HTTP
+ * managed identity endpoints keep the pipeline's own agents and `proxyOptions`.
+ */
+function httpsAgentPolicy(ctx: MintContext): PipelinePolicy {
+  const dispatcher = dispatcherFor({ env: ctx.env, proxy: ctx.proxy });
+  return {
+    name: "imagectlHttpsAgent",
+    sendRequest(request, next) {
+      const url = new URL(request.url);
+      if (url.protocol === "https:") request.agent = dispatcher.route(url).agent;
+      return next(request);
+    },
   };
 }
 

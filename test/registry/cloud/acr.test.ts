@@ -3,6 +3,9 @@
 // /oauth2/exchange (a loopback front for the registry host, test/support/cloud/
 // azure-identity-server.ts) turns it into a refresh token, and the real docker-registry behind
 // the front accepts exactly 00000000-0000-0000-0000-000000000000:<refresh token>.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AcrFront,
@@ -11,6 +14,7 @@ import {
   startAcrFront,
   startAppServiceIdentity,
 } from "../../support/cloud/azure-identity-server.js";
+import { startEntraAuthority } from "../../support/cloud/entra-server.js";
 import { type CloudRig, readyOf, setEnv, startCloudRig } from "../../support/cloud/harness.js";
 
 const ACR_USER = "00000000-0000-0000-0000-000000000000";
@@ -34,7 +38,7 @@ beforeAll(async () => {
   [rig, shortRig] = await Promise.all([
     startCloudRig({
       registryHost: ACR_HOST,
-      otherHosts: ["denied.azurecr.io", "stalled.azurecr.us"],
+      otherHosts: ["denied.azurecr.io", "stalled.azurecr.us", "workload.azurecr.io"],
       username: ACR_USER,
       password: LONG_REFRESH,
     }),
@@ -155,5 +159,46 @@ describe("provider: azure", () => {
     // Azure Government's Resource Manager audience for an .azurecr.us registry.
     expect(identity.resources.at(-1)).toMatch(/^https:\/\/management\.usgovcloudapi\.net\/?$/);
     identity.mode = "token";
+  });
+});
+
+describe("provider: azure with workload identity (what Flux uses)", () => {
+  it("exchanges the federated token at the Entra authority, then at ACR, and scans", async () => {
+    const pki = rig.registry.pki;
+    if (!pki || !rig.registry.caPath) throw new Error("tls registry without pki");
+    const assertion = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.${Math.random().toString(36).slice(2)}`;
+    const entra = await startEntraAuthority(rig.servers, {
+      pki,
+      tenant: "72f988bf-0000-0000-0000-2d7cd011db47",
+      clientId: "6f1b3c2a-0000-0000-0000-9a8b7c6d5e4f",
+      assertion,
+      accessToken: AAD_TOKEN,
+    });
+    const tokenFile = join(mkdtempSync(join(tmpdir(), "imagectl-wi-")), "azure-identity-token");
+    writeFileSync(tokenFile, assertion);
+    const restore = setEnv({
+      IDENTITY_ENDPOINT: undefined,
+      IDENTITY_HEADER: undefined,
+      AZURE_AUTHORITY_HOST: entra.url,
+      AZURE_TENANT_ID: "72f988bf-0000-0000-0000-2d7cd011db47",
+      AZURE_CLIENT_ID: "6f1b3c2a-0000-0000-0000-9a8b7c6d5e4f",
+      AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+      // The authority's certificate is the test CA's, trusted as an operator would.
+      NODE_EXTRA_CA_CERTS: rig.registry.caPath,
+    });
+    try {
+      rig.route("workload.azurecr.io", front.target);
+      await rig.repository("workload", { provider: "azure", image: "workload.azurecr.io/team/app" });
+      const before = exchanged(front);
+      const obj = await rig.scan("workload");
+      expect(readyOf(obj), readyOf(obj).message).toMatchObject({ status: "True", reason: "Succeeded" });
+      expect(entra.tokens).toEqual([{ scope: "https://management.azure.com/.default", refused: "" }]);
+      expect(exchanged(front)).toBe(before + 1);
+      // The authority was reached through spec.proxySecretRef as well.
+      expect(rig.proxy.tunnels).toContain(new URL(entra.url).host);
+      expect(await rig.visibleText("workload")).not.toContain(assertion);
+    } finally {
+      restore();
+    }
   });
 });

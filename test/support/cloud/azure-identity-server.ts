@@ -103,7 +103,9 @@ export async function startAcrFront(
             `the access token ${form.get("access_token")} is not valid for ${form.get("service")}`,
             401,
           );
-        if (form.get("service") !== o.registry) return refuse(`service ${form.get("service")}`);
+        // The service is the registry's own name: the host this request was sent to.
+        const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+        if (form.get("service") !== host) return refuse(`service ${form.get("service")} on ${host}`);
         state.exchanges.push("");
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ refresh_token: o.refreshToken() }));

@@ -6,6 +6,7 @@
  * it as the password of `oauth2accesstoken`. Loaded only when a repository says `provider: gcp`.
  */
 import { GoogleAuth } from "google-auth-library";
+import { dispatcherFor } from "../dispatcher.js";
 import type { CloudCredentials } from "./cache.js";
 import type { MintContext } from "./context.js";
 import { withinSignal } from "./errors.js";
@@ -19,11 +20,15 @@ const DEFAULT_LIFETIME_MS = 60 * 60_000;
 
 export async function mintGoogleCredentials(ctx: MintContext): Promise<CloudCredentials> {
   // A new GoogleAuth per mint: its client would otherwise keep a token of its own beside
-  // cache.ts and hide expiry from it. The proxy carries calls to Google's token endpoints
-  // (service-account keys, federation); the metadata server is link-local and never proxied.
+  // cache.ts and hide expiry from it.
+  // Google's token endpoints (key files, federation) are HTTPS: they take the registry client's
+  // agent, hence the same proxy and trust (NODE_EXTRA_CA_CERTS, which the launcher keeps from
+  // Node's own store). The metadata server is link-local and never proxied (gcp-metadata keeps
+  // its own transport).
+  const dispatcher = dispatcherFor({ env: ctx.env, proxy: ctx.proxy });
   const auth = new GoogleAuth({
     scopes: SCOPES,
-    ...(ctx.proxy ? { clientOptions: { transporterOptions: { proxy: ctx.proxy.href } } } : {}),
+    clientOptions: { transporterOptions: { agent: (url: URL) => dispatcher.route(url).agent } },
   });
   return withinSignal(ctx.signal, "Google Application Default Credentials", async () => {
     const client = await auth.getClient();

@@ -2,11 +2,13 @@
 // loopback metadata server through GCE_METADATA_HOST (test/support/cloud/gce-metadata-server.ts
 // checks Metadata-Flavor and the token path), then the real docker-registry under an Artifact
 // Registry host accepts exactly oauth2accesstoken:<access token>.
-import { mkdtempSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GceMetadataServer, startGceMetadataServer } from "../../support/cloud/gce-metadata-server.js";
+import { startGoogleTokenServer } from "../../support/cloud/google-token-server.js";
 import { type CloudRig, readyOf, setEnv, startCloudRig } from "../../support/cloud/harness.js";
 
 const GAR_HOST = "europe-west1-docker.pkg.dev";
@@ -22,7 +24,8 @@ let restoreEnv: () => void;
 beforeAll(async () => {
   rig = await startCloudRig({
     registryHost: GAR_HOST,
-    otherHosts: [GCR_HOST],
+    // oauth2.googleapis.com: the loopback token endpoint shares the registry's certificate.
+    otherHosts: [GCR_HOST, "us-docker.pkg.dev", "oauth2.googleapis.com"],
     username: "oauth2accesstoken",
     password: ACCESS_TOKEN,
   });
@@ -109,5 +112,57 @@ describe("provider: gcp", () => {
     expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
     expect(readyOf(obj).message).toContain("did not answer within spec.timeout");
     metadata.mode = "token";
+  });
+});
+
+describe("provider: gcp with a service-account key (GOOGLE_APPLICATION_CREDENTIALS)", () => {
+  it("signs the JWT grant, gets the token from Google's token endpoint through the proxy, and scans", async () => {
+    const pki = rig.registry.pki;
+    if (!pki || !rig.registry.caPath) throw new Error("tls registry without pki");
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const clientEmail = "image-reflector@fleet-project.iam.gserviceaccount.com";
+    const google = await startGoogleTokenServer(rig.servers, {
+      pki,
+      clientEmail,
+      publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+      accessToken: ACCESS_TOKEN,
+    });
+    rig.route("oauth2.googleapis.com", google.target);
+    const keyFile = join(mkdtempSync(join(tmpdir(), "imagectl-gcp-key-")), "key.json");
+    writeFileSync(
+      keyFile,
+      JSON.stringify({
+        type: "service_account",
+        project_id: "fleet-project",
+        private_key_id: "0123456789abcdef",
+        private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+        client_email: clientEmail,
+        client_id: "100000000000000000001",
+        token_uri: "https://oauth2.googleapis.com/token",
+      }),
+    );
+    const restore = setEnv({
+      GOOGLE_APPLICATION_CREDENTIALS: keyFile,
+      // Google's endpoint here has the test CA's certificate, trusted as an operator would.
+      NODE_EXTRA_CA_CERTS: rig.registry.caPath,
+    });
+    try {
+      const paths = metadata.paths.length;
+      await rig.repository("keyed", { provider: "gcp", image: "us-docker.pkg.dev/proj/team/app" });
+      await rig.registry.pushTags("proj/team/app", ["v4"]);
+      const obj = await rig.scan("keyed");
+      expect(readyOf(obj), readyOf(obj).message).toMatchObject({ status: "True", reason: "Succeeded" });
+      expect(google.grants).toEqual([
+        {
+          scope:
+            "https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/userinfo.email",
+          refused: "",
+        },
+      ]);
+      expect(rig.proxy.tunnels).toContain("oauth2.googleapis.com:443");
+      expect(metadata.paths.length).toBe(paths); // the key file comes first in ADC
+    } finally {
+      restore();
+    }
   });
 });

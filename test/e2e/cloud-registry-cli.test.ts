@@ -1,7 +1,8 @@
-// provider: aws through what ships: bin/imagectl and the CLI bundle, which keeps the AWS SDK out
-// and requires it from node_modules on first use (scripts/bundle.mjs). `run --once`, `check` and
-// `serve` each mint ECR credentials at the loopback ECR endpoint (SigV4 checked) and scan the
-// real docker-registry under an ECR host name through the object's proxy.
+// provider: aws (and gcp) through what ships: bin/imagectl and the CLI bundle, which keeps the
+// cloud SDKs out and requires them from node_modules on first use (scripts/bundle.mjs). `run
+// --once`, `check` and `serve` each mint ECR credentials at the loopback ECR endpoint (SigV4
+// checked) and scan the real docker-registry under an ECR host name through the object's proxy;
+// `run --once` does the same with google-auth-library and a loopback metadata server.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageRepository } from "../../src/api/types.js";
 import { openStore } from "../../src/store/index.js";
 import { type EcrServer, startEcrServer } from "../support/cloud/ecr-server.js";
+import { startGceMetadataServer } from "../support/cloud/gce-metadata-server.js";
 import { eventually, exited, spawnImagectl, spawnServe } from "../support/imagectl-process.js";
 import { type LoopbackServers, loopbackServers } from "../support/loopback-servers.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
@@ -127,5 +129,56 @@ describe("provider: aws with the built CLI", () => {
       (c) => c.type === "Ready",
     );
     expect(ready?.status, get.out).toBe("True");
+  });
+});
+
+describe("provider: gcp with the built CLI", () => {
+  it("run --once loads google-auth-library from node_modules and scans with the metadata server's token", async () => {
+    const token = `ya29.cli-${Math.random().toString(36).slice(2)}`;
+    const host = "europe-docker.pkg.dev";
+    const gar = await startRegistry({
+      mode: "tls-htpasswd",
+      dnsNames: [host],
+      username: "oauth2accesstoken",
+      password: token,
+    });
+    const garProxy = await startConnectProxy({ routes: { [`${host}:443`]: gar.host } });
+    try {
+      await gar.pushTags("proj/team/app", ["v1", "v2", "v3"]);
+      const metadata = await startGceMetadataServer(servers, token);
+      const gcpHome = join(dir, "gcp-home");
+      const store = await openStore({ home: gcpHome });
+      await store.putSecret("apps", "corp-proxy", { data: { address: garProxy.url } });
+      await store.putSecret("apps", "registry-ca", { data: { "ca.crt": gar.caPem ?? "" } });
+      await store.apply([
+        {
+          apiVersion: "image.toolkit.fluxcd.io/v1",
+          kind: "ImageRepository",
+          metadata: { name: "app", namespace: "apps" },
+          spec: {
+            image: `${host}/proj/team/app`,
+            interval: "1h",
+            provider: "gcp",
+            proxySecretRef: { name: "corp-proxy" },
+            certSecretRef: { name: "registry-ca" },
+          },
+        } as ImageRepository,
+      ]);
+      await store.close();
+      const child = spawnImagectl(["run", "--once", "--home", gcpHome], {
+        GCE_METADATA_HOST: metadata.host,
+        GOOGLE_APPLICATION_CREDENTIALS: "",
+        CLOUDSDK_CONFIG: join(dir, "no-gcloud"),
+        HOME: dir,
+      });
+      const code = await exited(child);
+      expect(code, child.output()).toBe(0);
+      expect(metadata.tokens).toBe(1);
+      expect(child.output()).not.toContain(token);
+      expect(garProxy.tunnels).toContain(`${host}:443`);
+    } finally {
+      await garProxy.stop();
+      await gar.stop();
+    }
   });
 });

@@ -2,13 +2,19 @@
 // cloud SDKs out and requires them from node_modules on first use (scripts/bundle.mjs). `run
 // --once`, `check` and `serve` each mint ECR credentials at the loopback ECR endpoint (SigV4
 // checked) and scan the real docker-registry under an ECR host name through the object's proxy;
-// `run --once` does the same with google-auth-library and a loopback metadata server.
+// `run --once` does the same with google-auth-library and a loopback metadata server, and with
+// @azure/identity's managed identity and ACR's exchange on a front for the registry host.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageRepository } from "../../src/api/types.js";
 import { openStore } from "../../src/store/index.js";
+import {
+  refreshTokenWithExp,
+  startAcrFront,
+  startAppServiceIdentity,
+} from "../support/cloud/azure-identity-server.js";
 import { type EcrServer, startEcrServer } from "../support/cloud/ecr-server.js";
 import { startGceMetadataServer } from "../support/cloud/gce-metadata-server.js";
 import { eventually, exited, spawnImagectl, spawnServe } from "../support/imagectl-process.js";
@@ -179,6 +185,66 @@ describe("provider: gcp with the built CLI", () => {
     } finally {
       await garProxy.stop();
       await gar.stop();
+    }
+  });
+});
+
+describe("provider: azure with the built CLI", () => {
+  it("run --once loads @azure/identity from node_modules, exchanges at ACR and scans", async () => {
+    const host = "fleet.azurecr.io";
+    const refresh = refreshTokenWithExp(Math.floor(Date.now() / 1000) + 3600);
+    const aad = `eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJhcm0ifQ.${Math.random().toString(36).slice(2)}`;
+    const acr = await startRegistry({
+      mode: "tls-htpasswd",
+      dnsNames: [host],
+      username: "00000000-0000-0000-0000-000000000000",
+      password: refresh,
+    });
+    const routes: Record<string, string> = {};
+    const acrProxy = await startConnectProxy({ routes });
+    try {
+      await acr.pushTags("team/app", ["0.1.0", "0.2.0"]);
+      if (!acr.pki) throw new Error("tls registry without pki");
+      const identity = await startAppServiceIdentity(servers, aad);
+      const front = await startAcrFront(servers, {
+        pki: acr.pki,
+        registry: host,
+        registryPort: Number(acr.host.split(":")[1]),
+        aadToken: aad,
+        refreshToken: () => refresh,
+      });
+      routes[`${host}:443`] = front.target;
+      const azHome = join(dir, "azure-home");
+      const store = await openStore({ home: azHome });
+      await store.putSecret("apps", "corp-proxy", { data: { address: acrProxy.url } });
+      await store.putSecret("apps", "registry-ca", { data: { "ca.crt": acr.caPem ?? "" } });
+      await store.apply([
+        {
+          apiVersion: "image.toolkit.fluxcd.io/v1",
+          kind: "ImageRepository",
+          metadata: { name: "app", namespace: "apps" },
+          spec: {
+            image: `${host}/team/app`,
+            interval: "1h",
+            provider: "azure",
+            proxySecretRef: { name: "corp-proxy" },
+            certSecretRef: { name: "registry-ca" },
+          },
+        } as ImageRepository,
+      ]);
+      await store.close();
+      const child = spawnImagectl(["run", "--once", "--home", azHome], {
+        IDENTITY_ENDPOINT: identity.endpoint,
+        IDENTITY_HEADER: identity.header,
+      });
+      const code = await exited(child);
+      expect(code, child.output()).toBe(0);
+      expect(front.exchanges).toEqual([""]);
+      expect(child.output()).not.toContain(refresh);
+      expect(child.output()).not.toContain(aad);
+    } finally {
+      await acrProxy.stop();
+      await acr.stop();
     }
   });
 });

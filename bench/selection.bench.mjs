@@ -5,6 +5,9 @@
 //     and warm on the same scan (nothing read), beside the same policy without --select-newest.
 //  2. cosign verification of 100 signed tags: `policy test --verify` (no cache) and a stored
 //     policy cold and warm, beside the same selection without verification.
+//  3. keyless verification of 100 tags signed keyless (cosign 2.x `.sig` with certificate and
+//     Rekor bundle, from the private Sigstore of test/support/private-sigstore.ts, loaded through
+//     tsx): the same three cases, beside the key-signed figures of 2 as the reference.
 // Whole `imagectl` processes (bin/imagectl); registry requests counted by a counting proxy in
 // front of the registry. Prints medians of BENCH_RUNS (default 3) fresh homes, and ratios.
 // Needs: npm run build, /usr/bin/docker-registry.
@@ -16,6 +19,7 @@ import { createServer as netServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { register } from "tsx/esm/api";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -207,8 +211,57 @@ await pool(SIGNED, async (i) => {
     ],
   });
 });
+// 100 images signed keyless by one identity (one leaf certificate, one log entry each).
+register();
+const { privateSigstore } = await import("../test/support/private-sigstore.ts");
+const sigstore = privateSigstore();
+process.on("exit", () => sigstore.close());
+const rootFile = join(dir, "trusted_root.json");
+writeFileSync(rootFile, sigstore.trustedRoot());
+const leaf = sigstore.leaf({ san: "email:release@example.com", issuer: "https://issuer.example" });
+const keylessLayer = await pushBlob("bench/keyless", layer);
+const keylessConfig = await pushBlob("bench/keyless", Buffer.from("{}"));
+await pool(SIGNED, async (i) => {
+  const digest = await pushImage(
+    "bench/keyless",
+    `3.0.${i}`,
+    new Date(now - 86_400_000).toISOString(),
+    keylessLayer,
+  );
+  const payload = Buffer.from(
+    JSON.stringify({
+      critical: {
+        identity: { "docker-reference": `${proxyHost}/bench/keyless` },
+        image: { "docker-manifest-digest": digest },
+        type: "cosign container image signature",
+      },
+      optional: null,
+    }),
+  );
+  await putManifest("bench/keyless", `${digest.replace(":", "-")}.sig`, {
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: keylessConfig, size: 2 },
+    layers: [
+      {
+        mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+        digest: await pushBlob("bench/keyless", payload),
+        size: payload.length,
+        annotations: sigstore.cosignLayer(payload, leaf),
+      },
+    ],
+  });
+});
+const keylessFlags = [
+  "--verify",
+  "cosign",
+  "--verify-identity",
+  "release@example.com",
+  "--verify-issuer",
+  "https://issuer.example",
+];
 console.log(
-  `fixtures: ${NEWEST} images + ${SIGNED} signed images pushed in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  `fixtures: ${NEWEST} images + ${SIGNED} signed images + ${SIGNED} keyless-signed images pushed in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 
 const imagectl = join(root, "bin/imagectl");
@@ -348,6 +401,69 @@ for (let k = 0; k < RUNS; k++) {
     "stored --verify policy after a rescan, warm cache",
     await run(home, ["reconcile", "image", "policy", "signed"]),
   );
+
+  const keyless = await run(home, [
+    "policy",
+    "test",
+    "--image",
+    `${proxyHost}/bench/keyless`,
+    "--select-semver",
+    "*",
+    "--select-newest",
+    ...keylessFlags,
+    "--trusted-root",
+    rootFile,
+    "--max-reads",
+    "1000",
+    "-o",
+    "json",
+  ]);
+  if (
+    JSON.parse(keyless.stdout).candidates.filter((c) => c.verdict !== "selected" && c.verdict !== "eligible")
+      .length
+  )
+    throw new Error("a keyless-signed tag did not verify");
+  add(`policy test keyless over ${SIGNED} keyless-signed tags (+ --select-newest)`, keyless);
+  await run(home, [
+    "create",
+    "secret",
+    "generic",
+    "sigstore-root",
+    "--from-file",
+    `trusted_root.json=${rootFile}`,
+  ]);
+  await run(home, [
+    "create",
+    "image",
+    "repository",
+    "keyless",
+    "--image",
+    `${proxyHost}/bench/keyless`,
+    "--interval",
+    "1h",
+  ]);
+  add(
+    "stored keyless policy, cold cache",
+    await run(home, [
+      "create",
+      "image",
+      "policy",
+      "keyless",
+      "--image-ref",
+      "keyless",
+      "--select-semver",
+      "*",
+      "--select-newest",
+      ...keylessFlags,
+      "--verify-trusted-root-secret-ref",
+      "sigstore-root",
+    ]),
+  );
+  await run(home, ["reconcile", "image", "repository", "keyless"]);
+  add(
+    "stored keyless policy after a rescan, warm cache",
+    await run(home, ["reconcile", "image", "policy", "keyless"]),
+  );
 }
 
 console.log(
@@ -379,5 +495,14 @@ console.log(
 );
 console.log(
   `policy test --verify / without:           ${ratio(`policy test --verify over ${SIGNED} signed tags (+ --select-newest: every tag verified)`, "reference: policy test --image, no verification")}x`,
+);
+console.log(
+  `policy test keyless / key (reference):    ${ratio(`policy test keyless over ${SIGNED} keyless-signed tags (+ --select-newest)`, `policy test --verify over ${SIGNED} signed tags (+ --select-newest: every tag verified)`)}x`,
+);
+console.log(
+  `stored keyless / key, cold (reference):   ${ratio("stored keyless policy, cold cache", "stored --verify policy, cold cache")}x`,
+);
+console.log(
+  `stored keyless / key, warm (reference):   ${ratio("stored keyless policy after a rescan, warm cache", "stored --verify policy after a rescan, warm cache")}x`,
 );
 process.exit(0);

@@ -192,6 +192,29 @@ describe("Sigstore bundles attached as referrers (cosign --new-bundle-format)", 
   });
 });
 
+describe("Sigstore bundles with a message signature over the manifest", () => {
+  it("verifies against the manifest's bytes read from the registry", async () => {
+    const path = "keyless/message";
+    const manifestOf = async (d: string) => {
+      const res = await fetch(`${registry.url}/v2/${path}/manifests/${d}`, {
+        headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+      });
+      return Buffer.from(await res.arrayBuffer());
+    };
+    const d = await image(path);
+    await pusher.attachBundle(path, d, sigstore.messageBundle(await manifestOf(d), good()));
+    expect(await verifyKeyless(reader(path), d, policy)).toEqual({ verified: true });
+    // The bundle of another image attached to this one binds nothing here.
+    const other = await image(path);
+    const d2 = await image(path);
+    await pusher.attachBundle(path, d2, sigstore.messageBundle(await manifestOf(other), good()));
+    expect(await verifyKeyless(reader(path), d2, policy)).toEqual({
+      verified: false,
+      reason: "bad signature: the bundle's message digest is not this manifest's digest",
+    });
+  });
+});
+
 describe("the ImagePolicy reconciler with keyless verification", () => {
   it("selects only the tag signed by the wanted identity, caches verdicts, takes the root from a secret", async () => {
     const path = "keyless/app";

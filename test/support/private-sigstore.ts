@@ -62,6 +62,8 @@ export interface PrivateSigstore {
   cosignLayer(payload: Buffer, leaf: Leaf, opts?: CosignLayerOptions): Record<string, string>;
   /** A Sigstore v0.3 bundle as `cosign sign --new-bundle-format` writes it for `digest`. */
   bundle(digest: string, leaf: Leaf, opts?: BundleOptions): Record<string, unknown>;
+  /** A Sigstore v0.3 bundle with a message signature over `artifact` (a manifest's bytes). */
+  messageBundle(artifact: Buffer, leaf: Leaf): Record<string, unknown>;
   /** Removes the working directory. */
   close(): void;
 }
@@ -298,6 +300,28 @@ export function privateSigstore(): PrivateSigstore {
     },
     foreignLeaf(o) {
       return issue(o, foreign);
+    },
+    messageBundle(artifact, leaf) {
+      const signature = sign("sha256", artifact, leaf.key);
+      const body = {
+        apiVersion: "0.0.1",
+        kind: "hashedrekord",
+        spec: {
+          data: { hash: { algorithm: "sha256", value: sha256(artifact).toString("hex") } },
+          signature: { content: b64(signature), publicKey: { content: b64(leaf.certPem) } },
+        },
+      };
+      return {
+        mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+        verificationMaterial: {
+          certificate: { rawBytes: derOf(leaf.certPem) },
+          tlogEntries: [logEntry(body).entry],
+        },
+        messageSignature: {
+          messageDigest: { algorithm: "SHA2_256", digest: b64(sha256(artifact)) },
+          signature: b64(signature),
+        },
+      };
     },
     close() {
       rmSync(dir, { recursive: true, force: true });

@@ -101,6 +101,18 @@ function makeCa(dir: string, name: string): { pem: string; keyFile: string; cert
   return { pem: execFileSync("openssl", ["x509", "-in", certFile], { encoding: "utf8" }), keyFile, certFile };
 }
 
+/** Rekor's hashedrekord v0.0.1 body for a signature over `data` by `leaf`. */
+function hashedRekord(data: Buffer, signature: Buffer, leaf: Leaf): Record<string, unknown> {
+  return {
+    apiVersion: "0.0.1",
+    kind: "hashedrekord",
+    spec: {
+      data: { hash: { algorithm: "sha256", value: sha256(data).toString("hex") } },
+      signature: { content: b64(signature), publicKey: { content: b64(leaf.certPem) } },
+    },
+  };
+}
+
 export function privateSigstore(): PrivateSigstore {
   const dir = mkdtempSync(join(tmpdir(), "imagectl-sigstore-"));
   const ca = makeCa(dir, "test-fulcio");
@@ -243,14 +255,7 @@ export function privateSigstore(): PrivateSigstore {
     },
     cosignLayer(payload, leaf, o = {}) {
       const signature = sign("sha256", payload, leaf.key);
-      const body = {
-        apiVersion: "0.0.1",
-        kind: "hashedrekord",
-        spec: {
-          data: { hash: { algorithm: "sha256", value: sha256(payload).toString("hex") } },
-          signature: { content: b64(signature), publicKey: { content: b64(leaf.certPem) } },
-        },
-      };
+      const body = hashedRekord(payload, signature, leaf);
       return {
         "dev.cosignproject.cosign/signature": b64(signature),
         "dev.sigstore.cosign/certificate": leaf.certPem,
@@ -303,14 +308,7 @@ export function privateSigstore(): PrivateSigstore {
     },
     messageBundle(artifact, leaf) {
       const signature = sign("sha256", artifact, leaf.key);
-      const body = {
-        apiVersion: "0.0.1",
-        kind: "hashedrekord",
-        spec: {
-          data: { hash: { algorithm: "sha256", value: sha256(artifact).toString("hex") } },
-          signature: { content: b64(signature), publicKey: { content: b64(leaf.certPem) } },
-        },
-      };
+      const body = hashedRekord(artifact, signature, leaf);
       return {
         mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
         verificationMaterial: {

@@ -8,8 +8,10 @@
  * (ECDSA P-256 with SHA-256 for cosign's keys, DER encoded). A signature counts only if it
  * verifies with a configured key AND its payload names the digest being verified as
  * `critical.image.docker-manifest-digest`: otherwise a signature of another image could be copied.
- * Hand-written: @sigstore/verify checks Sigstore bundles, not cosign's tag-schema signatures,
- * and the check is a few lines of node:crypto.
+ * Hand-written: a key signature is a few lines of node:crypto, while @sigstore/verify wants trust
+ * material (a transparency log, a timestamp) a bare key signature does not come with. Keyless
+ * signatures (certificate + Rekor bundle, Sigstore bundles) go through @sigstore/verify in
+ * keyless.ts, which reuses this file's layer listing and payload check.
  */
 import { createHash, type KeyObject, verify } from "node:crypto";
 import * as z from "zod/mini";

@@ -278,6 +278,20 @@ describe("the ImagePolicy reconciler with keyless verification", () => {
     expect(again.tag).toBe("1.1.0");
     expect(again.requests).toBe(4);
 
+    // Nobody signed as this identity: not Ready, every verdict says whose signature was found.
+    const nobody = pol("sigstore-root");
+    nobody.metadata.annotations = {
+      ...nobody.metadata.annotations,
+      "imagectl.io/verify-identity": "nobody@example.com",
+    };
+    await store.apply([repo, nobody]);
+    const none = await select();
+    expect(none.tag).toBe("1.1.0"); // the previous selection stays
+    expect(none.outcome.message).toContain(
+      "1.2.0 unverified: wrong identity: certificate SAN 'x@example.com', wanted 'nobody@example.com'",
+    );
+    expect(none.outcome.message).toContain("1.3.0 unverified: no signature");
+
     // Without the secret: not Ready, naming the secret and the annotation; nothing published.
     await store.apply([repo, pol("missing-root")]);
     const missing = await select();

@@ -97,6 +97,9 @@ function failure(err: unknown): Check {
           detail: "the signature does not verify (content altered)",
         };
       case "TLOG_BODY_ERROR":
+        // An entry kind @sigstore/verify does not read (cosign 1.x's `rekord`) proves nothing either way.
+        if (/unsupported/.test(err.message))
+          return { ok: false, reason: "untrusted", detail: `transparency log entry not verifiable (${why})` };
         return {
           ok: false,
           reason: "bad signature",

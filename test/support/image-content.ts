@@ -44,9 +44,15 @@ export interface ContentPusher {
   /**
    * Attaches a Sigstore bundle to `digest` as cosign 3 does (specs/BUNDLE_SPEC.md): the bundle as a
    * blob, a manifest with its artifact type and `subject`, listed in the referrers tag schema's
-   * index `sha256-<hex>` (the test registry has no Referrers API).
+   * index `sha256-<hex>` (the test registry has no Referrers API) unless `tagSchema` is false
+   * (for a front server answering the Referrers API).
    */
-  attachBundle(repo: string, digest: string, bundle: unknown): Promise<ReferrerDescriptor>;
+  attachBundle(
+    repo: string,
+    digest: string,
+    bundle: unknown,
+    opts?: { tagSchema?: boolean },
+  ): Promise<ReferrerDescriptor>;
   close(): Promise<void>;
 }
 
@@ -199,7 +205,7 @@ export function contentPusher(registryUrl: string, host: string): ContentPusher 
         opts,
       );
     },
-    async attachBundle(repo, digest, bundle) {
+    async attachBundle(repo, digest, bundle, opts = {}) {
       const json = Buffer.from(JSON.stringify(bundle));
       const b = await pushBlob(repo, json);
       const empty = Buffer.from("{}");
@@ -219,6 +225,7 @@ export function contentPusher(registryUrl: string, host: string): ContentPusher 
       );
       const d = await putManifest(repo, sha256(manifest), manifest, OCI_MANIFEST);
       const descriptor = { mediaType: OCI_MANIFEST, digest: d, size: manifest.length, artifactType };
+      if (opts.tagSchema === false) return descriptor;
       // The referrers tag schema: one index per subject, listing every referrer.
       const tag = digest.replace(":", "-");
       const got = await call("GET", `/v2/${repo}/manifests/${tag}`, { accept: OCI_INDEX });

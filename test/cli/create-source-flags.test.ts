@@ -25,75 +25,34 @@ describe("create source git: --fetch-timeout and the global --timeout", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  const createGit = (...flags: string[]) =>
+    cli(["create", "source", "git", "fleet", `--url=${url}`, ...flags]);
   const specOf = (stdout: string) => (parse(stdout) as { spec: Record<string, unknown> }).spec;
 
   it("--fetch-timeout sets spec.timeout, in Flux's form", async () => {
-    const r = await cli([
-      "create",
-      "source",
-      "git",
-      "fleet",
-      `--url=${url}`,
-      "--fetch-timeout",
-      "30s",
-      "--export",
-    ]);
+    const r = await createGit("--fetch-timeout", "30s", "--export");
     expect(r.code, r.stderr).toBe(0);
     expect(specOf(r.stdout).timeout).toBe("30s");
-    const m = await cli([
-      "create",
-      "source",
-      "git",
-      "fleet",
-      `--url=${url}`,
-      "--fetch-timeout=1m30s",
-      "--export",
-    ]);
+    const m = await createGit("--fetch-timeout=1m30s", "--export");
     expect(specOf(m.stdout).timeout).toBe("1m30s");
   });
 
   it("--timeout is the operation's timeout there too: it never lands in the spec", async () => {
-    const r = await cli(["create", "source", "git", "fleet", `--url=${url}`, "--timeout", "30s", "--export"]);
+    const r = await createGit("--timeout", "30s", "--export");
     expect(r.code, r.stderr).toBe(0);
     expect(specOf(r.stdout).timeout).toBeUndefined();
-    const bad = await cli([
-      "create",
-      "source",
-      "git",
-      "fleet",
-      `--url=${url}`,
-      "--timeout",
-      "soon",
-      "--export",
-    ]);
+    const bad = await createGit("--timeout", "soon", "--export");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--timeout: invalid duration 'soon'");
   });
 
   it("stores spec.timeout with the object and names --fetch-timeout in errors", async () => {
-    const r = await cli([
-      "create",
-      "source",
-      "git",
-      "fleet",
-      `--url=${url}`,
-      "--branch=main",
-      "--fetch-timeout=45s",
-      "--timeout=1m",
-    ]);
+    const r = await createGit("--branch=main", "--fetch-timeout=45s", "--timeout=1m");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const got = await cli(["get", "source", "git", "fleet", "-o", "json"]);
     expect((JSON.parse(got.stdout) as { spec: { timeout?: string } }).spec.timeout).toBe("45s");
 
-    const hours = await cli([
-      "create",
-      "source",
-      "git",
-      "fleet",
-      `--url=${url}`,
-      "--fetch-timeout=1h",
-      "--export",
-    ]);
+    const hours = await createGit("--fetch-timeout=1h", "--export");
     expect(hours.code).toBe(2);
     expect(hours.stderr).toContain("--fetch-timeout: invalid duration '1h'");
     expect(hours.stderr).not.toMatch(/^\s+at /m);

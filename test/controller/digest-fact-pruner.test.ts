@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ImageRepository } from "../../src/api/types.js";
 import { Daemon } from "../../src/controller/daemon.js";
 import { DigestFactPruner, liveRepositories } from "../../src/controller/digest-fact-pruner.js";
+import { runOnce } from "../../src/controller/run-once.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { tempDir } from "../store/support/temp.js";
 
@@ -108,5 +109,17 @@ describe("DigestFactPruner", () => {
       await daemon.stop();
     }
     expect(errors).toEqual([]);
+  });
+
+  it("is swept once by run --once, after its phases", async () => {
+    await store.apply([repository("web", "ghcr.io/org/web"), repository("api", "ghcr.io/org/api")]);
+    const web = await seed("web", "ghcr.io/org/web", "w");
+    const api = await seed("api", "ghcr.io/org/api", "a");
+    await store.delete("ImageRepository", "apps", "api");
+    const summary = await runOnce({ store, home: tmp.dir, now: () => new Date(T0 + DAY) });
+    expect(summary.factSweep).toEqual({ examined: 100, removed: 50, batches: 1 });
+    expect(summary.entries.map((e) => e.outcome.suspended)).toEqual([true]);
+    expect(await store.getDigestFacts("ghcr.io/org/api", "created", api)).toEqual({});
+    expect(Object.keys(await store.getDigestFacts("ghcr.io/org/web", "created", web))).toHaveLength(50);
   });
 });

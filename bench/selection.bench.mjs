@@ -5,17 +5,19 @@
 //     and warm on the same scan (nothing read), beside the same policy without --select-newest.
 //  2. cosign verification of 100 signed tags: `policy test --verify` (no cache) and a stored
 //     policy cold and warm, beside the same selection without verification.
+//  3. keyless verification of 100 tags signed keyless (cosign 2.x `.sig` with certificate and
+//     Rekor bundle, from the private Sigstore of test/support/private-sigstore.ts, loaded through
+//     tsx): the same three cases, beside the key-signed figures of 2 as the reference.
 // Whole `imagectl` processes (bin/imagectl); registry requests counted by a counting proxy in
 // front of the registry. Prints medians of BENCH_RUNS (default 3) fresh homes, and ratios.
 // Needs: npm run build, /usr/bin/docker-registry.
 import { spawn } from "node:child_process";
-import { createHash, generateKeyPairSync, sign } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, request as httpRequest } from "node:http";
-import { createServer as netServer } from "node:net";
-import { tmpdir } from "node:os";
+import { generateKeyPairSync, sign } from "node:crypto";
+import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { register } from "tsx/esm/api";
+import { startRegistryLab } from "./registry-lab.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -31,126 +33,8 @@ for (const [path, what] of [
   }
 }
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-const dir = mkdtempSync(join(tmpdir(), "imagectl-bench-selection-"));
-const data = join(dir, "data");
-mkdirSync(data);
-const dockerConfig = join(dir, "docker");
-mkdirSync(dockerConfig);
-const port = await freePort();
-writeFileSync(
-  join(dir, "config.yml"),
-  `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${data}\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: bench-only\n`,
-);
-const registry = spawn("/usr/bin/docker-registry", ["serve", join(dir, "config.yml")], { stdio: "ignore" });
-const base = `http://127.0.0.1:${port}`;
-
-// The counting proxy: every request imagectl sends passes here, counted by kind.
-const counts = { total: 0, tagHead: 0, manifestGet: 0, blobGet: 0, other: 0 };
-const proxy = createServer((req, res) => {
-  counts.total++;
-  const url = req.url ?? "";
-  if (req.method === "HEAD" && url.includes("/manifests/")) counts.tagHead++;
-  else if (req.method === "GET" && url.includes("/manifests/")) counts.manifestGet++;
-  else if (req.method === "GET" && url.includes("/blobs/")) counts.blobGet++;
-  else counts.other++;
-  const up = httpRequest(
-    { host: "127.0.0.1", port, method: req.method, path: url, headers: req.headers },
-    (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    },
-  );
-  up.on("error", () => res.destroy());
-  req.pipe(up);
-});
-await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
-const proxyHost = `127.0.0.1:${proxy.address().port}`;
-const resetCounts = () => {
-  for (const k of Object.keys(counts)) counts[k] = 0;
-};
-
-const cleanup = () => {
-  registry.kill("SIGTERM");
-  proxy.close();
-  rmSync(dir, { recursive: true, force: true });
-};
-process.on("exit", cleanup);
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
-
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/v2/`)).status === 200) break;
-  } catch {}
-  if (i > 500) {
-    console.error("cannot run: docker-registry did not start");
-    process.exit(2);
-  }
-  await new Promise((r) => setTimeout(r, 20));
-}
-
-const sha = (b) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
-async function pushBlob(repo, buf) {
-  const post = await fetch(`${base}/v2/${repo}/blobs/uploads/`, { method: "POST" });
-  await post.arrayBuffer();
-  const loc = new URL(post.headers.get("location"), base);
-  loc.searchParams.set("digest", sha(buf));
-  const put = await fetch(loc, {
-    method: "PUT",
-    headers: { "content-type": "application/octet-stream" },
-    body: buf,
-  });
-  await put.arrayBuffer();
-  if (put.status !== 201) throw new Error(`blob PUT ${put.status}`);
-  return sha(buf);
-}
-async function putManifest(repo, ref, obj) {
-  const body = Buffer.from(JSON.stringify(obj));
-  const res = await fetch(`${base}/v2/${repo}/manifests/${ref}`, {
-    method: "PUT",
-    headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
-    body,
-  });
-  await res.arrayBuffer();
-  if (res.status !== 201) throw new Error(`manifest PUT ${res.status}`);
-  return res.headers.get("docker-content-digest");
-}
-const layer = Buffer.from("one shared layer");
-async function pushImage(repo, tag, created, layerDigest) {
-  const config = Buffer.from(
-    JSON.stringify({ created, architecture: "amd64", os: "linux", config: { Labels: { tag } } }),
-  );
-  return putManifest(repo, tag, {
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: {
-      mediaType: "application/vnd.oci.image.config.v1+json",
-      digest: await pushBlob(repo, config),
-      size: config.length,
-    },
-    layers: [
-      { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: layerDigest, size: layer.length },
-    ],
-  });
-}
-async function pool(n, worker) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < n) await worker(next++);
-    }),
-  );
-}
-
+const { dir, dockerConfig, proxyHost, counts, resetCounts, layer, pushBlob, pushImage, pushSigned, pool } =
+  await startRegistryLab("imagectl-bench-selection-");
 // Fixtures: 1,000 images created one minute apart in shuffled tag order, so semver and created
 // order disagree; 100 images, each signed the way cosign signs with a key.
 const t0 = performance.now();
@@ -173,7 +57,6 @@ const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256
 const keyFile = join(dir, "cosign.pub");
 writeFileSync(keyFile, publicKey.export({ type: "spki", format: "pem" }));
 const signedLayer = await pushBlob("bench/signed", layer);
-const emptyConfig = await pushBlob("bench/signed", Buffer.from("{}"));
 await pool(SIGNED, async (i) => {
   const digest = await pushImage(
     "bench/signed",
@@ -181,34 +64,38 @@ await pool(SIGNED, async (i) => {
     new Date(now - 86_400_000).toISOString(),
     signedLayer,
   );
-  const payload = Buffer.from(
-    JSON.stringify({
-      critical: {
-        identity: { "docker-reference": `${proxyHost}/bench/signed` },
-        image: { "docker-manifest-digest": digest },
-        type: "cosign container image signature",
-      },
-      optional: null,
-    }),
-  );
-  await putManifest("bench/signed", `${digest.replace(":", "-")}.sig`, {
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: emptyConfig, size: 2 },
-    layers: [
-      {
-        mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
-        digest: await pushBlob("bench/signed", payload),
-        size: payload.length,
-        annotations: {
-          "dev.cosignproject.cosign/signature": sign("sha256", payload, privateKey).toString("base64"),
-        },
-      },
-    ],
-  });
+  await pushSigned("bench/signed", digest, (payload) => ({
+    "dev.cosignproject.cosign/signature": sign("sha256", payload, privateKey).toString("base64"),
+  }));
 });
+// 100 images signed keyless by one identity (one leaf certificate, one log entry each).
+register();
+const { privateSigstore } = await import("../test/support/private-sigstore.ts");
+const sigstore = privateSigstore();
+process.on("exit", () => sigstore.close());
+const rootFile = join(dir, "trusted_root.json");
+writeFileSync(rootFile, sigstore.trustedRoot());
+const leaf = sigstore.leaf({ san: "email:release@example.com", issuer: "https://issuer.example" });
+const keylessLayer = await pushBlob("bench/keyless", layer);
+await pool(SIGNED, async (i) => {
+  const digest = await pushImage(
+    "bench/keyless",
+    `3.0.${i}`,
+    new Date(now - 86_400_000).toISOString(),
+    keylessLayer,
+  );
+  await pushSigned("bench/keyless", digest, (payload) => sigstore.cosignLayer(payload, leaf));
+});
+const keylessFlags = [
+  "--verify",
+  "cosign",
+  "--verify-identity",
+  "release@example.com",
+  "--verify-issuer",
+  "https://issuer.example",
+];
 console.log(
-  `fixtures: ${NEWEST} images + ${SIGNED} signed images pushed in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  `fixtures: ${NEWEST} images + ${SIGNED} signed images + ${SIGNED} keyless-signed images pushed in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 
 const imagectl = join(root, "bin/imagectl");
@@ -348,6 +235,69 @@ for (let k = 0; k < RUNS; k++) {
     "stored --verify policy after a rescan, warm cache",
     await run(home, ["reconcile", "image", "policy", "signed"]),
   );
+
+  const keyless = await run(home, [
+    "policy",
+    "test",
+    "--image",
+    `${proxyHost}/bench/keyless`,
+    "--select-semver",
+    "*",
+    "--select-newest",
+    ...keylessFlags,
+    "--trusted-root",
+    rootFile,
+    "--max-reads",
+    "1000",
+    "-o",
+    "json",
+  ]);
+  if (
+    JSON.parse(keyless.stdout).candidates.filter((c) => c.verdict !== "selected" && c.verdict !== "eligible")
+      .length
+  )
+    throw new Error("a keyless-signed tag did not verify");
+  add(`policy test keyless over ${SIGNED} keyless-signed tags (+ --select-newest)`, keyless);
+  await run(home, [
+    "create",
+    "secret",
+    "generic",
+    "sigstore-root",
+    "--from-file",
+    `trusted_root.json=${rootFile}`,
+  ]);
+  await run(home, [
+    "create",
+    "image",
+    "repository",
+    "keyless",
+    "--image",
+    `${proxyHost}/bench/keyless`,
+    "--interval",
+    "1h",
+  ]);
+  add(
+    "stored keyless policy, cold cache",
+    await run(home, [
+      "create",
+      "image",
+      "policy",
+      "keyless",
+      "--image-ref",
+      "keyless",
+      "--select-semver",
+      "*",
+      "--select-newest",
+      ...keylessFlags,
+      "--verify-trusted-root-secret-ref",
+      "sigstore-root",
+    ]),
+  );
+  await run(home, ["reconcile", "image", "repository", "keyless"]);
+  add(
+    "stored keyless policy after a rescan, warm cache",
+    await run(home, ["reconcile", "image", "policy", "keyless"]),
+  );
 }
 
 console.log(
@@ -379,5 +329,14 @@ console.log(
 );
 console.log(
   `policy test --verify / without:           ${ratio(`policy test --verify over ${SIGNED} signed tags (+ --select-newest: every tag verified)`, "reference: policy test --image, no verification")}x`,
+);
+console.log(
+  `policy test keyless / key (reference):    ${ratio(`policy test keyless over ${SIGNED} keyless-signed tags (+ --select-newest)`, `policy test --verify over ${SIGNED} signed tags (+ --select-newest: every tag verified)`)}x`,
+);
+console.log(
+  `stored keyless / key, cold (reference):   ${ratio("stored keyless policy, cold cache", "stored --verify policy, cold cache")}x`,
+);
+console.log(
+  `stored keyless / key, warm (reference):   ${ratio("stored keyless policy after a rescan, warm cache", "stored --verify policy after a rescan, warm cache")}x`,
 );
 process.exit(0);

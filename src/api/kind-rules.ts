@@ -21,6 +21,12 @@ import {
   SOURCE_API_V1,
   SOURCE_GROUP,
 } from "./types.js";
+import {
+  INCLUDE_ANNOTATION,
+  PULL_REQUEST_ANNOTATION,
+  readIncludeAnnotation,
+  readPullRequestAnnotation,
+} from "./write-back-annotations.js";
 
 export { type ObjectProblem, Problems } from "./rule-problems.js";
 
@@ -168,6 +174,13 @@ function checkImageUpdateAutomation(obj: ImageUpdateAutomation, p: Problems): vo
   if (spec.policySelector) {
     for (const sp of validateLabelSelector(spec.policySelector))
       p.addField(`spec.policySelector.${sp.field}`, sp.message);
+  }
+  const annotations = obj.metadata.annotations;
+  for (const [key, read] of [
+    [PULL_REQUEST_ANNOTATION, readPullRequestAnnotation(annotations)],
+    [INCLUDE_ANNOTATION, readIncludeAnnotation(annotations)],
+  ] as const) {
+    if (!read.ok) p.addField(`metadata.annotations[${key}]`, read.message);
   }
 }
 

@@ -1,9 +1,11 @@
 /**
  * imagectl's selection extensions, carried as annotations on a Flux ImagePolicy so that the
  * manifest stays valid for Flux (which ignores them): natural pre-release order, newest pushed,
- * minimum age and cosign signature verification. See docs/selection.md.
+ * minimum age and cosign signature verification (with keys, or keyless against a Sigstore trusted
+ * root). See docs/selection.md.
  */
 import { isValidDuration, parseDuration } from "./duration.js";
+import { checkExclusionList } from "./policy-checks.js";
 
 export const SELECTION_ANNOTATIONS = {
   prereleaseOrder: "imagectl.io/prerelease-order",
@@ -13,13 +15,23 @@ export const SELECTION_ANNOTATIONS = {
   verify: "imagectl.io/verify",
   verifyKey: "imagectl.io/verify-key",
   verifySecretRef: "imagectl.io/verify-secret-ref",
+  verifyIdentity: "imagectl.io/verify-identity",
+  verifyIdentityRegexp: "imagectl.io/verify-identity-regexp",
+  verifyIssuer: "imagectl.io/verify-issuer",
+  verifyIssuerRegexp: "imagectl.io/verify-issuer-regexp",
+  verifyTrustedRootSecretRef: "imagectl.io/verify-trusted-root-secret-ref",
 } as const;
+
+/** The key of a trusted-root secret that holds the trusted root (as cosign's `--trusted-root` file). */
+export const TRUSTED_ROOT_SECRET_KEY = "trusted_root.json";
 
 /** Default bound on registry reads for unknown digests in one policy reconcile. */
 export const DEFAULT_MAX_READS = 1000;
 const MAX_READS_LIMIT = 100_000;
 /** A public key in an annotation is a few hundred bytes; refuse anything far larger before parsing. */
 const MAX_KEY_BYTES = 16 * 1024;
+/** An identity (email, URI) or issuer URL, or a pattern for one: far below this. */
+const MAX_IDENTITY_CHARS = 1024;
 
 export interface VerifyOptions {
   provider: "cosign";
@@ -27,6 +39,18 @@ export interface VerifyOptions {
   publicKeys: string[];
   /** A secret whose keys ending in `.pub` hold PEM public keys (as Flux's OCIRepository verify). */
   secretRef?: string;
+  /** Keyless: who must have signed, instead of keys (cosign's `--certificate-identity` & co). */
+  keyless?: KeylessOptions;
+}
+
+/** One of each pair is set: exact string or RE2 pattern (unanchored, as cosign and Flux match). */
+export interface KeylessOptions {
+  identity?: string;
+  identityRegexp?: string;
+  issuer?: string;
+  issuerRegexp?: string;
+  /** A secret whose `trusted_root.json` replaces the shipped public-good trusted root. */
+  trustedRootSecretRef?: string;
 }
 
 export interface SelectionOptions {
@@ -105,13 +129,24 @@ export function readSelectionOptions(annotations: Record<string, string> | undef
   }
 
   const verify = a[K.verify];
+  const keylessKeys = [K.verifyIdentity, K.verifyIdentityRegexp, K.verifyIssuer, K.verifyIssuerRegexp];
+  const usesKeyless = keylessKeys.some((k) => a[k] !== undefined);
   const key = a[K.verifyKey];
   const secretRef = a[K.verifySecretRef];
+  const usesKey = key !== undefined || secretRef !== undefined;
   if (verify !== undefined) {
     if (verify !== "cosign")
       bad(K.verify, `invalid value ${JSON.stringify(verify)}: the only provider is cosign`);
-    else if (key === undefined && secretRef === undefined)
-      bad(K.verify, `cosign verification needs ${K.verifyKey} (a PEM public key) or ${K.verifySecretRef}`);
+    else if (usesKey && usesKeyless)
+      bad(
+        K.verify,
+        `keys (${K.verifyKey}, ${K.verifySecretRef}) and keyless (${K.verifyIdentity}, ${K.verifyIssuer}) are alternatives: set one`,
+      );
+    else if (!usesKey && !usesKeyless)
+      bad(
+        K.verify,
+        `cosign verification needs ${K.verifyKey} (a PEM public key) or ${K.verifySecretRef}, or keyless ${K.verifyIdentity} and ${K.verifyIssuer}`,
+      );
     else {
       const v: VerifyOptions = { provider: "cosign", publicKeys: [] };
       if (key !== undefined) {
@@ -120,15 +155,67 @@ export function readSelectionOptions(annotations: Record<string, string> | undef
         else v.publicKeys.push(key);
       }
       if (secretRef !== undefined) {
-        if (/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(secretRef)) v.secretRef = secretRef;
+        if (SECRET_NAME.test(secretRef)) v.secretRef = secretRef;
         else bad(K.verifySecretRef, `invalid secret name ${JSON.stringify(secretRef)}`);
       }
+      if (usesKeyless) v.keyless = readKeyless(a, bad);
       options.verify = v;
     }
   } else {
-    for (const k of [K.verifyKey, K.verifySecretRef]) {
+    for (const k of [K.verifyKey, K.verifySecretRef, ...keylessKeys]) {
       if (a[k] !== undefined) bad(k, `only with ${K.verify}: cosign`);
     }
   }
+  if (a[K.verifyTrustedRootSecretRef] !== undefined && options.verify?.keyless === undefined)
+    bad(
+      K.verifyTrustedRootSecretRef,
+      `only with keyless verification (${K.verifyIdentity}, ${K.verifyIssuer})`,
+    );
   return { options, problems };
+}
+
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** The keyless pairs: exactly one of exact / regexp for the identity and for the issuer. */
+function readKeyless(a: Record<string, string>, bad: (key: string, message: string) => void): KeylessOptions {
+  const K = SELECTION_ANNOTATIONS;
+  const out: KeylessOptions = {};
+  const pair = (exactKey: string, regexpKey: string, what: string): [string?, string?] => {
+    const exact = a[exactKey];
+    const regexp = a[regexpKey];
+    if (exact !== undefined && regexp !== undefined) {
+      bad(regexpKey, `set ${exactKey} or ${regexpKey}, not both`);
+      return [];
+    }
+    if (exact === undefined && regexp === undefined) {
+      bad(exactKey, `keyless verification needs the certificate's ${what}: ${exactKey} or ${regexpKey}`);
+      return [];
+    }
+    const value = (exact ?? regexp) as string;
+    const key = exact !== undefined ? exactKey : regexpKey;
+    if (value.length === 0 || value.length > MAX_IDENTITY_CHARS) {
+      bad(key, `must be 1 to ${MAX_IDENTITY_CHARS} characters`);
+      return [];
+    }
+    if (regexp !== undefined) {
+      const problem = checkExclusionList([regexp], `metadata.annotations[${regexpKey}]`)[0];
+      if (problem) {
+        bad(regexpKey, problem.message);
+        return [];
+      }
+    }
+    return [exact, regexp];
+  };
+  const [identity, identityRegexp] = pair(K.verifyIdentity, K.verifyIdentityRegexp, "identity (SAN)");
+  const [issuer, issuerRegexp] = pair(K.verifyIssuer, K.verifyIssuerRegexp, "OIDC issuer");
+  if (identity !== undefined) out.identity = identity;
+  if (identityRegexp !== undefined) out.identityRegexp = identityRegexp;
+  if (issuer !== undefined) out.issuer = issuer;
+  if (issuerRegexp !== undefined) out.issuerRegexp = issuerRegexp;
+  const rootRef = a[K.verifyTrustedRootSecretRef];
+  if (rootRef !== undefined) {
+    if (SECRET_NAME.test(rootRef)) out.trustedRootSecretRef = rootRef;
+    else bad(K.verifyTrustedRootSecretRef, `invalid secret name ${JSON.stringify(rootRef)}`);
+  }
+  return out;
 }

@@ -2,7 +2,13 @@
 import type { Command } from "commander";
 import { IMAGE_API_V1, type ImageUpdateAutomation } from "../api/types.js";
 import { INCLUDE_ANNOTATION } from "../api/write-back-annotations.js";
-import { type CreateFlags, checkObject, createOrExport, metadataOf } from "./apply-object.js";
+import {
+  type CreateFlags,
+  checkObject,
+  createOrExport,
+  type FieldFlags,
+  metadataOf,
+} from "./apply-object.js";
 import { UsageError } from "./errors.js";
 import { collect, durationFlag, globalsOf, openEnv, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -75,6 +81,23 @@ export function buildImageUpdate(name: string, namespace: string, f: UpdateFlags
   return obj;
 }
 
+/** Which flag set each ImageUpdateAutomation field: problems name the flag, as Flux users typed it. */
+const UPDATE_FLAG_OF: FieldFlags = {
+  "spec.sourceRef.name": "--git-repo-ref",
+  "spec.sourceRef.namespace": "--git-repo-namespace",
+  "spec.update.path": "--git-repo-path",
+  "spec.git.checkout.ref.branch": "--checkout-branch",
+  "spec.git.push.branch": "--push-branch",
+  "spec.git.push.refspec": "--push-refspec",
+  "spec.git.push.options": "--push-option",
+  "spec.git.commit.author.name": "--author-name",
+  "spec.git.commit.author.email": "--author-email",
+  "spec.git.commit.messageTemplate": "--commit-template",
+  "spec.git.commit.signingKey.secretRef": "--signing-key-secret",
+  "spec.interval": "--interval",
+  [`metadata.annotations[${INCLUDE_ANNOTATION}]`]: "--include",
+};
+
 export function registerCreateImageUpdate(image: Command, ctx: CliContext): void {
   const cmd = image
     .command("update")
@@ -113,12 +136,17 @@ export function registerCreateImageUpdate(image: Command, ctx: CliContext): void
       const obj = await build(name, g.namespace, f);
       if (f.include?.length) await checkIncludeGlobs(f.include);
       if (f.dryRun) {
-        await checkObject(obj);
+        await checkObject(obj, UPDATE_FLAG_OF);
         const { printAutomationPreview } = await import("./diff-automation.js");
         await withEnv(g, (env) => printAutomationPreview(ctx, env, obj));
         return;
       }
-      await createOrExport(ctx, obj, { export: f.export, timeoutMs: g.timeoutMs, env: () => openEnv(g) });
+      await createOrExport(ctx, obj, {
+        export: f.export,
+        timeoutMs: g.timeoutMs,
+        env: () => openEnv(g),
+        flags: UPDATE_FLAG_OF,
+      });
     });
 }
 

@@ -6,7 +6,7 @@ import {
   type ImageRepository,
   type Order,
 } from "../api/types.js";
-import { type CreateFlags, createAction, metadataOf } from "./apply-object.js";
+import { type CreateFlags, createAction, type FieldFlags, metadataOf } from "./apply-object.js";
 import { UsageError } from "./errors.js";
 import { collect, durationFlag } from "./globals.js";
 import type { CliContext } from "./io.js";
@@ -122,6 +122,33 @@ export function buildImagePolicy(name: string, namespace: string, f: PolicyFlags
   return obj;
 }
 
+/** Which flag set each ImageRepository field: problems name the flag, as Flux users typed it. */
+function repositoryFlagsOf(f: RepoFlags): FieldFlags {
+  return {
+    "spec.image": "--image",
+    "spec.interval": "--interval",
+    "spec.timeout": "--scan-timeout",
+    "spec.secretRef": "--secret-ref",
+    "spec.certSecretRef": "--cert-ref",
+    "spec.exclusionList": { flag: "--exclusion-list", values: f.exclusionList ?? [] },
+    "spec.provider": "--provider",
+  };
+}
+
+/** Which flag set each ImagePolicy field (and the selection annotations, by their flags). */
+const POLICY_FLAG_OF: FieldFlags = {
+  ...SELECTION_FLAG_OF,
+  "spec.imageRepositoryRef.name": "--image-ref",
+  "spec.imageRepositoryRef.namespace": "--image-ref-namespace",
+  "spec.policy.semver": "--select-semver",
+  "spec.policy.alphabetical": "--select-alpha",
+  "spec.policy.numerical": "--select-numeric",
+  "spec.filterTags.pattern": "--filter-regex",
+  "spec.filterTags.extract": "--filter-extract",
+  "spec.digestReflectionPolicy": "--reflect-digest",
+  "spec.interval": "--interval",
+};
+
 export function registerCreateImage(create: Command, ctx: CliContext): Command {
   const image = create.command("image").description("create or update image automation objects");
 
@@ -144,6 +171,7 @@ export function registerCreateImage(create: Command, ctx: CliContext): Command {
       .option("--provider <name>", "generic, aws, azure or gcp", "generic"),
     ctx,
     buildImageRepository,
+    repositoryFlagsOf,
   );
 
   createAction(
@@ -165,7 +193,7 @@ export function registerCreateImage(create: Command, ctx: CliContext): Command {
     ),
     ctx,
     buildImagePolicy,
-    () => SELECTION_FLAG_OF,
+    () => POLICY_FLAG_OF,
   );
   return image;
 }

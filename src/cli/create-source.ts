@@ -1,4 +1,7 @@
 // `imagectl create source git`: a GitRepository from flags, as `flux create source git`.
+// `spec.timeout` comes from `--fetch-timeout`, as in Flux (persistent on `flux create source`);
+// `--timeout` stays the global operation timeout there as everywhere (the wait for the first
+// reconcile). A `--timeout` of this command's own was shadowed by the global one and set nothing.
 import type { Command } from "commander";
 import { type GitRepository, SOURCE_API_V1 } from "../api/types.js";
 import { type CreateFlags, createAction, metadataOf } from "./apply-object.js";
@@ -11,7 +14,7 @@ interface SourceFlags extends CreateFlags {
   branch?: string;
   secretRef?: string;
   interval: string;
-  timeout?: string;
+  fetchTimeout?: string;
 }
 
 export function buildGitRepository(name: string, namespace: string, f: SourceFlags): GitRepository {
@@ -27,7 +30,8 @@ export function buildGitRepository(name: string, namespace: string, f: SourceFla
     },
   };
   if (f.secretRef) obj.spec.secretRef = { name: f.secretRef };
-  if (f.timeout) obj.spec.timeout = durationFlag("--timeout", f.timeout, { noHours: true });
+  if (f.fetchTimeout !== undefined)
+    obj.spec.timeout = durationFlag("--fetch-timeout", f.fetchTimeout, { noHours: true });
   return obj;
 }
 
@@ -43,7 +47,10 @@ export function registerCreateSource(create: Command, ctx: CliContext): void {
       .option("--branch <branch>", "the branch to check out", "master")
       .option("--secret-ref <name>", "git secret with the credentials (imagectl create secret git)")
       .option("--interval <duration>", "source interval", "1m0s")
-      .option("--timeout <duration>", "timeout for each Git network operation (default: 60s)"),
+      .option(
+        "--fetch-timeout <duration>",
+        "timeout for each Git network operation: clone, fetch, push (spec.timeout; default: 60s)",
+      ),
     ctx,
     buildGitRepository,
     // A problem with a field is told as the flag that set it: `--url: must not carry credentials …`.
@@ -52,7 +59,7 @@ export function registerCreateSource(create: Command, ctx: CliContext): void {
       "spec.ref.branch": "--branch",
       "spec.secretRef.name": "--secret-ref",
       "spec.interval": "--interval",
-      "spec.timeout": "--timeout",
+      "spec.timeout": "--fetch-timeout",
       "metadata.name": "<name>",
     }),
   );

@@ -6,6 +6,7 @@
 import type { SelectionOptions } from "../api/selection-annotations.js";
 import type { FactChoice, Selection } from "../policy/index.js";
 import type { ScanOptions } from "../registry/index.js";
+import type { KeylessPolicy } from "../registry/keyless.js";
 import { CommandFailedError, UsageError } from "./errors.js";
 import type { CliContext } from "./io.js";
 
@@ -18,6 +19,7 @@ export async function reportWithFacts(
   top: number,
   output: "text" | "json",
   describeCounts: (c: Selection["counts"]) => string,
+  trustedRoot?: string,
 ): Promise<void> {
   const registry = await import("../registry/index.js");
   const { gatherFacts, parsePublicKey, SelectionInputError } = await import("../controller/policy-inputs.js");
@@ -31,9 +33,13 @@ export async function reportWithFacts(
   };
   const ref = registry.parseImageReference(image, { insecure: scan.insecure === true });
   const reader = new registry.ContentReader(ref, scan);
-  let keys: ReturnType<typeof parsePublicKey>[];
+  let keys: ReturnType<typeof parsePublicKey>[] = [];
+  let keyless: KeylessPolicy | undefined;
   try {
-    keys = (options.verify?.publicKeys ?? []).map((pem) => parsePublicKey(pem, "--verify-key"));
+    const k = options.verify?.keyless;
+    if (k)
+      keyless = await (await import("../controller/keyless-inputs.js")).keylessPolicyFromFile(k, trustedRoot);
+    else keys = (options.verify?.publicKeys ?? []).map((pem) => parsePublicKey(pem, "--verify-key"));
   } catch (err) {
     if (err instanceof SelectionInputError) throw new UsageError(err.message);
     throw err;
@@ -41,7 +47,7 @@ export async function reportWithFacts(
   let choice: FactChoice;
   try {
     const got = await gatherFacts(
-      { reader, image: ref.canonicalName, keys, now },
+      { reader, image: ref.canonicalName, keys, ...(keyless ? { keyless } : {}), now },
       selection.candidates,
       rules,
       options.maxReads,

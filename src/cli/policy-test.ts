@@ -258,6 +258,7 @@ async function selectAndReport(
       top,
       output === "json" ? "json" : "text",
       describeCounts,
+      flags.trustedRoot,
     );
   } else if (output === "json") {
     ctx.io.out(

@@ -89,6 +89,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
               ctx.io.out(renderTable(["KIND", "NAME", "READY", "MESSAGE"], rows));
               ctx.io.out(`${summary.entries.length} objects reconciled, ${summary.notReady} not ready\n`);
             }
+            if ("error" in summary.factSweep)
+              ctx.io.err(`⚠️ the image fact cache was not pruned: ${summary.factSweep.error}\n`);
             if (summary.notReady > 0) ctx.setExitCode(1);
           } finally {
             await pool.close();

@@ -20,6 +20,13 @@ export interface SelectionFlags {
   verify?: string;
   verifyKey?: string;
   verifySecretRef?: string;
+  verifyIdentity?: string;
+  verifyIdentityRegexp?: string;
+  verifyIssuer?: string;
+  verifyIssuerRegexp?: string;
+  verifyTrustedRootSecretRef?: string;
+  /** `policy test` only: a trusted_root.json file for keyless verification. */
+  trustedRoot?: string;
 }
 
 /** Annotation field → the flag that sets it, for validation messages. */
@@ -31,6 +38,11 @@ export const SELECTION_FLAG_OF: Record<string, string> = {
   [`metadata.annotations[${A.verify}]`]: "--verify",
   [`metadata.annotations[${A.verifyKey}]`]: "--verify-key",
   [`metadata.annotations[${A.verifySecretRef}]`]: "--verify-secret-ref",
+  [`metadata.annotations[${A.verifyIdentity}]`]: "--verify-identity",
+  [`metadata.annotations[${A.verifyIdentityRegexp}]`]: "--verify-identity-regexp",
+  [`metadata.annotations[${A.verifyIssuer}]`]: "--verify-issuer",
+  [`metadata.annotations[${A.verifyIssuerRegexp}]`]: "--verify-issuer-regexp",
+  [`metadata.annotations[${A.verifyTrustedRootSecretRef}]`]: "--verify-trusted-root-secret-ref",
 };
 
 export function addSelectionOptions(cmd: Command, opts: { secretRef: boolean }): Command {
@@ -49,11 +61,34 @@ export function addSelectionOptions(cmd: Command, opts: { secretRef: boolean }):
       "at most this many new image digests read from the registry per run (default 1000)",
     )
     .option("--verify <provider>", "only select tags whose digest carries a valid signature: cosign")
-    .option("--verify-key <file>", "with --verify cosign: PEM public key file");
+    .option("--verify-key <file>", "with --verify cosign: PEM public key file")
+    .option(
+      "--verify-identity <san>",
+      "with --verify cosign, keyless: the signing certificate's identity (email or URI), exactly",
+    )
+    .option("--verify-identity-regexp <re2>", "keyless: an RE2 pattern the certificate's identity must match")
+    .option(
+      "--verify-issuer <url>",
+      "keyless: the OIDC issuer of the signing certificate, e.g. https://token.actions.githubusercontent.com",
+    )
+    .option(
+      "--verify-issuer-regexp <re2>",
+      "keyless: an RE2 pattern the certificate's OIDC issuer must match",
+    );
   if (opts.secretRef)
+    cmd
+      .option(
+        "--verify-secret-ref <name>",
+        "with --verify cosign: secret whose keys ending in .pub are PEM public keys",
+      )
+      .option(
+        "--verify-trusted-root-secret-ref <name>",
+        "keyless: secret whose trusted_root.json replaces the shipped Sigstore public-good root",
+      );
+  else
     cmd.option(
-      "--verify-secret-ref <name>",
-      "with --verify cosign: secret whose keys ending in .pub are PEM public keys",
+      "--trusted-root <file>",
+      "keyless: a Sigstore trusted_root.json instead of the shipped public-good root",
     );
   return cmd;
 }
@@ -75,6 +110,12 @@ export function selectionAnnotations(f: SelectionFlags): Record<string, string> 
     }
   }
   if (f.verifySecretRef !== undefined) out[A.verifySecretRef] = f.verifySecretRef;
+  if (f.verifyIdentity !== undefined) out[A.verifyIdentity] = f.verifyIdentity;
+  if (f.verifyIdentityRegexp !== undefined) out[A.verifyIdentityRegexp] = f.verifyIdentityRegexp;
+  if (f.verifyIssuer !== undefined) out[A.verifyIssuer] = f.verifyIssuer;
+  if (f.verifyIssuerRegexp !== undefined) out[A.verifyIssuerRegexp] = f.verifyIssuerRegexp;
+  if (f.verifyTrustedRootSecretRef !== undefined)
+    out[A.verifyTrustedRootSecretRef] = f.verifyTrustedRootSecretRef;
   return out;
 }
 
@@ -82,6 +123,24 @@ export function selectionAnnotations(f: SelectionFlags): Record<string, string> 
 export function selectionOptionsOf(f: SelectionFlags): SelectionOptions {
   const { options, problems } = readSelectionOptions(selectionAnnotations(f));
   const bad = problems[0];
-  if (bad) throw new UsageError(`${SELECTION_FLAG_OF[bad.field] ?? bad.field}: ${bad.message}`);
+  if (bad)
+    throw new UsageError(
+      `${flagWording(SELECTION_FLAG_OF[bad.field] ?? bad.field)}: ${flagWording(bad.message)}`,
+    );
+  if (f.trustedRoot !== undefined && options.verify?.keyless === undefined)
+    throw new UsageError(
+      "--trusted-root: only with keyless verification (--verify-identity, --verify-issuer)",
+    );
   return options;
+}
+
+/** Annotation names in a message, as the flags that set them (a flag user never wrote annotations). */
+function flagWording(text: string): string {
+  let out = text;
+  const longestFirst = Object.entries(SELECTION_FLAG_OF).sort((x, y) => y[0].length - x[0].length);
+  for (const [field, flag] of longestFirst) {
+    const name = field.slice("metadata.annotations[".length, -1);
+    out = out.split(name).join(flag);
+  }
+  return out;
 }

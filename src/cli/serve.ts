@@ -1,13 +1,14 @@
 /** `imagectl serve`: the daemon — one per home (daemon-lock.ts) — with its HTTP listener. */
 import type { Command } from "commander";
 import { parseDuration } from "../api/duration.js";
-import { announceDaemon } from "../controller/daemon-info.js";
-import { CommandFailedError, UsageError } from "./errors.js";
-import { globalsOf, openEnv } from "./globals.js";
+import { UsageError } from "./errors.js";
+import { globalsOf } from "./globals.js";
 import type { CliContext } from "./io.js";
-import { POLICY_TIMEOUT_OPTION, startPolicyPool } from "./policy-pool-setup.js";
+import { POLICY_TIMEOUT_OPTION } from "./policy-pool-setup.js";
 import { positiveDuration } from "./positive-duration.js";
 import { positiveInt } from "./run.js";
+import { type Started, startUp, unwind } from "./serve-startup.js";
+import { catchShutdownSignals, StartupStoppedError } from "./shutdown-signals.js";
 
 function leaseDuration(value: string): number {
   let n = Number.NaN;
@@ -74,101 +75,34 @@ export function registerServe(program: Command, ctx: CliContext): void {
             ? undefined
             : parseSecretRef(f.dashboardAuthSecret, g.namespace);
         const leaseTtlMs = leaseDuration(f.leaseDuration);
-        const env = await openEnv(g);
         const log = (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}\n`);
-        if (authSecret) {
-          const problem = await checkAuthSecret(env.store, authSecret);
-          if (problem) {
-            await env.store.close();
-            throw new CommandFailedError(
-              `--dashboard-auth-secret ${authSecret.namespace}/${authSecret.name}: ${problem}`,
-            );
-          }
-        }
-        // A shared store (PostgreSQL): replicas split the work by leases. A home's SQLite file: one
-        // daemon per home, by its lock.
-        const { startReplica, ReplicaIdError } = await import("../controller/lease-replica.js");
-        const replica = await startReplica(env, { replica: f.replicaId, ttlMs: leaseTtlMs, log }).catch(
-          async (err: unknown) => {
-            await env.store.close();
-            throw err instanceof ReplicaIdError ? new UsageError(err.message) : err;
-          },
-        );
-        const { acquireDaemonLock, DaemonLockedError } = await import("../controller/daemon-lock.js");
-        let lock: ReturnType<typeof acquireDaemonLock> | { release(): void };
-        try {
-          lock = replica ? { release() {} } : acquireDaemonLock(env.home);
-        } catch (err) {
-          await env.store.close();
-          if (err instanceof DaemonLockedError) throw new CommandFailedError(err.message);
-          throw err;
-        }
-        // Policy selections run in worker threads: a slow one never holds this loop (policy-pool.ts).
-        const pool = await startPolicyPool(concurrency);
-        env.evaluatePolicy = pool.evaluate;
-        env.policyTimeoutMs = policyTimeoutMs;
-        const { Daemon } = await import("../controller/daemon.js");
-        const daemon = new Daemon(replica ? { ...env, fence: (key) => replica.fence(key) } : env, {
-          ...(replica && { leases: replica }),
+        // From here on a signal stops start-up cleanly (shutdown-signals.ts); `undo` holds what
+        // start-up did so far, undone last first when it stops or fails.
+        const settings = {
+          listen,
+          listenText: f.listen,
           concurrency,
           pollMs,
-          onResult: (k, o) =>
-            log(
-              `${k.kind}/${k.namespace}/${k.name} ${o.suspended ? "suspended" : o.ready ? "ready" : "not ready"}: ${o.message}`,
-            ),
-          onError: (k, e) =>
-            log(`${k.kind}/${k.namespace}/${k.name} error: ${e instanceof Error ? e.message : String(e)}`),
-        });
-        const { startDaemonServer } = await import("../server/daemon-server.js");
-        let server: Awaited<ReturnType<typeof startDaemonServer>>;
+          hookRate,
+          policyTimeoutMs,
+          authSecret,
+          replicaId: f.replicaId,
+          leaseTtlMs,
+        };
+        const signals = catchShutdownSignals(log);
+        const undo: (() => unknown)[] = [];
+        let started: Started;
         try {
-          server = await startDaemonServer({
-            store: env.store,
-            loop: daemon,
-            listen,
-            log,
-            hookRate,
-            dashboard: {
-              authSecret,
-              evaluatePolicy: pool.evaluate,
-              policyTimeoutMs,
-              preview: async (namespace, name) => {
-                const { previewAutomationRun } = await import("../controller/image-update-automation.js");
-                const auto = await env.store.get("ImageUpdateAutomation", namespace, name);
-                if (!auto) throw new Error(`ImageUpdateAutomation ${namespace}/${name} not found`);
-                return previewAutomationRun(env, auto);
-              },
-              lastPushPatch: async (namespace, name) => {
-                const { lastPushPatch } = await import("../controller/image-update-automation.js");
-                const auto = await env.store.get("ImageUpdateAutomation", namespace, name);
-                return auto ? lastPushPatch(env, auto) : undefined;
-              },
-            },
-            ...(replica && { leases: replica }),
-          });
+          started = await startUp(signals, undo, g, settings, log);
         } catch (err) {
-          await pool.close();
-          lock.release();
-          await replica?.stop();
-          await env.store.close();
-          const code = (err as { code?: unknown }).code;
-          throw new CommandFailedError(
-            `--listen ${f.listen}: ${code === "EADDRINUSE" ? "address already in use" : err instanceof Error ? err.message : String(err)}`,
-          );
+          signals.dispose();
+          await unwind(undo);
+          if (!(err instanceof StartupStoppedError)) throw err;
+          log("stopped");
+          return;
         }
-        const withdraw = announceDaemon(env.home, { url: server.url });
-        log(
-          `imagectl serve: ${replica ? `replica ${replica.replica} of a shared store` : `home ${env.home}`}, pid ${process.pid}, listening on ${server.url}`,
-        );
-        await daemon.start();
-        await new Promise<void>((resolve) => {
-          const shutdown = (sig: string) => {
-            log(`${sig} received, stopping`);
-            resolve();
-          };
-          process.once("SIGTERM", () => shutdown("SIGTERM"));
-          process.once("SIGINT", () => shutdown("SIGINT"));
-        });
+        const { env, daemon, server, pool, replica, lock, withdraw } = started;
+        await signals.received;
         // Listener first (no new work is accepted), then the loop (in-flight reconciles get a
         // moment; policy selections are cut short, their workers terminated).
         await server.close();
@@ -192,16 +126,4 @@ function parseSecretRef(value: string, namespace: string): { namespace: string; 
       `--dashboard-auth-secret: expected NAMESPACE/NAME or NAME, got '${value.slice(0, 100)}'`,
     );
   return { namespace: m[1] ?? namespace, name: m[3] };
-}
-
-/** Why the secret cannot authenticate anyone, or undefined. Names keys, never values. */
-async function checkAuthSecret(
-  store: { getSecret(ns: string, name: string): Promise<{ data: Record<string, string> } | undefined> },
-  ref: { namespace: string; name: string },
-): Promise<string | undefined> {
-  const s = await store.getSecret(ref.namespace, ref.name);
-  if (!s) return "secret not found (create it with `imagectl create secret generic`)";
-  if (s.data.token) return undefined;
-  if (s.data.username && s.data.password) return undefined;
-  return "the secret needs a 'token' key, or 'username' and 'password' keys";
 }

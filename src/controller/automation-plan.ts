@@ -120,6 +120,7 @@ export async function plan(deps: ControllerDeps, auto: ImageUpdateAutomation): P
     pushOptions: spec.git.push?.options,
     author: spec.git.commit.author,
     signing: await signingFor(deps, auto),
+    pushKey: `${auto.metadata.namespace}/${auto.metadata.name}`,
     ...(deps.fence && {
       beforePush: () =>
         deps.fence!({

@@ -1,6 +1,7 @@
 import { type ObjectId, objectKey } from "../api/object-id.js";
 import { KINDS, type Kind } from "../api/types.js";
 import type { ControllerDeps } from "./controller-deps.js";
+import { DigestFactPruner } from "./digest-fact-pruner.js";
 import type { LeaseGate } from "./lease-manager.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { reconcileObject, wakeDependents, wantsReconcile } from "./reconcile.js";
@@ -27,7 +28,15 @@ export interface DaemonOptions {
    * holds its lease (lease-manager.ts). Absent for a SQLite home, which has one daemon.
    */
   leases?: LeaseGate;
+  /**
+   * The fact cache's sweep (digest-fact-pruner.ts): the first `firstAfterMs` after start (not
+   * during start-up's burst), one batch every `pauseMs` until it reaches the end, the next sweep
+   * `everyMs` after the last began. `false`: never.
+   */
+  factPruning?: { firstAfterMs: number; everyMs: number; pauseMs: number } | false;
 }
+
+const FACT_PRUNING = { firstAfterMs: 60_000, everyMs: 3_600_000, pauseMs: 2_000 };
 
 interface Entry {
   key: ObjectId;
@@ -55,6 +64,10 @@ export class Daemon {
   private lastStep = 0;
   /** Feed versions of the requests wakeDependents passed on: those objects are scheduled already. */
   private readonly ownRequests = new Set<number>();
+  private readonly pruner: DigestFactPruner;
+  private pruneDueAt = Number.POSITIVE_INFINITY;
+  private sweepStartedAt = 0;
+  private pruning: Promise<void> | undefined;
 
   constructor(
     private readonly deps: ControllerDeps,
@@ -62,9 +75,12 @@ export class Daemon {
   ) {
     this.concurrency = opts.concurrency ?? 4;
     this.pollMs = opts.pollMs ?? 500;
+    this.pruner = new DigestFactPruner(deps.store, { now: () => deps.now() });
   }
 
   async start(): Promise<void> {
+    if (this.opts.factPruning !== false)
+      this.pruneDueAt = Date.now() + (this.opts.factPruning ?? FACT_PRUNING).firstAfterMs;
     this.resourceVersion = await this.deps.store.currentResourceVersion();
     await this.scheduleAll();
     this.tick();
@@ -82,7 +98,7 @@ export class Daemon {
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    const all = Promise.allSettled([...this.inFlight]);
+    const all = Promise.allSettled([...this.inFlight, ...(this.pruning ? [this.pruning] : [])]);
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
 
@@ -139,6 +155,7 @@ export class Daemon {
         this.opts.onError?.({ kind: "ImageRepository", namespace: "", name: "" }, err),
       );
     }
+    if (now >= this.pruneDueAt && !this.pruning) this.pruneBatch(now);
     let due = [...this.entries.values()]
       .filter((e) => !e.running && e.dueAt <= now)
       .sort((a, b) => a.dueAt - b.dueAt);
@@ -147,6 +164,34 @@ export class Daemon {
       if (this.inFlight.size >= this.concurrency || this.stopped) break;
       this.launch(e);
     }
+  }
+
+  /**
+   * One batch of the fact cache's sweep beside the reconciles (never awaited by the loop: a slow
+   * store must not hold the loop up). A failure is reported and the batch tried again later.
+   */
+  private pruneBatch(now: number): void {
+    const timing = this.opts.factPruning || FACT_PRUNING;
+    this.pruneDueAt = Number.POSITIVE_INFINITY;
+    if (this.sweepStartedAt === 0) this.sweepStartedAt = now;
+    this.pruning = this.pruner
+      .step()
+      .then(
+        (done) => {
+          if (!done) return Date.now() + timing.pauseMs;
+          const at = this.sweepStartedAt + timing.everyMs;
+          this.sweepStartedAt = 0;
+          return Math.max(at, Date.now() + timing.pauseMs);
+        },
+        (err: unknown) => {
+          this.opts.onError?.({ kind: "ImageRepository", namespace: "", name: "" }, err);
+          return Date.now() + timing.everyMs / 4;
+        },
+      )
+      .then((at) => {
+        this.pruneDueAt = at;
+        this.pruning = undefined;
+      });
   }
 
   /** The due entries this replica holds the lease of; the others are looked at again later. */

@@ -60,7 +60,8 @@ async function run(
 
   r.status.lastPushCommit = res.commit;
   r.status.lastPushTime = deps.now().toISOString();
-  const commitMessage = last.message ?? "";
+  // A push whose answer was lost, found on the remote: this run rendered no message of its own.
+  const commitMessage = res.landedEarlier?.message ?? last.message ?? "";
   const refspecs = auto.spec.git?.push?.refspec ? [auto.spec.git.push.refspec] : [];
   await deps.store.recordRun({
     namespace,

@@ -1,6 +1,6 @@
 /**
  * Fact-based selection for the ImagePolicy reconciler (docs/selection.md): newest pushed, minimum
- * age and cosign verification. The network work happens here, before the pure engine decides:
+ * age and cosign verification (keys, or keyless through keyless-inputs.ts). The network work happens here, before the pure engine decides:
  * candidates are ranked by src/policy, their digests and facts read from the registry (only
  * digests never seen before; verdicts and created times are cached per digest in the store),
  * and the engine's chooseWithFacts picks from plain data.
@@ -30,6 +30,7 @@ import {
   readCreated,
   verifyCosign,
 } from "../registry/index.js";
+import type { KeylessPolicy } from "../registry/keyless.js";
 import type { DigestFact, Store } from "../store/store.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import { registryOptionsFor } from "./registry-secrets.js";
@@ -57,6 +58,8 @@ export interface FactSource {
   /** tag → digest already resolved since the last scan (reconciler only). */
   resolved?: Map<string, string>;
   keys: KeyObject[];
+  /** Keyless verification instead of keys. */
+  keyless?: KeylessPolicy;
   now: number;
 }
 
@@ -132,7 +135,18 @@ export async function gatherFacts(
   maxReads: number,
 ): Promise<GatherResult> {
   const need = needsFacts(rules);
-  const fp = src.keys.length ? `cosign:${keysFingerprint(src.keys)}` : "";
+  // Loaded only for keyless policies: @sigstore is not needed anywhere else.
+  const keyless = src.keyless ? await import("../registry/keyless.js") : undefined;
+  const fp =
+    src.keyless && keyless
+      ? `keyless:${keyless.keylessFingerprint(src.keyless)}`
+      : src.keys.length
+        ? `cosign:${keysFingerprint(src.keys)}`
+        : "";
+  const verify = (digest: string) =>
+    src.keyless && keyless
+      ? keyless.verifyKeyless(src.reader, digest, src.keyless)
+      : verifyCosign(src.reader, digest, src.keys);
   const facts = new Map<string, TagFacts>();
   const resolvedNow: Record<string, string> = {};
   let digestsRead = 0;
@@ -164,7 +178,7 @@ export async function gatherFacts(
     }
     const checkedAt = new Date(src.now).toISOString();
     if (need.signature) {
-      const v = sigFresh && sig ? sig : await verifyCosign(src.reader, digest, src.keys);
+      const v = sigFresh && sig ? sig : await verify(digest);
       if (!sigFresh)
         await src.store?.putDigestFacts(src.image, fp, { [digest]: { value: JSON.stringify(v), checkedAt } });
       out.verified = v.verified;
@@ -233,8 +247,11 @@ export async function selectByFacts(
   const now = deps.now().getTime();
   const { namespace, name } = repo.metadata;
   let keys: KeyObject[] = [];
+  let keyless: KeylessPolicy | undefined;
   try {
-    keys = options.verify ? await verifyKeys(deps, obj, options) : [];
+    const k = options.verify?.keyless;
+    if (k) keyless = await (await import("./keyless-inputs.js")).keylessPolicyFor(deps, obj, k);
+    else keys = options.verify ? await verifyKeys(deps, obj, options) : [];
   } catch (err) {
     if (err instanceof SelectionInputError)
       return { ok: false, reason: "VerificationKeyError", message: err.message };
@@ -253,7 +270,15 @@ export async function selectByFacts(
     ...(options.verify ? { verify: true } : {}),
   };
   const got = await gatherFacts(
-    { reader, image: ref.canonicalName, store: deps.store, resolved, keys, now },
+    {
+      reader,
+      image: ref.canonicalName,
+      store: deps.store,
+      resolved,
+      keys,
+      ...(keyless ? { keyless } : {}),
+      now,
+    },
     ranked,
     rules,
     options.maxReads,

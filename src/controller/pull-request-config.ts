@@ -1,25 +1,15 @@
-// The `imagectl.io/pull-request` annotation: read, checked and resolved against the GitRepository.
-import * as z from "zod/mini";
+// The `imagectl.io/pull-request` annotation resolved against the GitRepository (read and checked in src/api).
 import type { ImageUpdateAutomation } from "../api/types.js";
-import { PULL_REQUEST_ANNOTATION } from "../api/write-back-annotations.js";
+import {
+  PULL_REQUEST_ANNOTATION,
+  type PullRequestConfig,
+  readPullRequestAnnotation,
+} from "../api/write-back-annotations.js";
 import type { ForgeProvider, ForgeTarget } from "../git/forge/pull-requests.js";
 import type { GitAuth } from "../git/index.js";
 import { StallError } from "./reconcile-context.js";
 
-const name = z.string().check(z.minLength(1), z.maxLength(256));
-const Config = z.strictObject({
-  provider: z.enum(["github", "gitlab", "gitea"]),
-  repository: z.optional(name),
-  apiURL: z.optional(z.url({ protocol: /^https?$/ })),
-  per: z.optional(z.enum(["automation", "policy"])),
-  branch: z.optional(name),
-  title: z.optional(z.string().check(z.maxLength(4096))),
-  body: z.optional(z.string().check(z.maxLength(65536))),
-  labels: z.optional(z.array(name).check(z.maxLength(20))),
-  reviewers: z.optional(z.array(name).check(z.maxLength(20))),
-  tokenEnv: z.optional(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/))),
-});
-export type PullRequestConfig = z.infer<typeof Config>;
+export type { PullRequestConfig };
 
 const TOKEN_ENV: Record<ForgeProvider, string> = {
   github: "GITHUB_TOKEN",
@@ -29,27 +19,9 @@ const TOKEN_ENV: Record<ForgeProvider, string> = {
 
 /** The annotation's settings, or undefined when it is absent; a StallError naming the field when bad. */
 export function pullRequestConfig(auto: ImageUpdateAutomation): PullRequestConfig | undefined {
-  const raw = auto.metadata.annotations?.[PULL_REQUEST_ANNOTATION];
-  if (raw === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new StallError(
-      "InvalidPullRequestConfig",
-      `annotation ${PULL_REQUEST_ANNOTATION}: not a JSON object`,
-    );
-  }
-  const r = Config.safeParse(parsed);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    const field = i.path.length ? i.path.join(".") : "(object)";
-    throw new StallError(
-      "InvalidPullRequestConfig",
-      `annotation ${PULL_REQUEST_ANNOTATION}: ${field}: ${i.message}`,
-    );
-  }
-  return r.data;
+  const r = readPullRequestAnnotation(auto.metadata.annotations);
+  if (!r.ok) throw new StallError("InvalidPullRequestConfig", r.message);
+  return r.value;
 }
 
 /** Host and path of an http(s), ssh:// or scp-like Git URL. */

@@ -2,6 +2,7 @@ import pLimit from "p-limit";
 import { type ObjectId, objectIdOf } from "../api/object-id.js";
 import type { Kind } from "../api/types.js";
 import type { ControllerDeps } from "./controller-deps.js";
+import { DigestFactPruner, type SweepTotals } from "./digest-fact-pruner.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { reconcileObject } from "./reconcile.js";
 import { SYNC_PATH_ANNOTATION } from "./source-sync-labels.js";
@@ -14,6 +15,8 @@ export interface RunOnceEntry {
 export interface RunOnceSummary {
   entries: RunOnceEntry[];
   notReady: number;
+  /** The fact cache's sweep after the phases, or why it failed (the run's results stand). */
+  factSweep: SweepTotals | { error: string };
 }
 
 /** What `run --once` watchers are told as the run goes (the CLI's progress line). */
@@ -86,5 +89,13 @@ export async function runOnce(
     const limited = pLimit(limit);
     await limited.map(keys, (key) => runOne(deps, key, opts, entries, kind === "ImageRepository"));
   }
-  return { entries, notReady: entries.filter((e) => isNotReady(e.outcome)).length };
+  // A scheduled `run --once` is the only process such a home has: the cache is kept bounded here.
+  // After the phases, so the repositories' digests resolved by this run count as referenced.
+  let factSweep: RunOnceSummary["factSweep"];
+  try {
+    factSweep = await new DigestFactPruner(deps.store, { now: () => deps.now() }).sweep();
+  } catch (err) {
+    factSweep = { error: err instanceof Error ? err.message : String(err) };
+  }
+  return { entries, notReady: entries.filter((e) => isNotReady(e.outcome)).length, factSweep };
 }

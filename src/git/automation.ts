@@ -4,6 +4,7 @@ import { type TransportEnv, transportEnv } from "./env.js";
 import { GitError, PushRejectedError } from "./errors.js";
 import { withCacheLock } from "./lock.js";
 import { pushChanges } from "./push.js";
+import { clearPushing, landedUnconfirmed, markPushing } from "./push-record.js";
 import { prepareSigning, type SigningSetup } from "./signing.js";
 import type { ApplyChanges, AutomationGitOptions, AutomationGitResult, AutomationPreview } from "./types.js";
 
@@ -69,10 +70,25 @@ export async function runAutomation(
               const files = change ? await stageAll(tree.workTree, signal) : [];
               const observed = revision(opts.checkoutBranch, tree.checkoutHead);
               if (!change || files.length === 0) {
+                const landed =
+                  opts.pushKey && (await landedUnconfirmed(tree.workTree, opts.pushKey, tree.base));
+                if (landed) {
+                  pushed = true; // nothing of this attempt to undo: the tree is clean
+                  const late = { message: landed.message };
+                  return {
+                    pushed,
+                    commit: landed.commit,
+                    landedEarlier: late,
+                    revision: observed,
+                    attempts: attempt,
+                    filesChanged: [],
+                  };
+                }
                 return { pushed: false, revision: observed, attempts: attempt, filesChanged: [] };
               }
               const commit = await commitStaged(tree.workTree, change.message, opts.author, signing, signal);
               await opts.beforePush?.();
+              if (opts.pushKey) await markPushing(tree.workTree, opts.pushKey, commit);
               await pushChanges(tree.workTree, {
                 pushBranch,
                 refspec: opts.refspec,
@@ -82,6 +98,7 @@ export async function runAutomation(
                 signal,
               });
               pushed = true;
+              if (opts.pushKey) await clearPushing(tree.workTree, opts.pushKey);
               return {
                 pushed: true,
                 commit,

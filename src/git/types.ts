@@ -39,6 +39,11 @@ export interface AutomationGitOptions {
   maxAttempts?: number;
   /** Runs right before each push; a throw means no push (the commit is dropped with the tree). */
   beforePush?: () => Promise<void>;
+  /**
+   * Names the commit being pushed in the clone until its outcome is known (push-record.ts), so a
+   * push whose answer was lost is reported once found on the remote. The automation's identity.
+   */
+  pushKey?: string;
 }
 
 /** Edits files under `workTree`; returns the commit message, or null when there is nothing to commit. */
@@ -48,6 +53,11 @@ export interface AutomationGitResult {
   pushed: boolean;
   /** Full SHA of the pushed commit. */
   commit?: string;
+  /**
+   * Set when the push's answer was lost (by this run's earlier attempt, or an earlier run) and the
+   * remote was found holding the commit: its message, since this run rendered none.
+   */
+  landedEarlier?: { message: string };
   /** `<branch>@sha1:<sha>` as Flux's observedSourceRevision. */
   revision: string;
   attempts: number;

@@ -103,13 +103,23 @@ export class ContentReader {
     return `sha256:${createHash("sha256").update(got.body).digest("hex")}`;
   }
 
-  /** The manifest or index `digest`, its bytes checked against the digest. */
-  async manifest(digest: string): Promise<ContentManifest> {
+  /**
+   * The bytes of the manifest or index `digest`, checked against the digest (a Sigstore message
+   * signature signs these bytes).
+   */
+  async manifestBytes(digest: string): Promise<Buffer> {
     const what = `manifest ${digest}`;
     const res = await this.#send("GET", `/v2/${this.#repo()}/manifests/${digest}`, MANIFEST_ACCEPT);
     if (res.status !== 200) return this.#failFor(res, what);
     this.#checkDigest(res.body, digest, what, MAX_MANIFEST_BYTES);
-    const checked = checkJson(Manifest, res.body.toString("utf8"));
+    return res.body;
+  }
+
+  /** The manifest or index `digest`, its bytes checked against the digest. */
+  async manifest(digest: string): Promise<ContentManifest> {
+    const what = `manifest ${digest}`;
+    const body = await this.manifestBytes(digest);
+    const checked = checkJson(Manifest, body.toString("utf8"));
     if (!checked.ok) throw this.#session.fail("bad-response", `${what} ${checked.problem}`);
     return checked.value;
   }

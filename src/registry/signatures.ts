@@ -8,8 +8,10 @@
  * (ECDSA P-256 with SHA-256 for cosign's keys, DER encoded). A signature counts only if it
  * verifies with a configured key AND its payload names the digest being verified as
  * `critical.image.docker-manifest-digest`: otherwise a signature of another image could be copied.
- * Hand-written: @sigstore/verify checks Sigstore bundles, not cosign's tag-schema signatures,
- * and the check is a few lines of node:crypto.
+ * Hand-written: a key signature is a few lines of node:crypto, while @sigstore/verify wants trust
+ * material (a transparency log, a timestamp) a bare key signature does not come with. Keyless
+ * signatures (certificate + Rekor bundle, Sigstore bundles) go through @sigstore/verify in
+ * keyless.ts, which reuses this file's layer listing and payload check.
  */
 import { createHash, type KeyObject, verify } from "node:crypto";
 import * as z from "zod/mini";
@@ -22,9 +24,9 @@ export const SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigni
 export const COSIGN_SIGNATURE_TYPE = "cosign container image signature";
 
 /** Payloads are a few hundred bytes; a larger layer is not a signature worth reading. */
-const MAX_PAYLOAD_BYTES = 64 * 1024;
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Signatures read per digest at most (a flood of junk layers must not cost unbounded requests). */
-const MAX_SIGNATURES = 16;
+export const MAX_SIGNATURES = 16;
 
 const Payload = z.object({
   critical: z.object({
@@ -84,30 +86,28 @@ export function checkSimpleSigning(
       reason: "wrong key",
       detail: "the signature does not verify with the configured key (signed with another key, or altered)",
     };
+  const problem = payloadProblem(payload, digest);
+  return problem ? { ok: false, reason: "bad signature", detail: problem } : { ok: true };
+}
+
+/**
+ * Why a simple-signing payload does not bind `digest` (not a payload, another type, another
+ * digest), or undefined when it does. Shared with keyless verification (keyless.ts).
+ */
+export function payloadProblem(payload: Buffer, digest: string): string | undefined {
   const parsed = checkJson(Payload, payload.toString("utf8"));
-  if (!parsed.ok)
-    return {
-      ok: false,
-      reason: "bad signature",
-      detail: `payload is not a simple-signing payload: ${parsed.problem}`,
-    };
+  if (!parsed.ok) return `payload is not a simple-signing payload: ${parsed.problem}`;
   const c = parsed.value.critical;
-  if (c.type !== COSIGN_SIGNATURE_TYPE)
-    return { ok: false, reason: "bad signature", detail: `payload type is '${c.type.slice(0, 80)}'` };
+  if (c.type !== COSIGN_SIGNATURE_TYPE) return `payload type is '${c.type.slice(0, 80)}'`;
   const named = c.image["docker-manifest-digest"];
-  if (named !== digest)
-    return {
-      ok: false,
-      reason: "bad signature",
-      detail: `payload names ${named.slice(0, 80)}, not this digest`,
-    };
-  return { ok: true };
+  if (named !== digest) return `payload names ${named.slice(0, 80)}, not this digest`;
+  return undefined;
 }
 
 const RANK: Record<SignatureReason, number> = { "no signature": 0, "bad signature": 1, "wrong key": 2 };
 
 /** Signature layers of the manifests that hold `digest`'s signatures. */
-async function signatureLayers(reader: ContentReader, digest: string): Promise<ContentDescriptor[]> {
+export async function signatureLayers(reader: ContentReader, digest: string): Promise<ContentDescriptor[]> {
   const manifests: string[] = [];
   const referrers = await reader.referrers(digest, COSIGN_SIG_ARTIFACT_TYPE);
   for (const d of referrers ?? []) manifests.push(d.digest);

@@ -69,6 +69,39 @@ export interface ResolvedDigest {
   scanTime?: string;
 }
 
+/** The primary key of one `digest_facts` row: the cursor of a pruning sweep. */
+export interface DigestFactKey {
+  image: string;
+  digest: string;
+  fact: string;
+}
+
+/** An ImageRepository and the canonical image names its resolved digests may be content of. */
+export interface LiveRepository {
+  namespace: string;
+  name: string;
+  images: readonly string[];
+}
+
+/** One batch of a pruning sweep over `digest_facts` (rules in src/store/digest-fact-prune.ts). */
+export interface DigestFactPruneBatch {
+  live: readonly LiveRepository[];
+  now: string;
+  /** How long a digest stays unreferenced before its facts go. */
+  retentionMs: number;
+  /** Rows after this key (in key order); from the first row when absent. */
+  after?: DigestFactKey;
+  /** Rows examined at most: the work of one call, whatever the table's size. */
+  limit: number;
+}
+
+export interface DigestFactPruneResult {
+  examined: number;
+  removed: number;
+  /** Where the next batch starts; absent when this batch reached the end of the table. */
+  next?: DigestFactKey;
+}
+
 // ---------------------------------------------------------------- secrets
 
 /**
@@ -262,6 +295,8 @@ export interface Store {
     fact: string,
     digests: readonly string[],
   ): Promise<Record<string, DigestFact>>;
+  /** Examines one batch of `digest_facts` rows and removes the stale ones, in one transaction. */
+  pruneDigestFacts(batch: DigestFactPruneBatch): Promise<DigestFactPruneResult>;
 
   putSecret(namespace: string, name: string, secret: SecretInput): Promise<void>;
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;

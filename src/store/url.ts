@@ -11,6 +11,7 @@
  */
 import { readFileSync } from "node:fs";
 import { StoreError } from "./errors.js";
+import { passwordFromFile } from "./postgres/pgpass.js";
 
 export const STORE_ENV = "IMAGECTL_STORE";
 /** A file holding only the password (as a mounted Kubernetes Secret key): the first line is used. */
@@ -32,8 +33,11 @@ export interface PostgresLocation {
   sslMode: SslMode;
   /** PEM of the CA to trust (sslrootcert), for verify-ca / verify-full. */
   ca?: string;
-  /** Read when a connection needs it, so it is never kept in a config object that may be printed. */
-  password: () => string | undefined;
+  /**
+   * Read when a connection needs it, so it is never kept in a config object that may be printed:
+   * PGPASSWORD, the file of IMAGECTL_STORE_PASSWORD_FILE, else libpq's password file (~/.pgpass).
+   */
+  password: () => Promise<string | undefined>;
   /** `postgres://user@host:port/db`: safe to print (never holds a password). */
   display: string;
 }
@@ -107,8 +111,10 @@ export function parsePostgresUrl(text: string, env: NodeJS.ProcessEnv, where = "
     throw new StoreUrlError(`set PGPASSWORD or ${STORE_PASSWORD_FILE_ENV}, not both`);
   }
   const password = passwordFile
-    ? () => readText(passwordFile, STORE_PASSWORD_FILE_ENV).split(/\r?\n/)[0]
-    : () => inline;
+    ? async () => readText(passwordFile, STORE_PASSWORD_FILE_ENV).split(/\r?\n/)[0]
+    : inline !== undefined
+      ? async () => inline
+      : () => passwordFromFile({ host, port, database, user }, env, warnOnStderr);
   const hostPart = host.includes(":") ? `[${host}]` : host;
   return {
     host,
@@ -120,6 +126,11 @@ export function parsePostgresUrl(text: string, env: NodeJS.ProcessEnv, where = "
     password,
     display: `postgres://${encodeURIComponent(user)}@${hostPart}:${port}/${encodeURIComponent(database)}`,
   };
+}
+
+/** libpq warns on stderr about a password file it will not use; so does imagectl. */
+function warnOnStderr(message: string): void {
+  process.stderr.write(`imagectl: warning: ${message}\n`);
 }
 
 function readText(path: string, what: string): string {

@@ -304,6 +304,8 @@ class Parser {
       const t = this.next();
       if (t.type === "space") continue;
       if (t.type === "rightDelim" || t.type === "rightParen") this.backup();
+      // A "|" ends the command without asking for another, as in Go: `{{ .X | }}` parses and runs
+      // as `{{ .X }}` (go1.19 and Go's current parse.go; vectors in test/template). Not an error here.
       else if (t.type !== "pipe") this.unexpected(t, "operand");
       break;
     }

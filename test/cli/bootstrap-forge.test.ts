@@ -135,8 +135,8 @@ describe.each(["github", "gitlab"] as const)("bootstrap %s", (kind) => {
     const seen = forge.violations.splice(0);
     expect(seen.join("\n")).toMatch(
       kind === "github"
-        ? /body\.name: required[\s\S]*body\.auto_init: expected boolean/
-        : /body\.initializeWithReadme: not in the description/,
+        ? /body must have required property 'name'[\s\S]*body\/auto_init must be boolean/
+        : /body\/initializeWithReadme is not in the description/,
     );
   });
 });

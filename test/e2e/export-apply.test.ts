@@ -128,6 +128,6 @@ spec:
       "--export",
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("spec.filterTags.pattern");
+    expect(r.stderr).toContain("--filter-regex: invalid regular expression pattern");
   });
 });

@@ -67,6 +67,20 @@ describe("git fault matrix: an automation pushing through a fault proxy to git h
     return obj.status?.conditions?.find((c) => c.type === "Ready");
   };
 
+  /** The automation's push facts (lastPushCommit, lastPushTime) and its Ready message. */
+  const pushFacts = async (): Promise<{ commit?: string; time?: string }> => {
+    const r = await cli(["get", "image", "update", "app", "-o", "json"]);
+    const obj = JSON.parse(r.stdout) as { status?: { lastPushCommit?: string; lastPushTime?: string } };
+    return { commit: obj.status?.lastPushCommit, time: obj.status?.lastPushTime };
+  };
+
+  /** The commit on main whose subject names `tag`. */
+  const commitFor = async (tag: string): Promise<string | undefined> =>
+    (await hermeticGit(["log", "--format=%H %s", "main"], bare))
+      .split("\n")
+      .find((l) => l.endsWith(` bump to ${image}:${tag}`))
+      ?.split(" ")[0];
+
   /** Commits on main whose subject names `tag`. */
   const commitsFor = async (tag: string): Promise<number> =>
     (await subjects(bare, "main")).filter((s) => s === `bump to ${image}:${tag}`).length;
@@ -146,6 +160,8 @@ describe("git fault matrix: an automation pushing through a fault proxy to git h
     failure?: RegExp;
     /** The change is on the remote after the faulty run itself (the push landed). */
     landedDespiteFailure?: boolean;
+    /** The push landed but its answer was lost: the commit is still reported as pushed. */
+    answerLost?: boolean;
   }
 
   const standing = (f: Fault) => () => {
@@ -203,18 +219,21 @@ describe("git fault matrix: an automation pushing through a fault proxy to git h
     {
       // curl re-sends a request whose reused connection died without an answer; the server refuses
       // the repeated ref update (old value moved), the run rebuilds, finds the change already there
-      // and stops: one commit, Ready (its status says up-to-date rather than naming the commit).
+      // and the commit it pushed on the remote: one commit, Ready, named as pushed.
       name: "the push lands but its answer is lost once",
       fault: () => {
         proxy.inject({ kind: "lose-answer", match: RECEIVE_PACK });
         return async () => proxy.clear();
       },
+      answerLost: true,
     },
     {
+      // The run fails; the next one finds its commit on the remote and reports it as pushed.
       name: "the push lands but every answer is lost",
       fault: standing({ kind: "lose-answer", match: RECEIVE_PACK }),
       failure: /^failed to update source: git push failed: /,
       landedDespiteFailure: true,
+      answerLost: true,
     },
     {
       name: "the remote answers 500 to the push",
@@ -255,6 +274,7 @@ describe("git fault matrix: an automation pushing through a fault proxy to git h
   it.each(rows.map((r, i) => [r.name, i] as const))("%s", async (_name, i) => {
     const row = rows[i] as Row;
     const headBefore = (await headOf(bare, "main")) as string;
+    const rowStart = Date.now();
     const undo = await row.fault();
     const { tag, elapsedMs, output } = await newTagAndReconcile();
     expect(elapsedMs).toBeLessThan(BOUND_MS);
@@ -278,6 +298,16 @@ describe("git fault matrix: an automation pushing through a fault proxy to git h
     // Exactly one commit for the change, on top of everything that was there (nothing lost).
     const headAfter = (await headOf(bare, "main")) as string;
     expect(await commitsFor(tag)).toBe(1);
+    if (row.answerLost) {
+      // The push facts name the remote's commit, as after a push whose answer came back.
+      const pushed = await commitFor(tag);
+      const facts = await pushFacts();
+      expect(facts.commit).toBe(pushed);
+      expect(Date.parse(facts.time ?? "")).toBeGreaterThanOrEqual(rowStart);
+      expect((await automationReady())?.message).toBe(
+        `repository up-to-date: pushed commit '${pushed?.slice(0, 7)}' to branch 'main'`,
+      );
+    }
     expect(await isAncestor(headBefore, headAfter)).toBe(true);
     expect(await showFile(bare, "main", "deploy.yaml")).toBe(
       `image: ${image}:${tag} # {"$imagepolicy": "flux-system:app"}\n`,

@@ -172,4 +172,45 @@ describe("push semantics over smart HTTP", () => {
     const empty = await previewAutomation(opts, writeFiles({ "app.yaml": "tag: 1\n" }));
     expect(empty).toEqual({ diff: "", message: null, revision: `main@sha1:${before}` });
   });
+
+  it("reports a push whose answer was lost once the remote is seen holding it, for that automation only", async () => {
+    const { bare, opts } = await repo("lost.git");
+    // The server updates the ref, then its post-receive hook outlasts the client's deadline: the
+    // push lands, the client sees a timeout.
+    const hook = join(bare, "hooks", "post-receive");
+    await writeFile(hook, "#!/bin/sh\nsleep 3\n");
+    await chmod(hook, 0o755);
+    const err = await runAutomation(
+      { ...opts, pushKey: "apps/a", timeoutMs: 1000 },
+      writeFiles({ "app.yaml": "tag: 10\n" }, "lost answer"),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitError);
+    const landed = await headOf(bare, "main");
+    expect(await subjects(bare, "main")).toEqual(["lost answer", "seed"]);
+    await writeFile(hook, "#!/bin/sh\nexit 0\n");
+    const change = writeFiles({ "app.yaml": "tag: 10\n" });
+    // Another automation sharing the clone finds nothing to do, and nothing of its own pushed.
+    expect((await runAutomation({ ...opts, pushKey: "apps/b" }, change)).pushed).toBe(false);
+    // The automation that pushed: its commit is on the remote, reported with its message.
+    const next = await runAutomation({ ...opts, pushKey: "apps/a" }, change);
+    expect(next).toMatchObject({ pushed: true, commit: landed, landedEarlier: { message: "lost answer" } });
+    expect(next.revision).toBe(`main@sha1:${landed}`);
+    // Reported once: the run after that is up-to-date.
+    expect((await runAutomation({ ...opts, pushKey: "apps/a" }, change)).pushed).toBe(false);
+  });
+
+  it("forgets a push that never landed", async () => {
+    const { bare, opts } = await repo("refused.git");
+    const hook = join(bare, "hooks", "pre-receive");
+    await writeFile(hook, "#!/bin/sh\nexit 1\n");
+    await chmod(hook, 0o755);
+    await runAutomation({ ...opts, pushKey: "apps/a" }, writeFiles({ "app.yaml": "tag: 11\n" })).catch(
+      () => {},
+    );
+    // Someone else makes the same change: nothing for us to report as ours.
+    await writeFile(hook, "#!/bin/sh\nexit 0\n");
+    await pushCommit(bare, "main", { "app.yaml": "tag: 11\n" }, "by hand");
+    const r = await runAutomation({ ...opts, pushKey: "apps/a" }, writeFiles({ "app.yaml": "tag: 11\n" }));
+    expect(r.pushed).toBe(false);
+  });
 });

@@ -4,18 +4,21 @@
  * loopback front server answers `GET /v2/<name>/referrers/<digest>` as the OCI distribution spec
  * 1.1 describes it (an image index of descriptors, `artifactType` filter, OCI-Filters-Applied) and
  * passes every other request to the real registry, where the signature manifests are stored by
- * digest with `subject` and `artifactType`.
+ * digest with `subject` and `artifactType` (cosign signatures, and Sigstore bundles for keyless).
  */
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ContentReader, parseImageReference, verifyCosign } from "../../src/registry/index.js";
+import { verifyKeyless } from "../../src/registry/keyless.js";
+import { parseTrustedRoot } from "../../src/registry/sigstore-trusted-root.js";
 import {
   type ContentPusher,
   contentPusher,
   cosignKeyPair,
   type ReferrerDescriptor,
 } from "../support/image-content.js";
+import { privateSigstore } from "../support/private-sigstore.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
 const INDEX = "application/vnd.oci.image.index.v1+json";
@@ -107,5 +110,35 @@ describe("cosign signatures through the OCI Referrers API", () => {
     expect(verdict.verified).toBe(false);
     expect(verdict.reason).toMatch(/^wrong key/);
     filterApplied = true;
+  });
+
+  it("finds a Sigstore bundle through the Referrers API (no tag schema index)", async () => {
+    const sigstore = privateSigstore();
+    try {
+      const exact = (v: string) => ({ describe: `'${v}'`, matches: (x: string) => x === v });
+      const policy = {
+        identity: exact("ci@example.com"),
+        issuer: exact("https://issuer.example"),
+        root: parseTrustedRoot(sigstore.trustedRoot(), "test root"),
+      };
+      const digest = await pusher.pushImage("ref/keyless", "1.0.0", { salt: "rk1" });
+      const leaf = sigstore.leaf({ san: "email:ci@example.com", issuer: "https://issuer.example" });
+      const bundle = await pusher.attachBundle("ref/keyless", digest, sigstore.bundle(digest, leaf), {
+        tagSchema: false,
+      });
+      const reader = () => new ContentReader(parseImageReference(`${frontHost}/ref/keyless`));
+      // Not listed yet: nothing to find (the tag schema index was not written).
+      expect(await verifyKeyless(reader(), digest, policy)).toEqual({
+        verified: false,
+        reason: "no signature",
+      });
+      referrers.set(digest, [bundle]);
+      expect(await verifyKeyless(reader(), digest, policy)).toEqual({ verified: true });
+      expect(referrerCalls.at(-1)).toBe(
+        `/v2/ref/keyless/referrers/${digest}?artifactType=application%2Fvnd.dev.sigstore.bundle.v0.3%2Bjson accept=${INDEX}`,
+      );
+    } finally {
+      sigstore.close();
+    }
   });
 });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll } from "vitest";
 import { openPostgresStore } from "../../src/store/postgres/store.js";
 import { parsePostgresUrl } from "../../src/store/url.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
-import { describeStoreContract } from "./contract.js";
+import { describeStoreContract, type StoreHandle } from "./contract.js";
+import { describeFactPruneContract } from "./fact-prune-contract.js";
 
 const KEY = Buffer.alloc(32, 7).toString("base64");
 
@@ -14,7 +15,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describeStoreContract("PostgreSQL", async () => {
+async function makeStore(): Promise<StoreHandle> {
   const db = await server.createDatabase();
   const store = await openPostgresStore(parsePostgresUrl(server.url(db), {}), {
     env: { IMAGECTL_SECRETS_KEY: KEY },
@@ -26,4 +27,7 @@ describeStoreContract("PostgreSQL", async () => {
       await server.query(`DROP DATABASE ${db}`);
     },
   };
-});
+}
+
+describeStoreContract("PostgreSQL", makeStore);
+describeFactPruneContract("PostgreSQL", makeStore);

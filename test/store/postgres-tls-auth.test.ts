@@ -1,9 +1,9 @@
 /**
  * The store on a server that takes TCP connections only over TLS and only with a password
  * (scram-sha-256): sslmode and sslrootcert as libpq reads them, the password from a file or
- * PGPASSWORD (never the URL), and failures that say what went wrong without the password.
+ * PGPASSWORD or libpq's password file (never the URL), and failures that say what went wrong without the password.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,5 +87,21 @@ describe("PostgreSQL store over TLS with a password", () => {
     expect(err).toBeInstanceOf(StoreError);
     expect((err as Error).message).toContain('password authentication failed for user "imagectl"');
     expect((err as Error).message).not.toContain("wrong-pass-123");
+  });
+
+  it("finds the password in the password file (PGPASSFILE) as libpq does, and skips a file others can read", async () => {
+    const file = join(dir, "pgpass");
+    // libpq's format: the first matching line wins, `*` matches anything, `\:` is a colon.
+    writeFileSync(
+      file,
+      `# comment\n127.0.0.1:${server.port}:other_db:imagectl:not-this-one\n` +
+        `127.0.0.1:*:${db}:imagectl:${PASSWORD}\n*:*:*:*:not-this-either\n`,
+      { mode: 0o600 },
+    );
+    expect(await attempt(`${base()}?sslmode=require`, { PGPASSFILE: file })).toBe(1);
+    chmodSync(file, 0o644);
+    const err = await attempt(`${base()}?sslmode=require`, { PGPASSFILE: file });
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as Error).message).not.toContain(PASSWORD);
   });
 });

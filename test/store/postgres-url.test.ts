@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { matchPasswordLine } from "../../src/store/postgres/pgpass.js";
 import { parsePostgresUrl, resolveStoreLocation, StoreUrlError } from "../../src/store/url.js";
 
 const dir = mkdtempSync(join(tmpdir(), "imagectl-pgurl-"));
@@ -57,12 +58,12 @@ describe("store location", () => {
     expect(err?.message).not.toContain("hunter2");
   });
 
-  it("reads the password from PGPASSWORD or the password file, when a connection needs it", () => {
-    expect(parsePostgresUrl("postgres://bot@db/x", { PGPASSWORD: "p1" }).password()).toBe("p1");
+  it("reads the password from PGPASSWORD or the password file, when a connection needs it", async () => {
+    expect(await parsePostgresUrl("postgres://bot@db/x", { PGPASSWORD: "p1" }).password()).toBe("p1");
     const file = join(dir, "pw");
     writeFileSync(file, "from-file\n", { mode: 0o600 });
     const loc = parsePostgresUrl("postgres://bot@db/x", { IMAGECTL_STORE_PASSWORD_FILE: file });
-    expect(loc.password()).toBe("from-file");
+    expect(await loc.password()).toBe("from-file");
     expect(JSON.stringify(loc)).not.toContain("from-file");
     expect(() =>
       parsePostgresUrl("postgres://bot@db/x", { PGPASSWORD: "a", IMAGECTL_STORE_PASSWORD_FILE: file }),
@@ -70,9 +71,23 @@ describe("store location", () => {
     const missing = parsePostgresUrl("postgres://bot@db/x", {
       IMAGECTL_STORE_PASSWORD_FILE: join(dir, "nope"),
     });
-    expect(() => missing.password()).toThrow(
+    await expect(missing.password()).rejects.toThrow(
       /IMAGECTL_STORE_PASSWORD_FILE: cannot read .*nope: no such file/,
     );
+  });
+
+  it("reads libpq's password file as libpq does: first match, wildcards, escapes, comments", () => {
+    const q = { host: "db.example", port: 5432, database: "imagectl", user: "bot" };
+    const text = [
+      "# db.example:5432:imagectl:bot:commented-out",
+      "db.example:5433:imagectl:bot:other-port",
+      "db.example:*:imagectl:bot:pa\\:ss\\\\word\r",
+      "*:*:*:*:catch-all",
+    ].join("\n");
+    expect(matchPasswordLine(text, q)).toBe("pa:ss\\word");
+    expect(matchPasswordLine(text, { ...q, user: "someone" })).toBe("catch-all");
+    expect(matchPasswordLine("db.example:5432:imagectl:bot", q)).toBeUndefined(); // four fields
+    expect(matchPasswordLine("db.example:5432:imagectl:bot:a:b", q)).toBe("a:b"); // the rest is the password
   });
 
   it("names the flag and the field of what it cannot use", () => {

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { openSqliteStore } from "../../src/store/sqlite/store.js";
-import { describeStoreContract } from "./contract.js";
+import { describeStoreContract, type StoreHandle } from "./contract.js";
+import { describeFactPruneContract } from "./fact-prune-contract.js";
 import { tempDir } from "./support/temp.js";
 
-describeStoreContract("SQLite", async () => {
+async function makeStore(): Promise<StoreHandle> {
   const tmp = tempDir();
   const store = await openSqliteStore(join(tmp.dir, "state.db"));
   return {
@@ -13,4 +14,7 @@ describeStoreContract("SQLite", async () => {
       tmp.remove();
     },
   };
-});
+}
+
+describeStoreContract("SQLite", makeStore);
+describeFactPruneContract("SQLite", makeStore);

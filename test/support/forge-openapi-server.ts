@@ -1,53 +1,20 @@
 /**
  * A loopback GitHub or GitLab API for `bootstrap github|gitlab` tests. GitHub's and GitLab's APIs
  * cannot run here, so every request is checked against the operations vendored from the forges'
- * published descriptions (test/fixtures/forge-openapi/): the path and method must be an operation
- * there, path and query parameters must have their declared types, and a JSON body must match the
- * declared schema (required properties, types, enums; a property the excerpt does not list is
- * reported too). Each problem is kept in `violations`, and the request is refused as the forge
- * would refuse it. Repositories it creates are real bare repositories on a `git http-backend`
+ * published descriptions (openapi-operations.ts). Each problem is kept in `violations`, and the
+ * request is refused as the forge would refuse it. Repositories it creates are real bare repositories on a `git http-backend`
  * server, so the Git half of a bootstrap is always real.
  */
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { GitHttpServer } from "./git-http-server.js";
 import { hermeticGit } from "./git-repo.js";
+import { OperationChecker } from "./openapi-operations.js";
 
 export type ForgeKind = "github" | "gitlab";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-interface Schema {
-  type?: string;
-  enum?: Json[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  $ref?: string;
-}
-
-interface Parameter {
-  name: string;
-  in: "path" | "query" | "header" | "body";
-  required?: boolean;
-  type?: string;
-  schema?: Schema;
-}
-
-interface Operation {
-  operationId: string;
-  parameters?: Parameter[];
-  requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
-  responses: Record<string, unknown>;
-}
-
-interface Description {
-  paths: Record<string, Record<string, Operation>>;
-  definitions?: Record<string, Schema>;
-}
 
 export interface ForgeRequest {
   method: string;
@@ -78,103 +45,6 @@ export interface ForgeApiServerOptions {
   groups?: string[];
 }
 
-const FIXTURES = fileURLToPath(new URL("../fixtures/forge-openapi/", import.meta.url));
-
-function loadDescription(kind: ForgeKind): Description {
-  const file = kind === "github" ? "github-repos.json" : "gitlab-projects.json";
-  return JSON.parse(readFileSync(join(FIXTURES, file), "utf8")) as Description;
-}
-
-function typeProblem(value: Json, type: string | undefined): boolean {
-  if (type === undefined) return false;
-  if (type === "integer") return typeof value !== "number" || !Number.isInteger(value);
-  if (type === "array") return !Array.isArray(value);
-  if (type === "object") return value === null || typeof value !== "object" || Array.isArray(value);
-  return typeof value !== type;
-}
-
-function checkSchema(value: Json, schema: Schema, d: Description, at: string, out: string[]): void {
-  const s = schema.$ref ? (d.definitions?.[schema.$ref.split("/").pop() ?? ""] ?? {}) : schema;
-  if (typeProblem(value, s.type))
-    return void out.push(`${at}: expected ${s.type}, got ${JSON.stringify(value)}`);
-  if (s.enum && !s.enum.includes(value))
-    out.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(s.enum)}`);
-  const items = s.items;
-  if (Array.isArray(value) && items)
-    for (const [i, v] of value.entries()) checkSchema(v, items, d, `${at}[${i}]`, out);
-  if (s.type !== "object" || value === null || typeof value !== "object" || Array.isArray(value)) return;
-  for (const r of s.required ?? []) if (!(r in value)) out.push(`${at}.${r}: required`);
-  for (const [k, v] of Object.entries(value)) {
-    const p = s.properties?.[k];
-    if (!p) out.push(`${at}.${k}: not in the description`);
-    else checkSchema(v, p, d, `${at}.${k}`, out);
-  }
-}
-
-function queryValue(raw: string, type: string | undefined): Json {
-  if (type === "boolean") return raw === "true" ? true : raw === "false" ? false : raw;
-  if (type === "integer" || type === "number") return Number.isNaN(Number(raw)) ? raw : Number(raw);
-  return raw;
-}
-
-interface Matched {
-  operation: Operation;
-  params: Record<string, string>;
-}
-
-function match(d: Description, method: string, rawPath: string): Matched | undefined {
-  for (const [template, ops] of Object.entries(d.paths)) {
-    const names: string[] = [];
-    const re = new RegExp(
-      `^${template.replace(/\{([^}]+)\}/g, (_m, n: string) => {
-        names.push(n);
-        return "([^/]+)";
-      })}$`,
-    );
-    const m = re.exec(rawPath);
-    const operation = ops[method.toLowerCase()];
-    if (!m || !operation) continue;
-    const params: Record<string, string> = {};
-    names.forEach((n, i) => {
-      params[n] = decodeURIComponent(m[i + 1] ?? "");
-    });
-    return { operation, params };
-  }
-  return undefined;
-}
-
-/** Checks one request against its operation; returns the problems. */
-function checkRequest(d: Description, m: Matched, url: URL, body: Json | undefined, ct: string): string[] {
-  const out: string[] = [];
-  const where = m.operation.operationId;
-  for (const p of m.operation.parameters ?? []) {
-    const type = p.type ?? p.schema?.type;
-    if (p.in === "path" && typeProblem(queryValue(m.params[p.name] ?? "", type), type))
-      out.push(`${where}: path parameter ${p.name}: expected ${type}`);
-    if (p.in === "query" && url.searchParams.has(p.name)) {
-      const v = queryValue(url.searchParams.get(p.name) ?? "", type);
-      if (typeProblem(v, type)) out.push(`${where}: query parameter ${p.name}: expected ${type}`);
-    }
-  }
-  for (const k of url.searchParams.keys())
-    if (!(m.operation.parameters ?? []).some((p) => p.in === "query" && p.name === k))
-      out.push(`${where}: query parameter ${k}: not in the description`);
-  const bodyParam = (m.operation.parameters ?? []).find((p) => p.in === "body");
-  const schema = bodyParam?.schema ?? m.operation.requestBody?.content["application/json"]?.schema;
-  const required = bodyParam?.required ?? m.operation.requestBody?.required ?? false;
-  if (!schema) {
-    if (body !== undefined) out.push(`${where}: a body was sent; the operation takes none`);
-    return out;
-  }
-  if (body === undefined) {
-    if (required) out.push(`${where}: body: required`);
-    return out;
-  }
-  if (!ct.startsWith("application/json")) out.push(`${where}: content-type '${ct}' is not application/json`);
-  checkSchema(body, schema, d, `${where}: body`, out);
-  return out;
-}
-
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -182,7 +52,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startForgeApiServer(o: ForgeApiServerOptions): Promise<ForgeApiServer> {
-  const d = loadDescription(o.kind);
+  const checker = new OperationChecker(o.kind === "github" ? "github-repos.json" : "gitlab-projects.json", {
+    closedBodies: true,
+  });
   const user = o.user ?? "octo";
   const groups = new Map((o.groups ?? []).map((g, i) => [g, 100 + i]));
   const repos = new Map<string, { id: number; fullName: string }>();
@@ -276,15 +148,13 @@ export async function startForgeApiServer(o: ForgeApiServerOptions): Promise<For
       const rawPath = (req.url ?? "/").split("?")[0] ?? "/";
       const text = await readBody(req);
       let body: Json | undefined;
-      const problems: string[] = [];
-      if (text !== "") {
-        try {
-          body = JSON.parse(text) as Json;
-        } catch {
-          problems.push(`${req.method} ${rawPath}: body is not JSON`);
-        }
+      try {
+        body = text === "" ? undefined : (JSON.parse(text) as Json);
+      } catch {
+        body = undefined; // the checker reports it
       }
-      const m = match(d, req.method ?? "GET", rawPath);
+      const problems: string[] = [];
+      const m = checker.match(req.method ?? "GET", rawPath);
       const entry: ForgeRequest = {
         method: req.method ?? "GET",
         path: rawPath,
@@ -298,8 +168,10 @@ export async function startForgeApiServer(o: ForgeApiServerOptions): Promise<For
         problems.push(`${req.method} ${rawPath}: no such operation in the description`);
         [status, answer] = [404, { message: "Not Found" }];
       } else {
-        entry.operationId = m.operation.operationId;
-        problems.push(...checkRequest(d, m, u, body, String(req.headers["content-type"] ?? "")));
+        entry.operationId = m.operationId;
+        problems.push(
+          ...checker.check(m, u.searchParams, text, String(req.headers["content-type"] ?? "")).problems,
+        );
         if (!authorized(req))
           [status, answer] = [401, { message: o.kind === "github" ? "Bad credentials" : "401 Unauthorized" }];
         else if (problems.length)
@@ -307,17 +179,10 @@ export async function startForgeApiServer(o: ForgeApiServerOptions): Promise<For
             o.kind === "github" ? 422 : 400,
             { message: "Validation Failed", errors: problems },
           ];
-        else
-          [status, answer] = await handle(
-            m.operation.operationId,
-            m.params,
-            (body ?? {}) as Record<string, Json>,
-          );
+        else [status, answer] = await handle(m.operationId, m.params, (body ?? {}) as Record<string, Json>);
         // Success codes must be declared; GitLab's generated description lists no error codes.
-        if (status < 300 && !(String(status) in m.operation.responses))
-          problems.push(
-            `${m.operation.operationId}: the test server answered ${status}, which the description does not list`,
-          );
+        const undeclared = checker.undeclaredSuccess(m, status);
+        if (undeclared) problems.push(undeclared);
       }
       violations.push(...problems);
       entry.status = status;

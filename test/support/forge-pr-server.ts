@@ -1,35 +1,15 @@
 /**
  * A loopback forge (GitHub, GitLab or Gitea) for pull-request tests. Every request is checked
  * against the forge's published API description (the operations imagectl uses, vendored in
- * test/fixtures/forge-openapi with their source): the operation must exist, path and query
- * parameters must be declared and typed as described, and a JSON body must satisfy the
- * operation's schema (ajv). Whatever does not is recorded in `violations`. Behind the checks a
+ * test/fixtures/forge-openapi with their source; openapi-operations.ts checks them). Whatever
+ * does not match is recorded in `violations`. Behind the checks a
  * small in-memory forge keeps pull requests, so the client's find/create/update/close loop runs.
  */
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Ajv } from "ajv";
+import { OperationChecker } from "./openapi-operations.js";
 
 export type Provider = "github" | "gitlab" | "gitea";
-
-interface Param {
-  name: string;
-  in: string;
-  required?: boolean;
-  type?: string;
-  enum?: unknown[];
-  schema?: { type?: string; enum?: unknown[] };
-}
-interface Operation {
-  operationId: string;
-  parameters: Param[];
-  requestBody?: { content?: Record<string, { schema: object }> };
-}
-interface Spec {
-  basePath: string;
-  paths: Record<string, Record<string, Operation>>;
-}
 
 export interface ForgePull {
   number: number;
@@ -52,14 +32,6 @@ export interface ForgePrServer {
   stop(): Promise<void>;
 }
 
-const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-
-function typeOk(type: string | undefined, value: string): boolean {
-  if (type === "integer") return /^-?\d+$/.test(value);
-  if (type === "boolean") return value === "true" || value === "false";
-  return true;
-}
-
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -78,18 +50,7 @@ export async function startForgePrServer(
     labels?: Record<string, number>;
   },
 ): Promise<ForgePrServer> {
-  const spec = JSON.parse(
-    readFileSync(new URL(`../fixtures/forge-openapi/${provider}.json`, import.meta.url), "utf8"),
-  ) as Spec;
-  const routes = Object.entries(spec.paths).flatMap(([template, ops]) =>
-    Object.entries(ops).map(([method, op]) => ({
-      method: method.toUpperCase(),
-      template,
-      op,
-      names: [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
-      re: new RegExp(`^${spec.basePath}${template.replace(/\{[^}]+\}/g, "([^/]+)")}$`),
-    })),
-  );
+  const checker = new OperationChecker(`${provider}.json`);
   const state: ForgePrServer = { apiUrl: "", calls: [], violations: [], pulls: [], stop: async () => {} };
   let base = "";
 
@@ -98,64 +59,6 @@ export async function startForgePrServer(
     if (provider === "gitlab")
       return req.headers["private-token"] === opts.token || a === `Bearer ${opts.token}`;
     return a === `token ${opts.token}` || a === `Bearer ${opts.token}`;
-  };
-
-  const check = (
-    route: (typeof routes)[number],
-    params: Record<string, string>,
-    query: URLSearchParams,
-    body: string,
-    req: IncomingMessage,
-  ) => {
-    const where = `${route.method} ${route.template}`;
-    const declared = new Map(route.op.parameters.map((p) => [`${p.in}:${p.name}`, p]));
-    for (const [name, value] of Object.entries(params)) {
-      const p = declared.get(`path:${name}`);
-      if (!p) state.violations.push(`${where}: path parameter ${name} not described`);
-      else if (!typeOk(p.type ?? p.schema?.type, value))
-        state.violations.push(`${where}: path ${name}=${value} is not ${p.type ?? p.schema?.type}`);
-    }
-    for (const [name, value] of query) {
-      const p = declared.get(`query:${name}`);
-      if (!p) {
-        state.violations.push(`${where}: query parameter ${name} not described`);
-        continue;
-      }
-      const type = p.type ?? p.schema?.type;
-      const allowed = p.enum ?? p.schema?.enum;
-      if (!typeOk(type, value)) state.violations.push(`${where}: query ${name}=${value} is not ${type}`);
-      if (allowed && !allowed.includes(value))
-        state.violations.push(`${where}: query ${name}=${value} not one of ${allowed.join(",")}`);
-    }
-    for (const p of route.op.parameters)
-      if (p.required && p.in === "query" && !query.has(p.name))
-        state.violations.push(`${where}: query ${p.name} missing`);
-    const schema =
-      route.op.requestBody?.content?.["application/json"]?.schema ??
-      route.op.parameters.find((p) => p.in === "body")?.schema;
-    if (body === "") {
-      const required = route.op.parameters.some((p) => p.in === "body" && p.required);
-      if (required) state.violations.push(`${where}: body missing`);
-      return undefined;
-    }
-    if (!schema) {
-      state.violations.push(`${where}: a body was sent to an operation that takes none`);
-      return undefined;
-    }
-    if (!String(req.headers["content-type"] ?? "").startsWith("application/json"))
-      state.violations.push(`${where}: body is not application/json`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      state.violations.push(`${where}: body is not JSON`);
-      return undefined;
-    }
-    const validate = ajv.compile(schema);
-    if (!validate(parsed))
-      for (const e of validate.errors ?? [])
-        state.violations.push(`${where}: body${e.instancePath} ${e.message}`);
-    return parsed as Record<string, unknown>;
   };
 
   const pullJson = (p: ForgePull) => {
@@ -262,26 +165,24 @@ export async function startForgePrServer(
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
     };
-    const path = decodeURIComponent(url.pathname);
-    const route =
-      routes.find((r) => r.method === req.method && r.re.test(path)) ??
-      // GitLab's project id is a URL-encoded path: match on the raw path too.
-      routes.find((r) => r.method === req.method && r.re.test(url.pathname));
-    if (!route) {
+    // GitLab's project id is a URL-encoded path: the checker matches the raw path.
+    const m = checker.match(req.method ?? "GET", url.pathname);
+    if (!m) {
       state.violations.push(
         `${req.method} ${url.pathname}: no such operation in the ${provider} description`,
       );
       return send(404, { message: "Not Found" });
     }
-    const m = route.re.exec(path) ?? route.re.exec(url.pathname)!;
-    const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
-    state.calls.push(`${req.method} ${route.op.operationId}`);
+    state.calls.push(`${req.method} ${m.operationId}`);
     if (!authorized(req)) {
-      state.violations.push(`${req.method} ${route.template}: not authenticated as the forge expects`);
+      state.violations.push(`${m.where}: not authenticated as the forge expects`);
       return send(401, { message: "Bad credentials" });
     }
-    const parsed = check(route, params, url.searchParams, body, req);
-    const [status, payload] = act(route.op.operationId, params, url.searchParams, parsed);
+    const checked = checker.check(m, url.searchParams, body, String(req.headers["content-type"] ?? ""));
+    state.violations.push(...checked.problems);
+    const parsed = checked.body as Record<string, unknown> | undefined;
+    const params = m.params;
+    const [status, payload] = act(m.operationId, params, url.searchParams, parsed);
     send(status, payload);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -31,6 +31,28 @@ export interface ContentPusher {
    * returning its descriptor for a Referrers API answer.
    */
   sign(repo: string, digest: string, key: KeyObject, opts?: SignOptions): Promise<ReferrerDescriptor>;
+  /**
+   * As `sign`, with the layer's annotations made by `annotate` over the signed bytes (a keyless
+   * signature: certificate, chain, Rekor bundle; test/support/private-sigstore.ts).
+   */
+  signWith(
+    repo: string,
+    digest: string,
+    annotate: (signed: Buffer) => Record<string, string>,
+    opts?: SignOptions,
+  ): Promise<ReferrerDescriptor>;
+  /**
+   * Attaches a Sigstore bundle to `digest` as cosign 3 does (specs/BUNDLE_SPEC.md): the bundle as a
+   * blob, a manifest with its artifact type and `subject`, listed in the referrers tag schema's
+   * index `sha256-<hex>` (the test registry has no Referrers API) unless `tagSchema` is false
+   * (for a front server answering the Referrers API).
+   */
+  attachBundle(
+    repo: string,
+    digest: string,
+    bundle: unknown,
+    opts?: { tagSchema?: boolean },
+  ): Promise<ReferrerDescriptor>;
   close(): Promise<void>;
 }
 
@@ -83,7 +105,7 @@ export function contentPusher(registryUrl: string, host: string): ContentPusher 
   const dispatcher = new Agent({ connections: 16 });
   let requests = 0;
   const call = async (
-    method: "HEAD" | "POST" | "PUT",
+    method: "GET" | "HEAD" | "POST" | "PUT",
     path: string,
     headers: Record<string, string>,
     body?: Buffer,
@@ -174,9 +196,51 @@ export function contentPusher(registryUrl: string, host: string): ContentPusher 
       return putManifest(repo, tag, idx, OCI_INDEX);
     },
     async sign(repo, digest, key, opts = {}) {
+      return this.signWith(
+        repo,
+        digest,
+        (signed) => ({
+          "dev.cosignproject.cosign/signature": sign("sha256", signed, key).toString("base64"),
+        }),
+        opts,
+      );
+    },
+    async attachBundle(repo, digest, bundle, opts = {}) {
+      const json = Buffer.from(JSON.stringify(bundle));
+      const b = await pushBlob(repo, json);
+      const empty = Buffer.from("{}");
+      const e = await pushBlob(repo, empty);
+      const head = await call("HEAD", `/v2/${repo}/manifests/${digest}`, { accept: OCI_MANIFEST });
+      const artifactType = "application/vnd.dev.sigstore.bundle.v0.3+json";
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType,
+          config: { mediaType: "application/vnd.oci.empty.v1+json", digest: e, size: empty.length },
+          layers: [{ mediaType: artifactType, digest: b, size: json.length }],
+          subject: { mediaType: OCI_MANIFEST, digest, size: Number(head.headers["content-length"]) },
+          annotations: { "dev.sigstore.bundle.content": "dsse-envelope" },
+        }),
+      );
+      const d = await putManifest(repo, sha256(manifest), manifest, OCI_MANIFEST);
+      const descriptor = { mediaType: OCI_MANIFEST, digest: d, size: manifest.length, artifactType };
+      if (opts.tagSchema === false) return descriptor;
+      // The referrers tag schema: one index per subject, listing every referrer.
+      const tag = digest.replace(":", "-");
+      const got = await call("GET", `/v2/${repo}/manifests/${tag}`, { accept: OCI_INDEX });
+      const listed =
+        got.status === 200 ? (JSON.parse(got.text) as { manifests: ReferrerDescriptor[] }).manifests : [];
+      const index = Buffer.from(
+        JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...listed, descriptor] }),
+      );
+      await putManifest(repo, tag, index, OCI_INDEX);
+      return descriptor;
+    },
+    async signWith(repo, digest, annotate, opts = {}) {
       const payload = simpleSigningPayload(`${host}/${repo}`, opts.payloadDigest ?? digest);
       const signed = opts.tamper ? Buffer.concat([payload, Buffer.from(" ")]) : payload;
-      const signature = sign("sha256", signed, key).toString("base64");
+      const annotations = annotate(signed);
       const p = await pushBlob(repo, payload);
       const config = Buffer.from("{}");
       const c = await pushBlob(repo, config);
@@ -197,7 +261,7 @@ export function contentPusher(registryUrl: string, host: string): ContentPusher 
               mediaType: SIMPLE_SIGNING,
               digest: p,
               size: payload.length,
-              annotations: { "dev.cosignproject.cosign/signature": signature },
+              annotations,
             },
           ],
         }),

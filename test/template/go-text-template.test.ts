@@ -118,6 +118,38 @@ describe("Sprig functions", () => {
   });
 });
 
+// A pipe with no command after it. Go's parser ends a command at a "|" without asking for another
+// one, so Go accepts a trailing pipe and runs the pipeline without it: checked against go1.19's
+// text/template (`template.New("commit").Parse`, then Execute with X="x", Y="y"), and the same code
+// path is in Go's current parse.go (pipeline/command). A pipe where a command must start is an error.
+describe("pipes without a command, as Go's parser takes them", () => {
+  it.each([
+    ["{{ .Name | }}", "app"],
+    ["{{ .Name |}}", "app"],
+    ['{{ .Name | printf "%s!" | }}', "app!"],
+    ["{{ (.Name | ) }}", "app"],
+    ["{{ if .Name | }}yes{{ end }}", "yes"],
+  ])("%j renders as without the trailing pipe", (text, expected) => {
+    expect(run(text, data)).toBe(expected);
+  });
+
+  it.each([
+    ["{{ | .Name }}", 'template: commit:1: unexpected "|" in command'],
+    ["{{ .Name | | .N }}", 'template: commit:1: unexpected "|" in command'],
+    ["a\nb\n{{ .Name | | .N }}", 'template: commit:3: unexpected "|" in command'],
+    ['{{ printf "%s" ( | .Name ) }}', 'template: commit:1: unexpected "|" in parenthesized pipeline'],
+  ])("%j is a parse error worded as Go's", (text, message) => {
+    let err: unknown;
+    try {
+      parseTemplate("commit", text);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TemplateError);
+    expect((err as TemplateError).message).toBe(message);
+  });
+});
+
 describe("template errors", () => {
   it.each([
     ["line\nline\n{{ if .X }}", /^template: commit:3: unexpected EOF$/],

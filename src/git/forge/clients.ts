@@ -53,27 +53,45 @@ export function forgeApiUrl(kind: ForgeKind, o: Pick<ForgeClientOptions, "hostna
   return `https://${host}`;
 }
 
-export function githubClient(o: ForgeClientOptions): Octokit {
-  const token = forgeToken("github", o.env);
-  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+/** Where and as whom a client calls: every forge client of imagectl is built from this. */
+export interface ForgeConnection {
+  apiUrl: string;
+  token: string;
+  timeoutMs: number;
+}
+
+/** An Octokit with a deadline on every request and no request logging. */
+export function octokitFor(c: ForgeConnection): Octokit {
   return new Octokit({
-    auth: token,
-    baseUrl: forgeApiUrl("github", o),
+    auth: c.token,
+    baseUrl: c.apiUrl.replace(/\/+$/, ""),
     userAgent: "imagectl",
     // No logging of requests: a URL or header could carry what must not be printed.
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     request: {
       fetch: (url: string | URL, init?: RequestInit) =>
-        fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+        fetch(url, { ...init, signal: AbortSignal.timeout(c.timeoutMs) }),
     },
   });
 }
 
+/** A Gitbeaker client with a deadline on every request. */
+export function gitbeakerFor(c: ForgeConnection): InstanceType<typeof Gitlab> {
+  return new Gitlab({ host: c.apiUrl.replace(/\/+$/, ""), token: c.token, queryTimeout: c.timeoutMs });
+}
+
+export function githubClient(o: ForgeClientOptions): Octokit {
+  return octokitFor({
+    token: forgeToken("github", o.env),
+    apiUrl: forgeApiUrl("github", o),
+    timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+}
+
 export function gitlabClient(o: ForgeClientOptions): InstanceType<typeof Gitlab> {
-  const token = forgeToken("gitlab", o.env);
-  return new Gitlab({
-    host: forgeApiUrl("gitlab", o),
-    token,
-    queryTimeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  return gitbeakerFor({
+    token: forgeToken("gitlab", o.env),
+    apiUrl: forgeApiUrl("gitlab", o),
+    timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
 }

@@ -1,13 +1,10 @@
 // GitHub (and GitHub Enterprise Server) pull requests through @octokit/rest.
-import { Octokit } from "@octokit/rest";
+import { octokitFor } from "./clients.js";
 import { type ForgePullRequests, type ForgeTarget, guarded, type PullRequest } from "./pull-requests.js";
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function githubPullRequests(t: ForgeTarget): ForgePullRequests {
   const [owner, repo] = t.repository.split("/") as [string, string];
-  const octokit = new Octokit({ auth: t.token, baseUrl: t.apiUrl.replace(/\/$/, ""), log: quiet });
-  const request = () => ({ signal: AbortSignal.timeout(t.timeoutMs) });
+  const octokit = octokitFor(t);
   const call = guarded("github", t.token);
   const toPr = (p: {
     number: number;
@@ -29,7 +26,6 @@ export function githubPullRequests(t: ForgeTarget): ForgePullRequests {
           state: "open",
           head: `${owner}:${branch}`,
           per_page: 100,
-          request: request(),
         }),
       );
       const found = data.find((p) => p.head.ref === branch);
@@ -44,7 +40,6 @@ export function githubPullRequests(t: ForgeTarget): ForgePullRequests {
           head: c.branch,
           base: c.base,
           body: c.body,
-          request: request(),
         }),
       );
       if (c.labels.length)
@@ -54,7 +49,6 @@ export function githubPullRequests(t: ForgeTarget): ForgePullRequests {
             repo,
             issue_number: data.number,
             labels: c.labels,
-            request: request(),
           }),
         );
       if (c.reviewers.length)
@@ -64,7 +58,6 @@ export function githubPullRequests(t: ForgeTarget): ForgePullRequests {
             repo,
             pull_number: data.number,
             reviewers: c.reviewers,
-            request: request(),
           }),
         );
       return toPr(data);
@@ -77,7 +70,6 @@ export function githubPullRequests(t: ForgeTarget): ForgePullRequests {
           pull_number: pr.number,
           title: c.title,
           body: c.body,
-          request: request(),
         }),
       );
     },
@@ -88,7 +80,6 @@ export function githubPullRequests(t: ForgeTarget): ForgePullRequests {
           repo,
           pull_number: pr.number,
           state: "closed",
-          request: request(),
         }),
       );
     },

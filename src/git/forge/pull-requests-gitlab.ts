@@ -1,5 +1,5 @@
 // GitLab merge requests through @gitbeaker/rest.
-import { Gitlab } from "@gitbeaker/rest";
+import { gitbeakerFor } from "./clients.js";
 import { type ForgePullRequests, type ForgeTarget, guarded, type PullRequest } from "./pull-requests.js";
 
 interface MergeRequestFields {
@@ -11,7 +11,7 @@ interface MergeRequestFields {
 }
 
 export function gitlabPullRequests(t: ForgeTarget): ForgePullRequests {
-  const api = new Gitlab({ host: t.apiUrl.replace(/\/$/, ""), token: t.token, queryTimeout: t.timeoutMs });
+  const api = gitbeakerFor(t);
   const project = t.repository;
   const call = guarded("gitlab", t.token);
   const toPr = (m: MergeRequestFields): PullRequest => ({

@@ -64,7 +64,7 @@ export class Database {
       port: location.port,
       user: location.user,
       database: location.database,
-      password: async () => location.password() ?? "",
+      password: async () => (await location.password()) ?? "",
       ssl: sslOptions(location),
       max: opts.poolSize ?? DEFAULT_POOL_SIZE,
       connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,

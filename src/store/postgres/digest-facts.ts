@@ -3,10 +3,17 @@
  * `digest_facts` (one JSON value per image, digest and fact) and the scan after which each tag's
  * digest was resolved (`repository_digests.scan_time`). Shares its row checks with SQLite's.
  */
+import { pruneVerdicts } from "../digest-fact-prune.js";
 import { checkRow } from "../row-check.js";
-import { factRow, resolvedRow } from "../sqlite/digest-facts.js";
+import { factRow, nextKey, readPruneBatch, resolvedRow } from "../sqlite/digest-facts.js";
 import { owner } from "../sqlite/tags.js";
-import type { DigestFact, ResolvedDigest } from "../store.js";
+import type {
+  DigestFact,
+  DigestFactKey,
+  DigestFactPruneBatch,
+  DigestFactPruneResult,
+  ResolvedDigest,
+} from "../store.js";
 import type { Sql } from "./database.js";
 import type { ObjectTable } from "./objects.js";
 
@@ -49,6 +56,43 @@ export class DigestFactTable {
       out[r.digest] = { value: r.value, checkedAt: r.checked_at };
     }
     return out;
+  }
+
+  /** One batch of a pruning sweep (rules in ../digest-fact-prune.ts), inside a transaction. */
+  async prune(sql: Sql, b: DigestFactPruneBatch): Promise<DigestFactPruneResult> {
+    const from = b.after ?? { image: "", digest: "", fact: "" };
+    const rawRows = await sql.rows(
+      `SELECT image, digest, fact, checked_at, unreferenced_since FROM digest_facts
+        WHERE (image, digest, fact) > ($1, $2, $3) ORDER BY image, digest, fact LIMIT $4`,
+      [from.image, from.digest, from.fact, b.limit],
+    );
+    const digests = [...new Set(rawRows.map((r) => String((r as { digest?: unknown }).digest)))];
+    const rawHolders = digests.length
+      ? await sql.rows(
+          `SELECT d.digest, o.namespace, o.name FROM repository_digests d JOIN objects o ON o.id = d.object_id
+            WHERE d.digest = ANY($1::text[])`,
+          [digests],
+        )
+      : [];
+    const { rows, holders } = readPruneBatch(rawRows, rawHolders);
+    const v = pruneVerdicts(rows, holders, b.live, Date.parse(b.now), b.retentionMs);
+    const cols = (keys: DigestFactKey[]) => [
+      keys.map((k) => k.image),
+      keys.map((k) => k.digest),
+      keys.map((k) => k.fact),
+    ];
+    const match = `unnest($1::text[], $2::text[], $3::text[]) AS u(i, d, f)
+      WHERE t.image = u.i AND t.digest = u.d AND t.fact = u.f`;
+    if (v.remove.length) await sql.rows(`DELETE FROM digest_facts t USING ${match}`, cols(v.remove));
+    if (v.mark.length)
+      await sql.rows(`UPDATE digest_facts t SET unreferenced_since = $4 FROM ${match}`, [
+        ...cols(v.mark),
+        b.now,
+      ]);
+    if (v.unmark.length)
+      await sql.rows(`UPDATE digest_facts t SET unreferenced_since = NULL FROM ${match}`, cols(v.unmark));
+    const next = nextKey(rows, b.limit);
+    return { examined: rows.length, removed: v.remove.length, ...(next ? { next } : {}) };
   }
 
   async putResolved(

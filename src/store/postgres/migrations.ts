@@ -155,4 +155,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: "pruning of per-digest facts (SQLite's version 5)",
+    async up(sql) {
+      await sql.rows(`
+        CREATE INDEX repository_digests_by_digest ON repository_digests (digest);
+        ALTER TABLE digest_facts ADD COLUMN unreferenced_since text;
+      `);
+    },
+  },
 ];

@@ -23,6 +23,8 @@ import type {
   ApplyResult,
   ChangeBatch,
   DigestFact,
+  DigestFactPruneBatch,
+  DigestFactPruneResult,
   EventFilter,
   EventInput,
   ListOptions,
@@ -251,6 +253,10 @@ export class PostgresStore implements Store {
     return this.db.read(`read image facts of '${image}'`, (sql) =>
       this.facts.getFacts(sql, image, fact, digests),
     );
+  }
+
+  async pruneDigestFacts(batch: DigestFactPruneBatch): Promise<DigestFactPruneResult> {
+    return this.db.transaction("prune image facts", (sql) => this.facts.prune(sql, batch));
   }
 
   // ---------------------------------------------------------------- secrets

@@ -1,17 +1,78 @@
 /**
  * Facts about image content for fact-based selection (docs/selection.md): `digest_facts` (one
  * JSON value per image, digest and fact) and the scan after which each tag's digest was
- * resolved (`repository_digests.scan_time`).
+ * resolved (`repository_digests.scan_time`). Pruning: the rules in ../digest-fact-prune.ts.
  */
 import * as z from "zod/mini";
+import { type FactRowSeen, holderKey, pruneVerdicts } from "../digest-fact-prune.js";
 import { checkRow, rowShape } from "../row-check.js";
-import type { DigestFact, ResolvedDigest } from "../store.js";
+import type {
+  DigestFact,
+  DigestFactKey,
+  DigestFactPruneBatch,
+  DigestFactPruneResult,
+  ResolvedDigest,
+} from "../store.js";
 import type { Db } from "./database.js";
 import type { ObjectTable } from "./objects.js";
 
 export const factRow = rowShape(() =>
   z.object({ digest: z.string(), value: z.string(), checked_at: z.string() }),
 );
+export const pruneRow = rowShape(() =>
+  z.object({
+    image: z.string(),
+    digest: z.string(),
+    fact: z.string(),
+    checked_at: z.string(),
+    unreferenced_since: z.nullable(z.string()),
+  }),
+);
+export const holderRow = rowShape(() =>
+  z.object({ digest: z.string(), namespace: z.string(), name: z.string() }),
+);
+
+/** Checks a batch's rows and collects who holds each digest: shared with PostgreSQL. */
+export function readPruneBatch(
+  rawRows: readonly unknown[],
+  rawHolders: readonly unknown[],
+): { rows: FactRowSeen[]; holders: Map<string, string[]> } {
+  const rows = rawRows.map((raw) => {
+    const r = checkRow(pruneRow, raw, "digest_facts", {
+      kind: "ImageRepository",
+      namespace: "",
+      name: String((raw as { image?: unknown }).image ?? ""),
+    });
+    return {
+      image: r.image,
+      digest: r.digest,
+      fact: r.fact,
+      checkedAt: r.checked_at,
+      unreferencedSince: r.unreferenced_since,
+    };
+  });
+  const holders = new Map<string, string[]>();
+  for (const raw of rawHolders) {
+    const h = checkRow(holderRow, raw, "repository_digests", {
+      kind: "ImageRepository",
+      namespace: "",
+      name: "",
+    });
+    const list = holders.get(h.digest);
+    if (list) list.push(holderKey(h.namespace, h.name));
+    else holders.set(h.digest, [holderKey(h.namespace, h.name)]);
+  }
+  return { rows, holders };
+}
+
+/** The cursor after a batch of `examined` rows out of at most `limit`. */
+export function nextKey(rows: readonly FactRowSeen[], limit: number): DigestFactKey | undefined {
+  const last = rows[rows.length - 1];
+  return rows.length < limit || !last
+    ? undefined
+    : { image: last.image, digest: last.digest, fact: last.fact };
+}
+
 export const resolvedRow = rowShape(() =>
   z.object({ tag: z.string(), digest: z.string(), scan_time: z.nullable(z.string()) }),
 );
@@ -22,6 +83,7 @@ export const resolvedRow = rowShape(() =>
  */
 export class DigestFactTable {
   #stmt: ReturnType<DigestFactTable["prepare"]> | undefined;
+  #pruneStmt: ReturnType<DigestFactTable["preparePrune"]> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -52,6 +114,44 @@ export class DigestFactTable {
         "SELECT tag, digest, scan_time FROM repository_digests WHERE object_id = ?",
       ),
     };
+  }
+
+  private preparePrune() {
+    const db = this.db;
+    return {
+      // Key order, from a cursor: each batch is one range scan of the primary key.
+      batch: db.prepare<[string, string, string, number], unknown>(
+        `SELECT image, digest, fact, checked_at, unreferenced_since FROM digest_facts
+          WHERE (image, digest, fact) > (?, ?, ?) ORDER BY image, digest, fact LIMIT ?`,
+      ),
+      // repository_digests_by_digest (migration 5) answers this per digest.
+      holders: db.prepare<[string], unknown>(
+        `SELECT d.digest, o.namespace, o.name FROM repository_digests d JOIN objects o ON o.id = d.object_id
+          WHERE d.digest IN (SELECT value FROM json_each(?))`,
+      ),
+      remove: db.prepare<[string, string, string]>(
+        "DELETE FROM digest_facts WHERE image = ? AND digest = ? AND fact = ?",
+      ),
+      mark: db.prepare<[string | null, string, string, string]>(
+        "UPDATE digest_facts SET unreferenced_since = ? WHERE image = ? AND digest = ? AND fact = ?",
+      ),
+    };
+  }
+
+  /** One batch of a pruning sweep; runs inside the store's write transaction. */
+  prune(b: DigestFactPruneBatch): DigestFactPruneResult {
+    this.#pruneStmt ??= this.preparePrune();
+    const st = this.#pruneStmt;
+    const from = b.after ?? { image: "", digest: "", fact: "" };
+    const rawRows = st.batch.all(from.image, from.digest, from.fact, b.limit);
+    const digests = [...new Set(rawRows.map((r) => String((r as { digest?: unknown }).digest)))];
+    const { rows, holders } = readPruneBatch(rawRows, st.holders.all(JSON.stringify(digests)));
+    const v = pruneVerdicts(rows, holders, b.live, Date.parse(b.now), b.retentionMs);
+    for (const k of v.remove) st.remove.run(k.image, k.digest, k.fact);
+    for (const k of v.mark) st.mark.run(b.now, k.image, k.digest, k.fact);
+    for (const k of v.unmark) st.mark.run(null, k.image, k.digest, k.fact);
+    const next = nextKey(rows, b.limit);
+    return { examined: rows.length, removed: v.remove.length, ...(next ? { next } : {}) };
   }
 
   putFacts(image: string, fact: string, facts: Record<string, DigestFact>): void {

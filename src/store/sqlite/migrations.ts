@@ -155,4 +155,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: "pruning of per-digest facts",
+    up(db) {
+      // A pruning batch asks which repositories still resolve each digest (an index instead of a
+      // scan of every repository's digests), and marks a fact's row with the time its digest was
+      // first found unreferenced, so it goes only after staying so for the retention
+      // (src/store/digest-fact-prune.ts).
+      db.exec(`
+        CREATE INDEX repository_digests_by_digest ON repository_digests (digest);
+        ALTER TABLE digest_facts ADD COLUMN unreferenced_since TEXT;
+      `);
+    },
+  },
 ];

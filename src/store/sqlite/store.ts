@@ -19,6 +19,8 @@ import type {
   ApplyResult,
   ChangeBatch,
   DigestFact,
+  DigestFactPruneBatch,
+  DigestFactPruneResult,
   EventFilter,
   EventInput,
   ListOptions,
@@ -243,6 +245,10 @@ export class SqliteStore implements Store {
     digests: readonly string[],
   ): Promise<Record<string, DigestFact>> {
     return this.read(`read image facts of '${image}'`, () => this.facts.getFacts(image, fact, digests));
+  }
+
+  async pruneDigestFacts(batch: DigestFactPruneBatch): Promise<DigestFactPruneResult> {
+    return this.write("prune image facts", () => this.facts.prune(batch));
   }
 
   // ---------------------------------------------------------------- secrets

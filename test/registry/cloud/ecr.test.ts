@@ -1,16 +1,18 @@
 // provider: aws end to end: the AWS SDK's GetAuthorizationToken against a loopback ECR endpoint
 // that checks JSON 1.1, X-Amz-Target and the SigV4 signature (test/support/cloud/ecr-server.ts),
 // then the real docker-registry under an ECR host name accepting exactly AWS:<password>.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EcrServer, LEAK_CANARY, startEcrServer } from "../../support/cloud/ecr-server.js";
 import { type CloudRig, readyOf, setEnv, startCloudRig } from "../../support/cloud/harness.js";
+import { startStsServer } from "../../support/cloud/sts-server.js";
 
 const ECR_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const EXPIRING_HOST = "210987654321.dkr.ecr.us-east-1.amazonaws.com";
 const REVOKED_HOST = "666666666666.dkr.ecr.us-east-1.amazonaws.com";
+const IRSA_HOST = "777777777777.dkr.ecr.us-east-1.amazonaws.com";
 const PASSWORD = `ecr-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 const SECRET_KEY = `secret/${Math.random().toString(36).slice(2)}`;
 
@@ -21,7 +23,7 @@ let restoreEnv: () => void;
 beforeAll(async () => {
   rig = await startCloudRig({
     registryHost: ECR_HOST,
-    otherHosts: [EXPIRING_HOST, REVOKED_HOST],
+    otherHosts: [EXPIRING_HOST, REVOKED_HOST, IRSA_HOST],
     username: "AWS",
     password: PASSWORD,
   });
@@ -170,5 +172,42 @@ describe("provider: aws", () => {
     expect(readyOf(obj).message).toContain("did not answer within spec.timeout");
     expect(ecr.requests.at(-1)?.refused).toBe("stalled");
     ecr.mode = "token";
+  });
+});
+
+describe("provider: aws with IRSA (web identity, what Flux uses on EKS)", () => {
+  it("assumes the role at STS with the projected token, signs GetAuthorizationToken with the session, and scans", async () => {
+    const pki = rig.registry.pki;
+    if (!pki) throw new Error("tls registry without pki");
+    const webIdentityToken = `eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJzdHMuYW1hem9uYXdzLmNvbSJ9.${Math.random().toString(36).slice(2)}`;
+    const roleArn = "arn:aws:iam::123456789012:role/ecr-reader";
+    const sts = await startStsServer(rig.servers, { pki, roleArn, webIdentityToken, ecr });
+    const tokenFile = join(mkdtempSync(join(tmpdir(), "imagectl-irsa-")), "token");
+    writeFileSync(tokenFile, webIdentityToken);
+    const restore = setEnv({
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_ROLE_ARN: roleArn,
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+      AWS_ENDPOINT_URL_STS: sts.url,
+    });
+    try {
+      await rig.repository("irsa", { provider: "aws", image: `${IRSA_HOST}/team/app` });
+      const before = answered();
+      const obj = await rig.scan("irsa");
+      expect(readyOf(obj), readyOf(obj).message).toMatchObject({ status: "True", reason: "Succeeded" });
+      expect(sts.calls).toEqual([{ roleArn, refused: "" }]);
+      expect(answered()).toBe(before + 1);
+      // Signed with the temporary keys STS handed out, session token included.
+      expect(ecr.requests.at(-1)).toEqual({
+        target: "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
+        refused: "",
+      });
+      // STS was reached with the ECR client's handler, hence through spec.proxySecretRef.
+      expect(rig.proxy.tunnels).toContain(new URL(sts.url).host);
+      expect(await rig.visibleText("irsa")).not.toContain(webIdentityToken);
+    } finally {
+      restore();
+    }
   });
 });

@@ -26,6 +26,8 @@ export interface EcrServer {
   lifetimeSeconds: number;
   /** The password the next tokens carry (starts as the registry's). */
   password: string;
+  /** Temporary keys (from STS) also accepted: access key id → secret and session token. */
+  temporaryKeys: Map<string, { secret: string; sessionToken: string }>;
 }
 
 export interface EcrServerOptions {
@@ -44,7 +46,12 @@ const hex = (b: Buffer | string): string => createHash("sha256").update(b).diges
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac("sha256", key).update(data).digest();
 
 /** Why the request's SigV4 signature is wrong, or "" when it checks out. */
-function sigV4Problem(req: IncomingMessage, body: string, o: EcrServerOptions): string {
+function sigV4Problem(
+  req: IncomingMessage,
+  body: string,
+  o: EcrServerOptions,
+  temporary: EcrServer["temporaryKeys"],
+): string {
   const auth = req.headers.authorization ?? "";
   const m =
     /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(
@@ -52,12 +59,18 @@ function sigV4Problem(req: IncomingMessage, body: string, o: EcrServerOptions): 
     );
   if (!m) return "Authorization is not AWS4-HMAC-SHA256";
   const [, akid, date, region, service, signed, signature] = m as unknown as string[];
-  if (akid !== o.accessKeyId) return `unknown access key ${akid}`;
+  const session = temporary.get(akid ?? "");
+  if (akid !== o.accessKeyId && !session) return `unknown access key ${akid}`;
+  // Temporary credentials must come with their session token, itself signed.
+  if (session && req.headers["x-amz-security-token"] !== session.sessionToken)
+    return "session token missing or wrong";
   if (region !== o.region) return `signed for region ${region}, not ${o.region}`;
   if (service !== "ecr") return `signed for service ${service}, not ecr`;
   const amzDate = String(req.headers["x-amz-date"] ?? "");
   if (!amzDate.startsWith(date ?? "")) return "X-Amz-Date does not match the credential scope";
   const names = (signed ?? "").split(";");
+  if (temporary.has(akid ?? "") && !names.includes("x-amz-security-token"))
+    return "the session token must be signed";
   if (!names.includes("host") || !names.includes("x-amz-target"))
     return "host and x-amz-target must be signed";
   const canonicalHeaders = names
@@ -80,7 +93,7 @@ function sigV4Problem(req: IncomingMessage, body: string, o: EcrServerOptions): 
   const scope = `${date}/${region}/${service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, hex(canonical)].join("\n");
   const key = hmac(
-    hmac(hmac(hmac(`AWS4${o.secretAccessKey}`, date ?? ""), region ?? ""), service ?? ""),
+    hmac(hmac(hmac(`AWS4${session?.secret ?? o.secretAccessKey}`, date ?? ""), region ?? ""), service ?? ""),
     "aws4_request",
   );
   const expected = hmac(key, toSign).toString("hex");
@@ -96,6 +109,7 @@ export async function startEcrServer(servers: LoopbackServers, o: EcrServerOptio
     mode: "token",
     lifetimeSeconds: 12 * 3600,
     password: o.password,
+    temporaryKeys: new Map(),
   };
   const send = (res: ServerResponse, status: number, body: unknown, type?: string): void => {
     res.writeHead(status, {
@@ -120,7 +134,7 @@ export async function startEcrServer(servers: LoopbackServers, o: EcrServerOptio
         return refuse(`X-Amz-Target ${target}`, 400, "UnknownOperationException");
       if (req.headers["content-type"] !== "application/x-amz-json-1.1")
         return refuse(`Content-Type ${req.headers["content-type"]}`);
-      const sig = sigV4Problem(req, body, o);
+      const sig = sigV4Problem(req, body, o, state.temporaryKeys);
       if (sig) return refuse(sig, 403, "InvalidSignatureException");
       if (state.mode === "stall") {
         state.requests.push({ target, refused: "stalled" });

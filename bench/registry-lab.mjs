@@ -1,6 +1,7 @@
 // A loopback docker-registry behind a counting proxy, and pushers for bench fixtures: images,
 // and cosign `.sig` signatures whose layer annotations the caller makes (a key signature, or a
-// keyless one with certificate and Rekor bundle). Shared by selection.bench.mjs; not a benchmark
+// keyless one with certificate and Rekor bundle). Shared by selection.bench.mjs and
+// registry-scan.bench.mjs; not a benchmark
 // itself (bench/run.mjs runs only *.bench.mjs).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -163,5 +164,19 @@ export async function startRegistryLab(prefix) {
     });
   }
 
-  return { dir, dockerConfig, proxyHost, counts, resetCounts, layer, pushBlob, pushImage, pushSigned, pool };
+  return {
+    dir,
+    data,
+    dockerConfig,
+    /** The registry itself (`127.0.0.1:PORT`), for benches that count nothing. */
+    host: `127.0.0.1:${port}`,
+    proxyHost,
+    counts,
+    resetCounts,
+    layer,
+    pushBlob,
+    pushImage,
+    pushSigned,
+    pool,
+  };
 }

@@ -3,13 +3,12 @@
 // loopback docker-registry repository of 1k / 20k / 50k tags, side by side in one run.
 // Target: imagectl within 1.5x of skopeo at 20k tags. Prints medians, ratios and peak RSS.
 // Needs: npm run build, /usr/bin/docker-registry, skopeo, /usr/bin/time (Debian `time`).
-import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { loadavg, tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startRegistryLab } from "./registry-lab.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SIZES = [1_000, 20_000, 50_000];
@@ -26,94 +25,14 @@ need("/usr/bin/skopeo", "skopeo");
 need("/usr/bin/time", "GNU time (Debian package `time`)");
 need(join(root, "dist/cli/launcher/launch.cjs"), "the build (run `npm run build`)");
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-const dir = mkdtempSync(join(tmpdir(), "imagectl-bench-registry-"));
-const data = join(dir, "data");
-mkdirSync(data);
-const emptyDockerConfig = join(dir, "docker");
-mkdirSync(emptyDockerConfig);
-const port = await freePort();
-writeFileSync(
-  join(dir, "config.yml"),
-  `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${data}\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: bench-only\n`,
-);
-const registry = spawn("/usr/bin/docker-registry", ["serve", join(dir, "config.yml")], { stdio: "ignore" });
-const base = `http://127.0.0.1:${port}`;
-const cleanup = () => {
-  registry.kill("SIGTERM");
-  rmSync(dir, { recursive: true, force: true });
-};
-process.on("exit", cleanup);
-// The running registry child keeps the event loop alive, so "exit" would never come by itself:
-// end explicitly when done, and on Ctrl-C / SIGTERM too (signals skip "exit" handlers).
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
-
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/v2/`)).status === 200) break;
-  } catch {}
-  if (i > 500) {
-    console.error("cannot run: docker-registry did not start");
-    process.exit(2);
-  }
-  await new Promise((r) => setTimeout(r, 20));
-}
-
-const sha = (b) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
-async function pushBlob(repo, buf) {
-  const post = await fetch(`${base}/v2/${repo}/blobs/uploads/`, { method: "POST" });
-  await post.arrayBuffer();
-  const loc = new URL(post.headers.get("location"), base);
-  loc.searchParams.set("digest", sha(buf));
-  const put = await fetch(loc, {
-    method: "PUT",
-    headers: { "content-type": "application/octet-stream" },
-    body: buf,
-  });
-  if (put.status !== 201) throw new Error(`blob PUT ${put.status}`);
-  return sha(buf);
-}
+const lab = await startRegistryLab("imagectl-bench-registry-");
+const { dir, data, host } = lab;
+const emptyDockerConfig = lab.dockerConfig;
+const base = `http://${host}`;
 
 /** One image pushed through the API, then `count` tags written into the storage layout. */
 async function seed(repo, count) {
-  const config = Buffer.from(
-    JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }),
-  );
-  const layer = Buffer.from("bench layer");
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.oci.image.config.v1+json",
-        digest: await pushBlob(repo, config),
-        size: config.length,
-      },
-      layers: [
-        {
-          mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
-          digest: await pushBlob(repo, layer),
-          size: layer.length,
-        },
-      ],
-    }),
-  );
-  const res = await fetch(`${base}/v2/${repo}/manifests/v0.0.0`, {
-    method: "PUT",
-    headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
-    body: manifest,
-  });
-  if (res.status !== 201) throw new Error(`manifest PUT ${res.status}`);
-  const digest = res.headers.get("docker-content-digest");
+  const digest = await lab.pushImage(repo, "v0.0.0", undefined, await lab.pushBlob(repo, lab.layer));
   const hex = digest.slice("sha256:".length);
   const tagsDir = join(data, "docker/registry/v2/repositories", repo, "_manifests/tags");
   for (let i = 1; i < count; i++) {
@@ -156,7 +75,7 @@ for (const size of SIZES) {
   // listings of the repository.
   spawnSync("sync");
   for (let i = 0; i < 20; i++) await (await fetch(`${base}/v2/${repo}/tags/list`)).arrayBuffer();
-  const image = `127.0.0.1:${port}/${repo}`;
+  const image = `${host}/${repo}`;
   // The installed command: bin/imagectl (launcher) → dist/cli/launcher/launch.cjs → bundle + code cache.
   const imagectl = join(root, "bin/imagectl");
   const ours = ["policy", "test", "--image", image, "--select-alpha", "asc", "-o", "json"];

@@ -17,7 +17,7 @@ import {
 } from "../support/cloud/azure-identity-server.js";
 import { type EcrServer, startEcrServer } from "../support/cloud/ecr-server.js";
 import { startGceMetadataServer } from "../support/cloud/gce-metadata-server.js";
-import { eventually, exited, spawnImagectl, spawnServe } from "../support/imagectl-process.js";
+import { eventually, exited, runImagectl, spawnServe } from "../support/imagectl-process.js";
 import { type LoopbackServers, loopbackServers } from "../support/loopback-servers.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { startConnectProxy, type TestProxy } from "../support/registry-proxy.js";
@@ -89,11 +89,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const run = async (args: string[]): Promise<{ code: number | null; out: string }> => {
-  const child = spawnImagectl([...args, "--home", home], env);
-  const code = await exited(child);
-  return { code, out: child.output() };
-};
+const run = (args: string[]) => runImagectl(home, args, env);
 
 describe("provider: aws with the built CLI", () => {
   it("apply, then run --once mints ECR credentials and scans", async () => {
@@ -171,16 +167,15 @@ describe("provider: gcp with the built CLI", () => {
         } as ImageRepository,
       ]);
       await store.close();
-      const child = spawnImagectl(["run", "--once", "--home", gcpHome], {
+      const { code, out } = await runImagectl(gcpHome, ["run", "--once"], {
         GCE_METADATA_HOST: metadata.host,
         GOOGLE_APPLICATION_CREDENTIALS: "",
         CLOUDSDK_CONFIG: join(dir, "no-gcloud"),
         HOME: dir,
       });
-      const code = await exited(child);
-      expect(code, child.output()).toBe(0);
+      expect(code, out).toBe(0);
       expect(metadata.tokens).toBe(1);
-      expect(child.output()).not.toContain(token);
+      expect(out).not.toContain(token);
       expect(garProxy.tunnels).toContain(`${host}:443`);
     } finally {
       await garProxy.stop();
@@ -233,15 +228,14 @@ describe("provider: azure with the built CLI", () => {
         } as ImageRepository,
       ]);
       await store.close();
-      const child = spawnImagectl(["run", "--once", "--home", azHome], {
+      const { code, out } = await runImagectl(azHome, ["run", "--once"], {
         IDENTITY_ENDPOINT: identity.endpoint,
         IDENTITY_HEADER: identity.header,
       });
-      const code = await exited(child);
-      expect(code, child.output()).toBe(0);
+      expect(code, out).toBe(0);
       expect(front.exchanges).toEqual([""]);
-      expect(child.output()).not.toContain(refresh);
-      expect(child.output()).not.toContain(aad);
+      expect(out).not.toContain(refresh);
+      expect(out).not.toContain(aad);
     } finally {
       await acrProxy.stop();
       await acr.stop();

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ContentPusher, contentPusher } from "../support/image-content.js";
-import { exited, spawnImagectl } from "../support/imagectl-process.js";
+import { runImagectl } from "../support/imagectl-process.js";
 import { type PrivateSigstore, privateSigstore } from "../support/private-sigstore.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
@@ -22,11 +22,7 @@ let dir: string;
 let rootFile: string;
 let image: string;
 
-async function imagectl(home: string, ...args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawnImagectl([...args, "--home", home], { DOCKER_CONFIG: dir });
-  const code = await exited(child);
-  return { code, out: child.output() };
-}
+const imagectl = (home: string, ...args: string[]) => runImagectl(home, args, { DOCKER_CONFIG: dir });
 
 beforeAll(async () => {
   registry = await startRegistry({ mode: "plain" });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ContentPusher, contentPusher, cosignKeyPair } from "../support/image-content.js";
-import { exited, spawnImagectl } from "../support/imagectl-process.js";
+import { runImagectl } from "../support/imagectl-process.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
 const H = 3_600_000;
@@ -14,11 +14,7 @@ let pusher: ContentPusher;
 let dir: string;
 let keyFile: string;
 
-async function imagectl(home: string, ...args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawnImagectl([...args, "--home", home], { DOCKER_CONFIG: dir });
-  const code = await exited(child);
-  return { code, out: child.output() };
-}
+const imagectl = (home: string, ...args: string[]) => runImagectl(home, args, { DOCKER_CONFIG: dir });
 
 beforeAll(async () => {
   registry = await startRegistry({ mode: "plain" });

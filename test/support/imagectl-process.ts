@@ -44,6 +44,17 @@ export function spawnImagectl(
   return Object.assign(child, { output: () => out });
 }
 
+/** Runs `imagectl ARGS... --home HOME` as a real process to its end: exit code and all output. */
+export async function runImagectl(
+  home: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; out: string }> {
+  const child = spawnImagectl([...args, "--home", home], env);
+  const code = await exited(child);
+  return { code, out: child.output() };
+}
+
 /** Resolves when the process has exited (or immediately if it already has). */
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);

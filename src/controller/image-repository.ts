@@ -97,7 +97,9 @@ async function scan(
     const timeoutMs = repositoryTimeoutMs(obj);
     const started = performance.now();
     const regOpts = await registryOptionsFor(deps, obj, { signal: AbortSignal.timeout(timeoutMs) });
-    const left = Math.max(1, Math.floor(timeoutMs - (performance.now() - started)));
+    // Generic credentials are local reads: the listing keeps the whole (and its message says so).
+    const left =
+      provider === "generic" ? timeoutMs : Math.max(1, Math.floor(timeoutMs - (performance.now() - started)));
     const result = await listTags(ref, { ...regOpts, timeoutMs: left });
     tags = result.tags.filter((t) => !isExcluded(t));
     reportScanned({ namespace, name, durationMs: performance.now() - started, tags: tags.length });

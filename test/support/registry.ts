@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent, type Dispatcher, request } from "undici";
+import { Agent, request } from "undici";
+import { registryConfig, waitReady } from "./registry-config.js";
 import { generateTestPki, type TestPki } from "./tls.js";
 import { startTokenServer, type TokenServer, type TokenServerOptions } from "./token-server.js";
 
@@ -12,7 +13,9 @@ const REGISTRY_BIN = "/usr/bin/docker-registry";
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 
-export type RegistryMode = "plain" | "tls-htpasswd" | "token";
+import type { RegistryMode } from "./registry-config.js";
+
+export type { RegistryMode };
 
 export interface StartRegistryOptions {
   mode?: RegistryMode;
@@ -68,70 +71,6 @@ export async function freePort(): Promise<number> {
 }
 
 const sha256 = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
-
-function registryConfig(opts: {
-  root: string;
-  port: number;
-  mode: RegistryMode;
-  pki?: TestPki;
-  htpasswd?: string;
-  clientCertificates?: boolean;
-  realm?: string;
-  tokenCert?: string;
-}): string {
-  const lines = [
-    "version: 0.1",
-    "log:",
-    "  level: error",
-    "  accesslog:",
-    "    disabled: true",
-    "storage:",
-    "  filesystem:",
-    `    rootdirectory: ${opts.root}`,
-    "  delete:",
-    "    enabled: true",
-    "http:",
-    `  addr: 127.0.0.1:${opts.port}`,
-    "  secret: test-only-secret",
-  ];
-  if (opts.mode === "tls-htpasswd" && opts.pki) {
-    lines.push("  tls:", `    certificate: ${opts.pki.serverCertPath}`, `    key: ${opts.pki.serverKeyPath}`);
-    if (opts.clientCertificates) lines.push("    clientcas:", `      - ${opts.pki.caPath}`);
-    lines.push("auth:", "  htpasswd:", "    realm: test-realm", `    path: ${opts.htpasswd}`);
-  }
-  if (opts.mode === "token") {
-    lines.push(
-      "auth:",
-      "  token:",
-      `    realm: ${opts.realm}`,
-      "    service: test-registry",
-      "    issuer: test-issuer",
-      `    rootcertbundle: ${opts.tokenCert}`,
-    );
-  }
-  return `${lines.join("\n")}\n`;
-}
-
-async function waitReady(
-  url: string,
-  dispatcher: Dispatcher,
-  proc: ChildProcess,
-  log: () => string,
-): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`docker-registry exited (${proc.exitCode}): ${log()}`);
-    try {
-      const res = await request(`${url}/v2/`, { dispatcher });
-      await res.body.dump();
-      if (res.statusCode === 200 || res.statusCode === 401) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`docker-registry did not become ready at ${url}: ${log()}`);
-}
 
 /**
  * Starts Debian's docker-registry on 127.0.0.1 with a fresh temp dir: plain HTTP, HTTPS with a

@@ -11,12 +11,22 @@
 //     a flood of bad calls (unknown paths, bad bodies) on its own, and webhook → latestRef with and
 //     without such a flood running alongside; prints the ratio.
 // Needs: npm run build, /usr/bin/docker-registry.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { register } from "tsx/esm/api";
+import {
+  daemonLab,
+  eventually,
+  fmtStatuses,
+  latestRefChanges,
+  need,
+  pool,
+  sleep,
+  stats,
+  waitLatestRefChange,
+} from "./daemon-lab.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const HOOK_SAMPLES = Number(process.env.BENCH_HOOK_SAMPLES ?? 100);
@@ -28,163 +38,27 @@ const SCRAPES = 50;
 const CALLS = 2000;
 const CONCURRENCY = 16;
 const SAMPLE_TIMEOUT_MS = 30_000;
-for (const [p, what] of [
-  ["/usr/bin/docker-registry", "docker-registry"],
-  [join(root, "dist/cli/launcher/launch.cjs"), "the build (npm run build)"],
-]) {
-  if (!existsSync(p)) {
-    console.error(`cannot run: ${what} (${p}) is missing`);
-    process.exit(2);
-  }
-}
+need("/usr/bin/docker-registry", "docker-registry");
+need(join(root, "dist/cli/launcher/launch.cjs"), "the build (npm run build)");
 
 register();
 const { startRegistry } = await import("../test/support/registry.ts");
 const registry = await startRegistry({ mode: "plain" });
 const dir = mkdtempSync(join(tmpdir(), "imagectl-bench-http-"));
-const daemons = new Set();
-const daemonLogs = new Map();
+const lab = daemonLab(root);
+const { daemons, daemonLogs, cli, startDaemon, stopDaemon } = lab;
 const stopAll = async () => {
   await Promise.all([...daemons].map(stopDaemon));
   await registry.stop();
   rmSync(dir, { recursive: true, force: true });
 };
-for (const sig of ["SIGINT", "SIGTERM"]) {
-  process.on(sig, () => {
-    for (const d of daemons) d.kill("SIGKILL");
-    void registry.stop().finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
-};
-const ms = (x) => Math.round(x * 10) / 10;
-const stats = (xs) => ({
-  n: xs.length,
-  p50Ms: ms(pct(xs, 50)),
-  p99Ms: ms(pct(xs, 99)),
-  maxMs: ms(Math.max(...xs)),
+lab.killOnSignal(async () => {
+  await registry.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args, home) {
-  const r = spawnSync(join(root, "bin/imagectl"), [...args, "--home", home], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-    maxBuffer: 64 << 20,
-  });
-  if (r.status !== 0)
-    throw new Error(`imagectl ${args.join(" ")} failed (${r.status}): ${r.stderr.slice(-1500)}`);
-  return r.stdout;
-}
-
-async function eventually(check, timeoutMs, what, everyMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
-}
-
-/** `imagectl serve` on a free loopback port; resolves with the process and its announced URL. */
-async function startDaemon(home, args) {
-  const child = spawn(
-    join(root, "bin/imagectl"),
-    ["serve", "--home", home, "--listen", "127.0.0.1:0", ...args],
-    { cwd: root, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let err = "";
-  const keep = (d) => {
-    err = (err + d).slice(-4000);
-  };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  daemons.add(child);
-  daemonLogs.set(child, () => err);
-  const url = await eventually(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${err}`);
-      try {
-        const info = JSON.parse(readFileSync(join(home, "daemon.json"), "utf8"));
-        return info.pid === child.pid ? info.url : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    20_000,
-    "the daemon to announce its listener",
-    50,
-  );
-  return { child, url };
-}
-
-async function stopDaemon(child) {
-  daemons.delete(child);
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await gone;
-  clearTimeout(t);
-}
-
-const metricRe = (name) =>
-  new RegExp(`imagectl_policy_latest_ref_changes_total\\{namespace="flux-system",name="${name}"\\} (\\d+)`);
-async function latestRefChanges(url, name) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(metricRe(name).exec(text)?.[1] ?? 0);
-}
-/** Polls /metrics every `everyMs` until the policy's change counter exceeds `before`; returns when seen. */
-async function waitChange(url, name, before, everyMs = 10) {
-  const deadline = performance.now() + SAMPLE_TIMEOUT_MS;
-  while (performance.now() < deadline) {
-    if ((await latestRefChanges(url, name)) > before) return performance.now();
-    await sleep(everyMs);
-  }
-  throw new Error(`no new latestRef for ${name} within ${SAMPLE_TIMEOUT_MS} ms`);
-}
-
-/** Runs `total` calls of `call(i)`, `concurrency` at a time; returns wall ms and status counts. */
-async function pool(total, concurrency, call) {
-  const statuses = {};
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        let s;
-        try {
-          const r = await call(i);
-          await r.arrayBuffer();
-          s = r.status;
-        } catch {
-          s = "error";
-        }
-        statuses[s] = (statuses[s] ?? 0) + 1;
-      }
-    }),
-  );
-  return { wallMs: performance.now() - t0, statuses };
-}
-
-const fmtStatuses = (s) =>
-  Object.entries(s)
-    .map(([k, v]) => `${k}x${v}`)
-    .join(" ");
+const waitChange = (url, name, before, everyMs) =>
+  waitLatestRefChange(url, name, before, SAMPLE_TIMEOUT_MS, everyMs);
 
 console.log(`load average at start ${loadavg()[0].toFixed(1)} (2 shared cores: read the figures with it)`);
 try {

@@ -70,9 +70,14 @@ const DAEMON_ONLY = [
   "@gitbeaker/rest",
 ];
 // The cloud SDKs that mint registry credentials for `provider: aws | gcp | azure`
-// (src/registry/cloud/{aws,gcp,azure}.ts, each reached only through `await import()` from
-// src/registry/cloud/index.ts): ~10 MB together, needed only by repositories naming a cloud.
-const CLOUD_SDKS = ["@aws-sdk/client-ecr", "google-auth-library", "@azure/identity"];
+// (src/registry/cloud/{aws,ecr-public,gcp,azure}.ts, each reached only through `await import()`
+// from src/registry/cloud/index.ts): ~10 MB together, needed only by repositories naming a cloud.
+const CLOUD_SDKS = [
+  "@aws-sdk/client-ecr",
+  "@aws-sdk/client-ecr-public",
+  "google-auth-library",
+  "@azure/identity",
+];
 const daemonOnlyExternal = {
   name: "daemon-only-external",
   setup(b) {

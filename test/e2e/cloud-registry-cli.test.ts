@@ -2,8 +2,9 @@
 // cloud SDKs out and requires them from node_modules on first use (scripts/bundle.mjs). `run
 // --once`, `check` and `serve` each mint ECR credentials at the loopback ECR endpoint (SigV4
 // checked) and scan the real docker-registry under an ECR host name through the object's proxy;
-// `run --once` does the same with google-auth-library and a loopback metadata server, and with
-// @azure/identity's managed identity and ACR's exchange on a front for the registry host.
+// `run --once` does the same with @aws-sdk/client-ecr-public for public.ecr.aws, with
+// google-auth-library and a loopback metadata server, and with @azure/identity's managed
+// identity and ACR's exchange on a front for the registry host.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,6 +92,36 @@ afterAll(async () => {
 
 const run = (args: string[]) => runImagectl(home, args, env);
 
+/**
+ * A fresh home for one provider's run: the proxy and CA secrets and one ImageRepository
+ * `apps/app` for `image` with `provider`, as `apply` would leave them.
+ */
+async function seedHome(
+  name: string,
+  o: { proxyUrl: string; caPem: string | undefined; image: string; provider: "aws" | "gcp" | "azure" },
+): Promise<string> {
+  const h = join(dir, name);
+  const store = await openStore({ home: h });
+  await store.putSecret("apps", "corp-proxy", { data: { address: o.proxyUrl } });
+  await store.putSecret("apps", "registry-ca", { data: { "ca.crt": o.caPem ?? "" } });
+  await store.apply([
+    {
+      apiVersion: "image.toolkit.fluxcd.io/v1",
+      kind: "ImageRepository",
+      metadata: { name: "app", namespace: "apps" },
+      spec: {
+        image: o.image,
+        interval: "1h",
+        provider: o.provider,
+        proxySecretRef: { name: "corp-proxy" },
+        certSecretRef: { name: "registry-ca" },
+      },
+    } as ImageRepository,
+  ]);
+  await store.close();
+  return h;
+}
+
 describe("provider: aws with the built CLI", () => {
   it("apply, then run --once mints ECR credentials and scans", async () => {
     expect((await run(["apply", "-f", join(dir, "repo.yaml"), "--no-wait"])).code).toBe(0);
@@ -134,6 +165,47 @@ describe("provider: aws with the built CLI", () => {
   });
 });
 
+describe("provider: aws on public.ecr.aws with the built CLI", () => {
+  it("run --once loads @aws-sdk/client-ecr-public from node_modules, mints in us-east-1 and scans", async () => {
+    const host = "public.ecr.aws";
+    const password = `pub-${Math.random().toString(36).slice(2)}`;
+    const pub = await startRegistry({ mode: "tls-htpasswd", dnsNames: [host], username: "AWS", password });
+    const pubProxy = await startConnectProxy({ routes: { [`${host}:443`]: pub.host } });
+    try {
+      await pub.pushTags("team/app", ["3.0.0"]);
+      if (!pub.pki) throw new Error("tls registry without pki");
+      const ecrPublic = await startEcrServer(servers, {
+        pki: pub.pki,
+        api: "ecr-public",
+        region: "us-east-1",
+        accessKeyId: "AKIDCLI",
+        secretAccessKey: SECRET_KEY,
+        password,
+      });
+      const pubHome = await seedHome("ecr-public-home", {
+        proxyUrl: pubProxy.url,
+        caPem: pub.caPem,
+        image: `${host}/team/app`,
+        provider: "aws",
+      });
+      const { code, out } = await runImagectl(pubHome, ["run", "--once"], {
+        ...env,
+        AWS_ENDPOINT_URL_ECR_PUBLIC: ecrPublic.url,
+        NODE_EXTRA_CA_CERTS: pub.caPath,
+      });
+      expect(code, out).toBe(0);
+      expect(ecrPublic.requests).toEqual([
+        { target: "SpencerFrontendService.GetAuthorizationToken", refused: "" },
+      ]);
+      expect(out).not.toContain(password);
+      expect(pubProxy.tunnels).toContain(`${host}:443`);
+    } finally {
+      await pubProxy.stop();
+      await pub.stop();
+    }
+  });
+});
+
 describe("provider: gcp with the built CLI", () => {
   it("run --once loads google-auth-library from node_modules and scans with the metadata server's token", async () => {
     const token = `ya29.cli-${Math.random().toString(36).slice(2)}`;
@@ -148,25 +220,12 @@ describe("provider: gcp with the built CLI", () => {
     try {
       await gar.pushTags("proj/team/app", ["v1", "v2", "v3"]);
       const metadata = await startGceMetadataServer(servers, token);
-      const gcpHome = join(dir, "gcp-home");
-      const store = await openStore({ home: gcpHome });
-      await store.putSecret("apps", "corp-proxy", { data: { address: garProxy.url } });
-      await store.putSecret("apps", "registry-ca", { data: { "ca.crt": gar.caPem ?? "" } });
-      await store.apply([
-        {
-          apiVersion: "image.toolkit.fluxcd.io/v1",
-          kind: "ImageRepository",
-          metadata: { name: "app", namespace: "apps" },
-          spec: {
-            image: `${host}/proj/team/app`,
-            interval: "1h",
-            provider: "gcp",
-            proxySecretRef: { name: "corp-proxy" },
-            certSecretRef: { name: "registry-ca" },
-          },
-        } as ImageRepository,
-      ]);
-      await store.close();
+      const gcpHome = await seedHome("gcp-home", {
+        proxyUrl: garProxy.url,
+        caPem: gar.caPem,
+        image: `${host}/proj/team/app`,
+        provider: "gcp",
+      });
       const { code, out } = await runImagectl(gcpHome, ["run", "--once"], {
         GCE_METADATA_HOST: metadata.host,
         GOOGLE_APPLICATION_CREDENTIALS: "",
@@ -209,25 +268,12 @@ describe("provider: azure with the built CLI", () => {
         refreshToken: () => refresh,
       });
       routes[`${host}:443`] = front.target;
-      const azHome = join(dir, "azure-home");
-      const store = await openStore({ home: azHome });
-      await store.putSecret("apps", "corp-proxy", { data: { address: acrProxy.url } });
-      await store.putSecret("apps", "registry-ca", { data: { "ca.crt": acr.caPem ?? "" } });
-      await store.apply([
-        {
-          apiVersion: "image.toolkit.fluxcd.io/v1",
-          kind: "ImageRepository",
-          metadata: { name: "app", namespace: "apps" },
-          spec: {
-            image: `${host}/team/app`,
-            interval: "1h",
-            provider: "azure",
-            proxySecretRef: { name: "corp-proxy" },
-            certSecretRef: { name: "registry-ca" },
-          },
-        } as ImageRepository,
-      ]);
-      await store.close();
+      const azHome = await seedHome("azure-home", {
+        proxyUrl: acrProxy.url,
+        caPem: acr.caPem,
+        image: `${host}/team/app`,
+        provider: "azure",
+      });
       const { code, out } = await runImagectl(azHome, ["run", "--once"], {
         IDENTITY_ENDPOINT: identity.endpoint,
         IDENTITY_HEADER: identity.header,

@@ -1,7 +1,7 @@
 /**
  * Which cloud registry an image is on, read from its host the way Flux's fluxcd/pkg/auth reads
- * it: the ECR region comes from the host, the Azure cloud (hence the ARM scope) from the
- * host's suffix. An image on another host is refused before any cloud is asked for a token.
+ * it: the ECR region comes from the host, `public.ecr.aws` is ECR Public (whose token API lives
+ * only in us-east-1), the Azure cloud (hence the ARM scope) comes from the host's suffix. An image on another host is refused before any cloud is asked for a token.
  * The patterns are fixed, anchored and free of nested repetition, so they run in linear time.
  */
 
@@ -9,7 +9,14 @@ export type CloudProvider = "aws" | "gcp" | "azure";
 
 /** The registry part of an image, checked against what `spec.provider` can mint credentials for. */
 export type CloudRegistry =
-  | { provider: "aws"; registry: string; region: string; fips: boolean }
+  | {
+      provider: "aws";
+      registry: string;
+      /** Which AWS API mints the token: ECR for a private registry, ECR Public for public.ecr.aws. */
+      api: "ecr" | "ecr-public";
+      region: string;
+      fips: boolean;
+    }
   | { provider: "gcp"; registry: string }
   | { provider: "azure"; registry: string; scope: string };
 
@@ -23,6 +30,12 @@ export class CloudHostMismatchError extends Error {
 const ECR =
   /^[0-9]+\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com|amazonaws\.com\.cn|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;
 // gcr.io, <region>.gcr.io and Artifact Registry's <location>-docker.pkg.dev.
+// Flux compares the whole host with this name (fluxcd/pkg auth/aws); ECR Public has no regional
+// or partition variants of its registry host.
+const ECR_PUBLIC = "public.ecr.aws";
+// ECR Public's GetAuthorizationToken is served in us-east-1 only (AWS's ECR Public user guide;
+// Flux pins the same region), wherever the caller runs.
+const ECR_PUBLIC_REGION = "us-east-1";
 const GCP = /^(?:[a-z0-9.-]+\.)?gcr\.io$|^[a-z0-9.-]+-docker\.pkg\.dev$/;
 const ACR = /^[a-z0-9.-]+\.azurecr\.(io|cn|de|us)$/;
 
@@ -35,7 +48,7 @@ const ARM_SCOPE: Record<string, string> = {
 };
 
 const EXPECTED: Record<CloudProvider, string> = {
-  aws: "an Amazon ECR registry (<account>.dkr.ecr.<region>.amazonaws.com, .amazonaws.com.cn or a -fips host)",
+  aws: "an Amazon ECR registry (<account>.dkr.ecr.<region>.amazonaws.com, .amazonaws.com.cn, a -fips host or public.ecr.aws)",
   gcp: "a Google registry (gcr.io, <region>.gcr.io or <location>-docker.pkg.dev)",
   azure: "an Azure Container Registry (<name>.azurecr.io, .azurecr.cn, .azurecr.de or .azurecr.us)",
 };
@@ -47,8 +60,10 @@ const EXPECTED: Record<CloudProvider, string> = {
 export function cloudRegistryFor(provider: CloudProvider, registry: string, image: string): CloudRegistry {
   const host = registry.toLowerCase();
   if (provider === "aws") {
+    if (host === ECR_PUBLIC)
+      return { provider, registry: host, api: "ecr-public", region: ECR_PUBLIC_REGION, fips: false };
     const m = ECR.exec(host);
-    if (m?.[2]) return { provider, registry: host, region: m[2], fips: m[1] !== undefined };
+    if (m?.[2]) return { provider, registry: host, api: "ecr", region: m[2], fips: m[1] !== undefined };
   } else if (provider === "gcp") {
     if (GCP.test(host)) return { provider, registry: host };
   } else {

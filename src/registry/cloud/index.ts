@@ -31,11 +31,17 @@ export interface CloudCredentialsRequest {
 
 const processCache = new CloudCredentialCache();
 
-const WHAT: Record<CloudProvider, string> = {
-  aws: "ECR GetAuthorizationToken",
-  gcp: "Google access token",
-  azure: "ACR refresh-token exchange",
-};
+/** The exchange a failure message names. */
+function exchangeOf(reg: CloudRegistry): string {
+  switch (reg.provider) {
+    case "aws":
+      return reg.api === "ecr-public" ? "ECR Public GetAuthorizationToken" : "ECR GetAuthorizationToken";
+    case "gcp":
+      return "Google access token";
+    case "azure":
+      return "ACR refresh-token exchange";
+  }
+}
 
 /**
  * Username and password for the image's cloud registry. Throws CloudHostMismatchError when the
@@ -58,7 +64,7 @@ export async function cloudCredentials(req: CloudCredentialsRequest): Promise<Re
     // No `cause`: an SDK error may hold the request, headers included.
     throw new CloudAuthError(
       req.image,
-      `spec.provider '${req.provider}': ${WHAT[req.provider]} for '${reg.registry}' failed: ${describeCloudError(err)}`,
+      `spec.provider '${req.provider}': ${exchangeOf(reg)} for '${reg.registry}' failed: ${describeCloudError(err)}`,
     );
   }
   return { username: creds.username, password: creds.password };
@@ -80,6 +86,9 @@ function cacheKey(reg: CloudRegistry): string {
 async function mint(reg: CloudRegistry, ctx: MintContext): Promise<CloudCredentials> {
   switch (reg.provider) {
     case "aws":
+      // Each AWS API has its own SDK; a repository loads only the one its host needs.
+      if (reg.api === "ecr-public")
+        return (await import("./ecr-public.js")).mintEcrPublicCredentials(reg, ctx);
       return (await import("./aws.js")).mintEcrCredentials(reg, ctx);
     case "gcp":
       return (await import("./gcp.js")).mintGoogleCredentials(ctx);

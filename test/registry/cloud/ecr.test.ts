@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EcrServer, LEAK_CANARY, startEcrServer } from "../../support/cloud/ecr-server.js";
-import { type CloudRig, readyOf, setEnv, startCloudRig } from "../../support/cloud/harness.js";
+import { awsKeysEnv, type CloudRig, readyOf, setEnv, startCloudRig } from "../../support/cloud/harness.js";
 import { startStsServer } from "../../support/cloud/sts-server.js";
 
 const ECR_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
@@ -37,21 +37,15 @@ beforeAll(async () => {
     secretAccessKey: SECRET_KEY,
     password: PASSWORD,
   });
-  const empty = mkdtempSync(join(tmpdir(), "imagectl-aws-home-"));
-  restoreEnv = setEnv({
-    // The SDK's documented endpoint override and environment credentials.
-    AWS_ENDPOINT_URL_ECR: ecr.url,
-    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-    AWS_SECRET_ACCESS_KEY: SECRET_KEY,
-    AWS_SESSION_TOKEN: undefined,
-    AWS_REGION: "eu-west-1", // the region comes from the host, not from here
-    AWS_PROFILE: undefined,
-    AWS_CONFIG_FILE: join(empty, "config"),
-    AWS_SHARED_CREDENTIALS_FILE: join(empty, "credentials"),
-    AWS_EC2_METADATA_DISABLED: "true",
-    // The loopback ECR endpoint's certificate is the test CA's, trusted as an operator would.
-    NODE_EXTRA_CA_CERTS: rig.registry.caPath,
-  });
+  restoreEnv = setEnv(
+    awsKeysEnv({
+      // The SDK's documented endpoint override; the region comes from the host, not AWS_REGION.
+      endpoints: { AWS_ENDPOINT_URL_ECR: ecr.url },
+      accessKeyId: "AKIDEXAMPLE",
+      secretAccessKey: SECRET_KEY,
+      caPath: rig.registry.caPath,
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -158,7 +152,7 @@ describe("provider: aws", () => {
     const obj = await rig.scan("elsewhere");
     expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
     expect(readyOf(obj).message).toBe(
-      "spec.provider 'aws' needs spec.image on an Amazon ECR registry (<account>.dkr.ecr.<region>.amazonaws.com, .amazonaws.com.cn or a -fips host); spec.image 'ghcr.io/team/app' is on 'ghcr.io'",
+      "spec.provider 'aws' needs spec.image on an Amazon ECR registry (<account>.dkr.ecr.<region>.amazonaws.com, .amazonaws.com.cn, a -fips host or public.ecr.aws); spec.image 'ghcr.io/team/app' is on 'ghcr.io'",
     );
     expect(ecr.requests.length).toBe(before);
   });

@@ -9,6 +9,7 @@ describe("cloudRegistryFor", () => {
     expect(cloudRegistryFor("aws", "123456789012.dkr.ecr.eu-west-1.amazonaws.com", "i")).toEqual({
       provider: "aws",
       registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+      api: "ecr",
       region: "eu-west-1",
       fips: false,
     });
@@ -18,6 +19,16 @@ describe("cloudRegistryFor", () => {
     });
     expect(cloudRegistryFor("aws", "1.dkr.ecr.cn-north-1.amazonaws.com.cn", "i")).toMatchObject({
       region: "cn-north-1",
+    });
+  });
+
+  it("takes public.ecr.aws, and only that host, for ECR Public in us-east-1", () => {
+    expect(cloudRegistryFor("aws", "PUBLIC.ecr.aws", "i")).toEqual({
+      provider: "aws",
+      registry: "public.ecr.aws",
+      api: "ecr-public",
+      region: "us-east-1",
+      fips: false,
     });
   });
 
@@ -38,7 +49,9 @@ describe("cloudRegistryFor", () => {
   });
 
   it.each([
-    ["aws", "public.ecr.aws"],
+    ["aws", "public.ecr.aws.evil.example"],
+    ["aws", "mirror.public.ecr.aws"],
+    ["gcp", "public.ecr.aws"],
     ["aws", "123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example"],
     ["aws", "ghcr.io"],
     ["gcp", "gcr.io.evil.example"],

@@ -6,17 +6,19 @@ import type { LoopbackServers } from "../loopback-servers.js";
 import type { TestPki } from "../tls.js";
 
 /**
- * A loopback Amazon ECR API endpoint for GetAuthorizationToken, checking each request as the ECR
- * API reference and AWS's Signature Version 4 documentation describe it: POST /, JSON 1.1
- * (`Content-Type: application/x-amz-json-1.1`), `X-Amz-Target:
- * AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken`, and an `Authorization:
- * AWS4-HMAC-SHA256` header for service `ecr` in the expected region, whose signature is
- * recomputed here from the known secret key. Answers in the documented shape
- * (`authorizationData[].authorizationToken` = base64 "AWS:<password>", `expiresAt` in epoch
- * seconds) or with a documented error (`__type` AccessDeniedException).
+ * A loopback Amazon ECR (or ECR Public) API endpoint for GetAuthorizationToken, checking each
+ * request as the API references and AWS's Signature Version 4 documentation describe it: POST /,
+ * JSON 1.1 (`Content-Type: application/x-amz-json-1.1`), the operation's `X-Amz-Target` (ECR:
+ * `AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken`; ECR Public:
+ * `SpencerFrontendService.GetAuthorizationToken`), and an `Authorization: AWS4-HMAC-SHA256`
+ * header for the service's signing name (`ecr`, `ecr-public`) in the expected region, whose
+ * signature is recomputed here from the known secret key. Answers in the documented shape
+ * (base64 "AWS:<password>" in `authorizationToken`, `expiresAt` in epoch seconds; ECR: a list
+ * `authorizationData[]` with `proxyEndpoint`, ECR Public: one `authorizationData` object) or with
+ * a common error (`__type` AccessDeniedException).
  */
 export interface EcrServer {
-  /** `https://127.0.0.1:PORT` for AWS_ENDPOINT_URL_ECR. */
+  /** `https://127.0.0.1:PORT` for AWS_ENDPOINT_URL_ECR (or _ECR_PUBLIC). */
   url: string;
   /** Every request, in order, with why it was refused ("" when it was answered with a token). */
   requests: Array<{ target: string | undefined; refused: string }>;
@@ -37,7 +39,16 @@ export interface EcrServerOptions {
   secretAccessKey: string;
   /** The registry password the token carries (what htpasswd accepts for user AWS). */
   password: string;
+  /** Which API this endpoint is (default "ecr"). */
+  api?: "ecr" | "ecr-public";
 }
+
+// Per API: the JSON 1.1 target of GetAuthorizationToken (the service's Smithy name) and the
+// SigV4 signing name, as each API reference and SDK model give them.
+const API = {
+  ecr: { target: "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken", signingName: "ecr" },
+  "ecr-public": { target: "SpencerFrontendService.GetAuthorizationToken", signingName: "ecr-public" },
+} as const;
 
 /** Token-shaped text the deny answer echoes; it must never reach a status, an event or a log. */
 export const LEAK_CANARY = "IQoJb3JpZ2luX2VjEJr9Wk8sZXUtd2VzdC0xIkcwRQIhAKq7";
@@ -65,7 +76,8 @@ function sigV4Problem(
   if (session && req.headers["x-amz-security-token"] !== session.sessionToken)
     return "session token missing or wrong";
   if (region !== o.region) return `signed for region ${region}, not ${o.region}`;
-  if (service !== "ecr") return `signed for service ${service}, not ecr`;
+  const signingName = API[o.api ?? "ecr"].signingName;
+  if (service !== signingName) return `signed for service ${service}, not ${signingName}`;
   const amzDate = String(req.headers["x-amz-date"] ?? "");
   if (!amzDate.startsWith(date ?? "")) return "X-Amz-Date does not match the credential scope";
   const names = (signed ?? "").split(";");
@@ -130,7 +142,7 @@ export async function startEcrServer(servers: LoopbackServers, o: EcrServerOptio
       };
       if (req.method !== "POST" || new URL(req.url ?? "/", "http://x").pathname !== "/")
         return refuse(`${req.method} ${req.url}: the JSON protocol posts to /`);
-      if (target !== "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken")
+      if (target !== API[o.api ?? "ecr"].target)
         return refuse(`X-Amz-Target ${target}`, 400, "UnknownOperationException");
       if (req.headers["content-type"] !== "application/x-amz-json-1.1")
         return refuse(`Content-Type ${req.headers["content-type"]}`);
@@ -144,21 +156,27 @@ export async function startEcrServer(servers: LoopbackServers, o: EcrServerOptio
         // The real message names the principal; this one also echoes something token-shaped,
         // which must never reach a status, an event or a log.
         return refuse(
-          `User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecr:GetAuthorizationToken (session ${LEAK_CANARY})`,
+          `User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ${API[o.api ?? "ecr"].signingName}:GetAuthorizationToken (session ${LEAK_CANARY})`,
           400,
           "AccessDeniedException",
         );
       }
       state.requests.push({ target, refused: "" });
-      send(res, 200, {
-        authorizationData: [
-          {
-            authorizationToken: Buffer.from(`AWS:${state.password}`).toString("base64"),
-            expiresAt: Date.now() / 1000 + state.lifetimeSeconds,
-            proxyEndpoint: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
-          },
-        ],
-      });
+      const data = {
+        authorizationToken: Buffer.from(`AWS:${state.password}`).toString("base64"),
+        expiresAt: Date.now() / 1000 + state.lifetimeSeconds,
+      };
+      send(
+        res,
+        200,
+        o.api === "ecr-public"
+          ? { authorizationData: data }
+          : {
+              authorizationData: [
+                { ...data, proxyEndpoint: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com" },
+              ],
+            },
+      );
     },
   );
   state.url = `https://127.0.0.1:${await servers.listen(server)}`;

@@ -126,3 +126,30 @@ export function setEnv(vars: Record<string, string | undefined>): () => void {
 export function readyOf(obj: ImageRepository): { status?: string; reason?: string; message?: string } {
   return obj.status?.conditions?.find((c) => c.type === "Ready") ?? {};
 }
+
+/**
+ * The AWS SDK's environment for a test: static keys, the given endpoint overrides, and nothing
+ * else it could find an identity in (no profile, empty shared files, IMDS off, so no test waits
+ * on 169.254.169.254); `AWS_REGION` set to a region no test expects, since the region must come
+ * from the registry host. The loopback endpoints' CA is trusted as an operator would.
+ */
+export function awsKeysEnv(o: {
+  endpoints: Record<string, string>;
+  accessKeyId: string;
+  secretAccessKey: string;
+  caPath: string | undefined;
+}): Record<string, string | undefined> {
+  const empty = mkdtempSync(join(tmpdir(), "imagectl-aws-home-"));
+  return {
+    ...o.endpoints,
+    AWS_ACCESS_KEY_ID: o.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: o.secretAccessKey,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_REGION: "eu-west-1",
+    AWS_PROFILE: undefined,
+    AWS_CONFIG_FILE: join(empty, "config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(empty, "credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    NODE_EXTRA_CA_CERTS: o.caPath,
+  };
+}

@@ -25,10 +25,11 @@ export class CloudHostMismatchError extends Error {
   override name = "CloudHostMismatchError";
 }
 
-// <account>.dkr.ecr[-fips].<region>.<partition domain>: amazonaws.com, amazonaws.com.cn and the
-// isolated partitions, as the ECR credential helper's pattern (which Flux uses) lists them.
+// <account>.dkr.ecr[-fips].<region>.<partition domain>: amazonaws.com, amazonaws.com.cn, the
+// European Sovereign Cloud's amazonaws.eu and the isolated partitions, as the ECR credential
+// helper's pattern (which Flux uses) lists them.
 const ECR =
-  /^[0-9]+\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com|amazonaws\.com\.cn|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;
+  /^[0-9]+\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com|amazonaws\.com\.cn|amazonaws\.eu|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;
 // gcr.io, <region>.gcr.io and Artifact Registry's <location>-docker.pkg.dev.
 // Flux compares the whole host with this name (fluxcd/pkg auth/aws); ECR Public has no regional
 // or partition variants of its registry host.
@@ -48,7 +49,7 @@ const ARM_SCOPE: Record<string, string> = {
 };
 
 const EXPECTED: Record<CloudProvider, string> = {
-  aws: "an Amazon ECR registry (<account>.dkr.ecr.<region>.amazonaws.com, .amazonaws.com.cn, a -fips host or public.ecr.aws)",
+  aws: "an Amazon ECR registry (<account>.dkr.ecr.<region>.amazonaws.com, .amazonaws.com.cn, .amazonaws.eu, a -fips host or public.ecr.aws)",
   gcp: "a Google registry (gcr.io, <region>.gcr.io or <location>-docker.pkg.dev)",
   azure: "an Azure Container Registry (<name>.azurecr.io, .azurecr.cn, .azurecr.de or .azurecr.us)",
 };

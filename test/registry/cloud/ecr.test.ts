@@ -152,7 +152,7 @@ describe("provider: aws", () => {
     const obj = await rig.scan("elsewhere");
     expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
     expect(readyOf(obj).message).toBe(
-      "spec.provider 'aws' needs spec.image on an Amazon ECR registry (<account>.dkr.ecr.<region>.amazonaws.com, .amazonaws.com.cn, a -fips host or public.ecr.aws); spec.image 'ghcr.io/team/app' is on 'ghcr.io'",
+      "spec.provider 'aws' needs spec.image on an Amazon ECR registry (<account>.dkr.ecr.<region>.amazonaws.com, .amazonaws.com.cn, .amazonaws.eu, a -fips host or public.ecr.aws); spec.image 'ghcr.io/team/app' is on 'ghcr.io'",
     );
     expect(ecr.requests.length).toBe(before);
   });

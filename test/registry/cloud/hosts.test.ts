@@ -20,6 +20,10 @@ describe("cloudRegistryFor", () => {
     expect(cloudRegistryFor("aws", "1.dkr.ecr.cn-north-1.amazonaws.com.cn", "i")).toMatchObject({
       region: "cn-north-1",
     });
+    // The European Sovereign Cloud's partition, as in Flux's pattern.
+    expect(cloudRegistryFor("aws", "1.dkr.ecr.eusc-de-east-1.amazonaws.eu", "i")).toMatchObject({
+      region: "eusc-de-east-1",
+    });
   });
 
   it("takes public.ecr.aws, and only that host, for ECR Public in us-east-1", () => {

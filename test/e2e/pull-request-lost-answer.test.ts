@@ -3,7 +3,7 @@ import { openStore } from "../../src/store/open.js";
 import type { StoredEvent, StoredRun } from "../../src/store/store.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { type ForgePrServer, startForgePrServer } from "../support/forge-pr-server.js";
-import { headOf, hermeticGit } from "../support/git-repo.js";
+import { headOf, hermeticGit, pushCommit } from "../support/git-repo.js";
 import { automation, type FleetLab, sourceAndPolicy, startFleetLab } from "../support/write-back-fleet.js";
 
 // Pull-request mode when the answer to the branch's force-push is lost: the push reached git
@@ -151,6 +151,29 @@ describe("pull-request mode: the force-push lands but its answer is lost", () =>
     expect((await lab.cli("reconcile", "image", "update", "app")).code).toBe(0);
     expect(await headOf(lab.bare, BRANCH)).toBe(landed);
     expect(forge.calls.slice(calls).every((c) => c.startsWith("GET "))).toBe(true);
+    expect((await history()).runs).toHaveLength(2);
+    expect(forge.violations).toEqual([]);
+  });
+
+  it("a push refused because someone else pushed to the branch is not mistaken for a lost answer", async () => {
+    const before = await status();
+    proxy.inject({
+      kind: "before",
+      match: RECEIVE_PACK,
+      fn: async () =>
+        void (await pushCommit(lab.bare, BRANCH, { "NOTES.md": "a reviewer's note\n" }, "review note")),
+    });
+    await lab.registry.pushTags("fleet/app", ["1.3.0"]);
+    await lab.cli("reconcile", "image", "repository", "app");
+    proxy.clear();
+    // The lease refused our push; the look after it found someone else's commit, so the
+    // refusal stands: nothing reported as pushed, the request untouched, their commit kept.
+    const cond = await ready();
+    expect(cond).toMatchObject({ status: "False", reason: "GitOperationFailed" });
+    expect(cond?.message).toMatch(/push rejected, the remote branch moved/);
+    expect(await hermeticGit(["log", "-1", "--format=%s", BRANCH], lab.bare)).toBe("review note\n");
+    expect((await status()).lastPushCommit).toBe(before.lastPushCommit);
+    expect(forge.pulls[0]!.title).toMatch(/^Images: (.*1\.2\.0 )+$/);
     expect((await history()).runs).toHaveLength(2);
     expect(forge.violations).toEqual([]);
   });

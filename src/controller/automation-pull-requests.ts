@@ -104,7 +104,8 @@ export async function runPullRequests(
         outcome: "pushed",
         commit: res.commit,
         branch,
-        message: last.message ?? "",
+        // A push whose answer was lost, found on the branch by this run: its own message.
+        message: res.landedEarlier?.message ?? last.message ?? "",
         changes: [...(last.result?.fileChanges ?? [])].flatMap(([file, objs]) =>
           objs.flatMap((o) => o.changes.map((c) => ({ file, ...c }))),
         ),

@@ -31,12 +31,23 @@ export interface DaemonOptions {
   /**
    * The fact cache's sweep (digest-fact-pruner.ts): the first `firstAfterMs` after start (not
    * during start-up's burst), one batch every `pauseMs` until it reaches the end, the next sweep
-   * `everyMs` after the last began. `false`: never.
+   * `everyMs` after the last began; `batchRows` rows a batch (default PRUNE_BATCH_ROWS). `false`:
+   * never. With `leases`, only the replica holding the sweep's store-wide lease sweeps.
    */
-  factPruning?: { firstAfterMs: number; everyMs: number; pauseMs: number } | false;
+  factPruning?: FactPruning | false;
 }
 
-const FACT_PRUNING = { firstAfterMs: 60_000, everyMs: 3_600_000, pauseMs: 2_000 };
+interface FactPruning {
+  firstAfterMs: number;
+  everyMs: number;
+  pauseMs: number;
+  batchRows?: number;
+}
+
+const FACT_PRUNING: FactPruning = { firstAfterMs: 60_000, everyMs: 3_600_000, pauseMs: 2_000 };
+
+/** The store-wide lease of the fact cache's sweep (LeaseGate.task). */
+export const FACT_SWEEP_TASK = "digest-fact-sweep";
 
 interface Entry {
   key: ObjectId;
@@ -68,6 +79,8 @@ export class Daemon {
   private pruneDueAt = Number.POSITIVE_INFINITY;
   private sweepStartedAt = 0;
   private pruning: Promise<void> | undefined;
+  /** The token of the sweep's lease this replica's sweep runs under (replicas only). */
+  private sweepToken: number | undefined;
 
   constructor(
     private readonly deps: ControllerDeps,
@@ -75,7 +88,11 @@ export class Daemon {
   ) {
     this.concurrency = opts.concurrency ?? 4;
     this.pollMs = opts.pollMs ?? 500;
-    this.pruner = new DigestFactPruner(deps.store, { now: () => deps.now() });
+    const batchRows = opts.factPruning ? opts.factPruning.batchRows : undefined;
+    this.pruner = new DigestFactPruner(deps.store, {
+      now: () => deps.now(),
+      ...(batchRows && { batchRows }),
+    });
   }
 
   async start(): Promise<void> {
@@ -173,25 +190,44 @@ export class Daemon {
   private pruneBatch(now: number): void {
     const timing = this.opts.factPruning || FACT_PRUNING;
     this.pruneDueAt = Number.POSITIVE_INFINITY;
-    if (this.sweepStartedAt === 0) this.sweepStartedAt = now;
-    this.pruning = this.pruner
-      .step()
-      .then(
-        (done) => {
-          if (!done) return Date.now() + timing.pauseMs;
-          const at = this.sweepStartedAt + timing.everyMs;
-          this.sweepStartedAt = 0;
-          return Math.max(at, Date.now() + timing.pauseMs);
-        },
-        (err: unknown) => {
-          this.opts.onError?.({ kind: "ImageRepository", namespace: "", name: "" }, err);
-          return Date.now() + timing.everyMs / 4;
-        },
-      )
+    this.pruning = this.pruneStep(now, timing)
+      .catch((err: unknown) => {
+        this.opts.onError?.({ kind: "ImageRepository", namespace: "", name: "" }, err);
+        return Date.now() + timing.everyMs / 4;
+      })
       .then((at) => {
         this.pruneDueAt = at;
         this.pruning = undefined;
       });
+  }
+
+  /** Runs one batch when this process may sweep; returns when to look again. */
+  private async pruneStep(now: number, timing: FactPruning): Promise<number> {
+    const leases = this.opts.leases;
+    if (leases) {
+      // Replicas share one table: every one of them sweeping it would multiply the work, so only
+      // the holder of the sweep's lease sweeps; the others ask again after a renewal period.
+      const lease = await leases.task(FACT_SWEEP_TASK);
+      if (!lease) {
+        this.sweepToken = undefined;
+        return Date.now() + leases.recheckMs;
+      }
+      if (lease.token !== this.sweepToken) {
+        // A new tenure (first claim, or taken over from a replica that died): start a sweep
+        // afresh, when the last one completed by any replica says the next is due.
+        this.sweepToken = lease.token;
+        this.sweepStartedAt = 0;
+        this.pruner.restart();
+        const due = lease.sinceDoneMs === undefined ? now : now - lease.sinceDoneMs + timing.everyMs;
+        if (due > now) return due;
+      }
+    }
+    if (this.sweepStartedAt === 0) this.sweepStartedAt = now;
+    if (!(await this.pruner.step())) return Date.now() + timing.pauseMs;
+    const at = this.sweepStartedAt + timing.everyMs;
+    this.sweepStartedAt = 0;
+    await leases?.taskDone(FACT_SWEEP_TASK);
+    return Math.max(at, Date.now() + timing.pauseMs);
   }
 
   /** The due entries this replica holds the lease of; the others are looked at again later. */

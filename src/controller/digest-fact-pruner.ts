@@ -85,9 +85,14 @@ export class DigestFactPruner {
     return got.next === undefined;
   }
 
+  /** The next step starts a new sweep from the first row. */
+  restart(): void {
+    this.cursor = undefined;
+  }
+
   /** A whole sweep from the first row, batch by batch (each its own transaction). */
   async sweep(): Promise<SweepTotals> {
-    this.cursor = undefined;
+    this.restart();
     const totals = { examined: 0, removed: 0, batches: 0 };
     while (!(await this.step(totals))) {}
     return totals;

@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { type ObjectId, objectKey } from "../api/object-id.js";
-import type { LeaseStore } from "../store/postgres/leases.js";
+import type { LeaseStore, TaskGrant } from "../store/postgres/leases.js";
 import type { Store } from "../store/store.js";
 
 /** Thrown by `fence` when the lease was lost during a run: the run must not push. */
@@ -40,6 +40,14 @@ export interface LeaseGate {
   forget(key: ObjectId): Promise<void>;
   /** Tells the replica holding `key` to run it (a dependent woken here, owned there). */
   handOff(key: ObjectId): Promise<void>;
+  /**
+   * Whether this replica may run the store-wide task `name` now (one replica at a time, such as
+   * the fact cache's sweep): its lease, claimed on the first ask and then kept by every renewal,
+   * so one replica keeps it until it stops or dies; undefined while another replica holds it.
+   */
+  task(name: string): Promise<TaskGrant | undefined>;
+  /** The task completed: recorded with its lease, for whoever holds it next. */
+  taskDone(name: string): Promise<void>;
 }
 
 export interface LeaseState {
@@ -78,6 +86,8 @@ export class LeaseManager implements LeaseGate {
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private readonly owners = new Map<string, string>();
+  /** Store-wide tasks asked for, with their lease while this replica holds it. */
+  private readonly tasks = new Map<string, { grant?: TaskGrant }>();
 
   constructor(
     private readonly leases: LeaseStore,
@@ -104,6 +114,7 @@ export class LeaseManager implements LeaseGate {
     if (this.timer) clearInterval(this.timer);
     await this.renewing;
     this.held.clear();
+    this.tasks.clear();
     this.validUntil = 0;
     await this.leases.leave(this.opts.replica).catch(() => {});
   }
@@ -202,6 +213,37 @@ export class LeaseManager implements LeaseGate {
     }
   }
 
+  async task(name: string): Promise<TaskGrant | undefined> {
+    if (!this.tasks.has(name)) {
+      this.tasks.set(name, {});
+      await this.claimTasks([name]);
+    }
+    const grant = this.tasks.get(name)?.grant;
+    return grant && Date.now() < this.validUntil ? grant : undefined;
+  }
+
+  async taskDone(name: string): Promise<void> {
+    const grant = this.tasks.get(name)?.grant;
+    if (grant) await this.leases.markTaskDone(this.opts.replica, name, grant.token);
+  }
+
+  /**
+   * Claims each task, or extends it when held (one statement each; a holder that stops renewing
+   * loses it after one lease period, and the next claim of another replica takes it over).
+   */
+  private async claimTasks(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const t = this.tasks.get(name);
+      if (!t) continue;
+      const grant = await this.leases.claimTask(this.opts.replica, name, this.opts.ttlMs);
+      if (grant && grant.token !== t.grant?.token)
+        this.log(`task lease acquired ${name} token=${grant.token}`);
+      if (!grant && t.grant) this.log(`task lease lost ${name} token=${t.grant.token}`);
+      if (grant) t.grant = grant;
+      else delete t.grant;
+    }
+  }
+
   private renew(): Promise<void> {
     this.renewing ??= this.renewOnce().finally(() => {
       this.renewing = undefined;
@@ -214,6 +256,7 @@ export class LeaseManager implements LeaseGate {
     try {
       const live = await this.leases.heartbeat(this.opts.replica, this.opts.ttlMs);
       const grants = await this.leases.renew(this.opts.replica, this.opts.ttlMs);
+      await this.claimTasks([...this.tasks.keys()]);
       if (live.join("\n") !== this.live.join("\n")) {
         this.live = live.includes(this.opts.replica) ? live : [...live, this.opts.replica].sort();
         this.owners.clear();

@@ -9,10 +9,22 @@
  * One ref per automation (`refs/imagectl/pushing/<key>`), since automations writing to the same
  * GitRepository share the clone (their runs are serialized by the clone's lock). Local git only.
  */
+import { createHash } from "node:crypto";
 import { git, gitRaw } from "./exec.js";
 
 function refOf(key: string): string {
   return `refs/imagectl/pushing/${key}`;
+}
+
+/**
+ * The key of one pull-request branch of the automation `key` (`<namespace>/<name>`). Under `_pr/`,
+ * which no namespace can be (a DNS label has no `_`), and with the branch as one component (its
+ * sha256, so that a long branch name stays within a file name's length): a ref cannot be both a
+ * file and a directory, so a direct-push key `<ns>/<name>` and branches such as `imagectl/app`
+ * and `imagectl/app/web` must never nest inside one another.
+ */
+export function branchPushKey(key: string, branch: string): string {
+  return `_pr/${key}/${createHash("sha256").update(branch).digest("hex")}`;
 }
 
 const cwdOf = (workTree: string) => ({ cwd: workTree, op: "commit" as const });

@@ -3,25 +3,15 @@
  * over a real SQLite store: which images count as live, a whole sweep, and the daemon's batches.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ImageRepository } from "../../src/api/types.js";
 import { Daemon } from "../../src/controller/daemon.js";
 import { DigestFactPruner, liveRepositories } from "../../src/controller/digest-fact-pruner.js";
 import { runOnce } from "../../src/controller/run-once.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { suspendedRepository } from "../store/support/suspended-repository.js";
 import { tempDir } from "../store/support/temp.js";
 
 const DAY = 24 * 3_600_000;
 const T0 = Date.parse("2026-03-01T00:00:00Z");
-
-function repository(name: string, image: string): ImageRepository {
-  return {
-    apiVersion: "image.toolkit.fluxcd.io/v1",
-    kind: "ImageRepository",
-    metadata: { name, namespace: "apps" },
-    // Suspended: the daemon below must not scan (there is no registry), only sweep.
-    spec: { image, interval: "1h", suspend: true },
-  };
-}
 
 describe("DigestFactPruner", () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -57,9 +47,9 @@ describe("DigestFactPruner", () => {
 
   it("names each repository's image as the registry client canonicalises it, and the scanned one", async () => {
     await store.apply([
-      repository("web", "nginx"),
-      repository("api", "ghcr.io/org/api"),
-      repository("bad", "Not An Image"),
+      suspendedRepository("web", "nginx"),
+      suspendedRepository("api", "ghcr.io/org/api"),
+      suspendedRepository("bad", "Not An Image"),
     ]);
     await store.updateStatus("ImageRepository", "apps", "api", { canonicalImageName: "ghcr.io/org/old-api" });
     const live = await liveRepositories(store);
@@ -73,7 +63,10 @@ describe("DigestFactPruner", () => {
   });
 
   it("sweeps in batches: a deleted repository's facts go, a live one's stay", async () => {
-    await store.apply([repository("web", "ghcr.io/org/web"), repository("api", "ghcr.io/org/api")]);
+    await store.apply([
+      suspendedRepository("web", "ghcr.io/org/web"),
+      suspendedRepository("api", "ghcr.io/org/api"),
+    ]);
     const web = await seed("web", "ghcr.io/org/web", "w");
     const api = await seed("api", "ghcr.io/org/api", "a");
     await store.delete("ImageRepository", "apps", "api");
@@ -84,7 +77,10 @@ describe("DigestFactPruner", () => {
   });
 
   it("runs from the daemon's loop once start-up is over, a batch at a time", async () => {
-    await store.apply([repository("web", "ghcr.io/org/web"), repository("api", "ghcr.io/org/api")]);
+    await store.apply([
+      suspendedRepository("web", "ghcr.io/org/web"),
+      suspendedRepository("api", "ghcr.io/org/api"),
+    ]);
     await seed("web", "ghcr.io/org/web", "w");
     const api = await seed("api", "ghcr.io/org/api", "a");
     await store.delete("ImageRepository", "apps", "api");
@@ -112,7 +108,10 @@ describe("DigestFactPruner", () => {
   });
 
   it("is swept once by run --once, after its phases", async () => {
-    await store.apply([repository("web", "ghcr.io/org/web"), repository("api", "ghcr.io/org/api")]);
+    await store.apply([
+      suspendedRepository("web", "ghcr.io/org/web"),
+      suspendedRepository("api", "ghcr.io/org/api"),
+    ]);
     const web = await seed("web", "ghcr.io/org/web", "w");
     const api = await seed("api", "ghcr.io/org/api", "a");
     await store.delete("ImageRepository", "apps", "api");

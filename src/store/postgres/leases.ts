@@ -31,10 +31,34 @@ export interface LeaseInfo {
   lastReconciledAt?: string;
 }
 
-/** Lease rows by replica, for metrics. */
+/** Live replicas and held object leases (tasks' leases not counted), for metrics. */
 export interface LeaseCounts {
   replicas: number;
   held: number;
+}
+
+/**
+ * A claim wins when the row is free, expired or already ours; a new holder gets a new token, the
+ * same holder keeps its token and extends the expiry.
+ */
+const CLAIM_RULE = `ON CONFLICT (kind, namespace, name) DO UPDATE
+         SET token = CASE WHEN l.holder = excluded.holder AND l.expires_at > now()
+                          THEN l.token ELSE excluded.token END,
+             holder = excluded.holder,
+             expires_at = excluded.expires_at
+         WHERE l.expires_at <= now() OR l.holder = excluded.holder`;
+
+/**
+ * Store-wide tasks (the fact cache's sweep) lease a row of this kind, which no object has: one
+ * replica at a time runs each, and the row's `last_reconciled_at` says when it last completed.
+ */
+const TASK_KIND = "imagectl.io/task";
+
+/** The lease of a store-wide task, as claimed. */
+export interface TaskGrant {
+  token: number;
+  /** Milliseconds since the task last completed on any replica (the server's clock); absent if never. */
+  sinceDoneMs?: number;
 }
 
 function interval(ms: number): string {
@@ -52,6 +76,15 @@ function grants(rows: unknown[]): LeaseGrant[] {
     name: r.name,
     token: Number(r.token),
   }));
+}
+
+/** `last_reconciled_*` of a lease row, only while `holder` holds it under `token`. */
+async function mark(sql: Sql, row: [string, string, string, string, number]): Promise<void> {
+  await sql.rows(
+    `UPDATE leases SET last_reconciled_by = holder, last_reconciled_at = now()
+     WHERE kind = $1 AND namespace = $2 AND name = $3 AND holder = $4 AND token = $5`,
+    row,
+  );
 }
 
 export class LeaseTable {
@@ -83,12 +116,7 @@ export class LeaseTable {
       `INSERT INTO leases AS l (kind, namespace, name, holder, token, expires_at)
        SELECT k, n, m, $4, nextval('lease_tokens'), now() + $5::interval
        FROM unnest($1::text[], $2::text[], $3::text[]) AS u(k, n, m)
-       ON CONFLICT (kind, namespace, name) DO UPDATE
-         SET token = CASE WHEN l.holder = excluded.holder AND l.expires_at > now()
-                          THEN l.token ELSE excluded.token END,
-             holder = excluded.holder,
-             expires_at = excluded.expires_at
-         WHERE l.expires_at <= now() OR l.holder = excluded.holder
+       ${CLAIM_RULE}
        RETURNING kind, namespace, name, token`,
       [...arrays(keys), holder, interval(ttlMs)],
     );
@@ -136,11 +164,30 @@ export class LeaseTable {
 
   /** Notes who reconciled `key` last (shown by `get`), if it still holds the lease. */
   async markReconciled(sql: Sql, holder: string, key: ObjectId, token: number): Promise<void> {
-    await sql.rows(
-      `UPDATE leases SET last_reconciled_by = holder, last_reconciled_at = now()
-       WHERE kind = $1 AND namespace = $2 AND name = $3 AND holder = $4 AND token = $5`,
-      [key.kind, key.namespace, key.name, holder, token],
+    await mark(sql, [key.kind, key.namespace, key.name, holder, token]);
+  }
+
+  /**
+   * Claims (or, when ours, extends) the lease of the store-wide task `task`; undefined when
+   * another replica holds it. Also says when the task last completed, so that a new holder keeps
+   * the schedule instead of starting over.
+   */
+  async claimTask(sql: Sql, holder: string, task: string, ttlMs: number): Promise<TaskGrant | undefined> {
+    const [row] = await sql.rows(
+      `INSERT INTO leases AS l (kind, namespace, name, holder, token, expires_at)
+       VALUES ($1, '', $2, $3, nextval('lease_tokens'), now() + $4::interval)
+       ${CLAIM_RULE}
+       RETURNING token, (extract(epoch FROM now() - l.last_reconciled_at) * 1000)::float8 AS since_done_ms`,
+      [TASK_KIND, task, holder, interval(ttlMs)],
     );
+    if (row === undefined) return undefined;
+    const r = row as { token: string | number; since_done_ms: number | null };
+    return { token: Number(r.token), ...(r.since_done_ms !== null ? { sinceDoneMs: r.since_done_ms } : {}) };
+  }
+
+  /** Notes that `task` completed, if `holder` still holds it under `token`. */
+  async markTaskDone(sql: Sql, holder: string, task: string, token: number): Promise<void> {
+    await mark(sql, [TASK_KIND, "", task, holder, token]);
   }
 
   async info(sql: Sql, key: ObjectId): Promise<LeaseInfo | undefined> {
@@ -185,7 +232,8 @@ export class LeaseTable {
   async counts(sql: Sql): Promise<LeaseCounts> {
     const [row] = await sql.rows(
       `SELECT (SELECT count(*) FROM replicas WHERE expires_at > now())::integer AS replicas,
-              (SELECT count(*) FROM leases WHERE expires_at > now())::integer AS held`,
+              (SELECT count(*) FROM leases WHERE expires_at > now() AND kind <> $1)::integer AS held`,
+      [TASK_KIND],
     );
     return row as LeaseCounts;
   }
@@ -200,6 +248,8 @@ export interface LeaseStore {
   release(holder: string, keys: readonly ObjectId[]): Promise<void>;
   confirm(holder: string, key: ObjectId, token: number, ttlMs: number): Promise<boolean>;
   markReconciled(holder: string, key: ObjectId, token: number): Promise<void>;
+  claimTask(holder: string, task: string, ttlMs: number): Promise<TaskGrant | undefined>;
+  markTaskDone(holder: string, task: string, token: number): Promise<void>;
   info(key: ObjectId): Promise<LeaseInfo | undefined>;
   reconciledBy(kind: string): Promise<Map<string, string>>;
   counts(): Promise<LeaseCounts>;

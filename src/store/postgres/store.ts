@@ -341,6 +341,10 @@ function leaseStore(db: Database, t: LeaseTable): LeaseStore {
       db.read(op(`confirm ${key(k)}`), (sql) => t.confirm(sql, holder, k, token, ttl)),
     markReconciled: (holder, k, token) =>
       db.read(op(`mark ${key(k)}`), (sql) => t.markReconciled(sql, holder, k, token)),
+    claimTask: (holder, task, ttl) =>
+      db.read(op(`claim task ${task}`), (sql) => t.claimTask(sql, holder, task, ttl)),
+    markTaskDone: (holder, task, token) =>
+      db.read(op(`mark task ${task}`), (sql) => t.markTaskDone(sql, holder, task, token)),
     info: (k) => db.read(op(`read ${key(k)}`), (sql) => t.info(sql, k)),
     reconciledBy: (kind) => db.read(op("read"), (sql) => t.reconciledBy(sql, kind)),
     counts: () => db.read(op("count"), (sql) => t.counts(sql)),

@@ -40,6 +40,12 @@ export type Built =
   | { ok: true; bundle: Bundle }
   | { ok: false; reason: "bad signature" | "untrusted"; detail: string };
 
+const notBuilt = (reason: "bad signature" | "untrusted", detail: string): Built => ({
+  ok: false,
+  reason,
+  detail,
+});
+
 const RekorBundle = z.object({
   SignedEntryTimestamp: z.string(),
   Payload: z.object({
@@ -62,35 +68,21 @@ export function pemCertificates(pem: string): string[] {
 export function bundleFromCosignLayer(payload: Buffer, annotations: Record<string, string>): Built {
   const certPem = annotations[COSIGN_CERTIFICATE_ANNOTATION];
   if (certPem === undefined)
-    return {
-      ok: false,
-      reason: "untrusted",
-      detail: "signed with a key, not a certificate (no keyless signature)",
-    };
+    return notBuilt("untrusted", "signed with a key, not a certificate (no keyless signature)");
   const certs = [
     ...pemCertificates(certPem).slice(0, 1),
     ...pemCertificates(annotations[COSIGN_CHAIN_ANNOTATION] ?? ""),
   ];
   if (certs.length === 0)
-    return {
-      ok: false,
-      reason: "bad signature",
-      detail: `${COSIGN_CERTIFICATE_ANNOTATION} is not a PEM certificate`,
-    };
+    return notBuilt("bad signature", `${COSIGN_CERTIFICATE_ANNOTATION} is not a PEM certificate`);
   const rekorText = annotations[COSIGN_BUNDLE_ANNOTATION];
   if (rekorText === undefined)
-    return {
-      ok: false,
-      reason: "untrusted",
-      detail: "no transparency log entry (no dev.sigstore.cosign/bundle)",
-    };
+    return notBuilt("untrusted", "no transparency log entry (no dev.sigstore.cosign/bundle)");
   const rekor = checkJson(RekorBundle, rekorText);
-  if (!rekor.ok)
-    return { ok: false, reason: "bad signature", detail: `${COSIGN_BUNDLE_ANNOTATION} ${rekor.problem}` };
+  if (!rekor.ok) return notBuilt("bad signature", `${COSIGN_BUNDLE_ANNOTATION} ${rekor.problem}`);
   const p = rekor.value.Payload;
   const body = checkJson(RekorBody, Buffer.from(p.body, "base64").toString("utf8"));
-  if (!body.ok)
-    return { ok: false, reason: "bad signature", detail: `transparency log entry body ${body.problem}` };
+  if (!body.ok) return notBuilt("bad signature", `transparency log entry body ${body.problem}`);
   const serialized = {
     mediaType: BUNDLE_V01,
     verificationMaterial: {
@@ -120,7 +112,7 @@ export function readBundle(json: unknown): Built {
     return { ok: true, bundle: bundleFromJSON(json) };
   } catch (err) {
     const why = err instanceof Error ? err.message.slice(0, 120) : "unreadable";
-    return { ok: false, reason: "bad signature", detail: `not a valid Sigstore bundle (${why})` };
+    return notBuilt("bad signature", `not a valid Sigstore bundle (${why})`);
   }
 }
 

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { createServer as createHttpsServer, request } from "node:https";
+import { request } from "node:https";
 import type { LoopbackServers } from "../loopback-servers.js";
 import type { TestPki } from "../tls.js";
+import { listenTls, readBody } from "./tls-endpoint.js";
 
 /**
  * Azure's two token services, on loopback:
@@ -81,56 +81,51 @@ export async function startAcrFront(
   o: { pki: TestPki; registry: string; registryPort: number; aadToken: string; refreshToken: () => string },
 ): Promise<AcrFront> {
   const state: AcrFront = { target: "", exchanges: [], mode: "token", lifetimeSeconds: 3 * 3600 };
-  const server = createHttpsServer(
-    { cert: readFileSync(o.pki.serverCertPath), key: readFileSync(o.pki.serverKeyPath) },
-    async (req, res) => {
-      if (req.url === "/oauth2/exchange") {
-        let body = "";
-        for await (const chunk of req) body += chunk;
-        const form = new URLSearchParams(body);
-        const refuse = (why: string, status = 400): void => {
-          state.exchanges.push(why);
-          res.writeHead(status, { "content-type": "application/json" });
-          res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: why }] }));
-        };
-        if (req.method !== "POST") return refuse(`method ${req.method}`, 405);
-        if (req.headers["content-type"] !== "application/x-www-form-urlencoded")
-          return refuse(`content-type ${req.headers["content-type"]}`);
-        if (form.get("grant_type") !== "access_token") return refuse(`grant_type ${form.get("grant_type")}`);
-        // ACR's refusal echoes the token it was given: it must still never reach a status or event.
-        if (state.mode === "deny" || form.get("access_token") !== o.aadToken)
-          return refuse(
-            `the access token ${form.get("access_token")} is not valid for ${form.get("service")}`,
-            401,
-          );
-        // The service is the registry's own name: the host this request was sent to.
-        const host = (req.headers.host ?? "").replace(/:\d+$/, "");
-        if (form.get("service") !== host) return refuse(`service ${form.get("service")} on ${host}`);
-        state.exchanges.push("");
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ refresh_token: o.refreshToken() }));
-        return;
-      }
-      // Everything else is the registry's: relay it to docker-registry over TLS.
-      const upstream = request(
-        {
-          host: "127.0.0.1",
-          port: o.registryPort,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: o.registry },
-          ca: o.pki.caPem,
-          servername: o.registry,
-        },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      upstream.on("error", () => res.destroy());
-      req.pipe(upstream);
-    },
-  );
-  state.target = `127.0.0.1:${await servers.listen(server)}`;
+  const port = await listenTls(servers, o.pki, async (req, res) => {
+    if (req.url === "/oauth2/exchange") {
+      const form = new URLSearchParams(await readBody(req));
+      const refuse = (why: string, status = 400): void => {
+        state.exchanges.push(why);
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: why }] }));
+      };
+      if (req.method !== "POST") return refuse(`method ${req.method}`, 405);
+      if (req.headers["content-type"] !== "application/x-www-form-urlencoded")
+        return refuse(`content-type ${req.headers["content-type"]}`);
+      if (form.get("grant_type") !== "access_token") return refuse(`grant_type ${form.get("grant_type")}`);
+      // ACR's refusal echoes the token it was given: it must still never reach a status or event.
+      if (state.mode === "deny" || form.get("access_token") !== o.aadToken)
+        return refuse(
+          `the access token ${form.get("access_token")} is not valid for ${form.get("service")}`,
+          401,
+        );
+      // The service is the registry's own name: the host this request was sent to.
+      const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+      if (form.get("service") !== host) return refuse(`service ${form.get("service")} on ${host}`);
+      state.exchanges.push("");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ refresh_token: o.refreshToken() }));
+      return;
+    }
+    // Everything else is the registry's: relay it to docker-registry over TLS.
+    const upstream = request(
+      {
+        host: "127.0.0.1",
+        port: o.registryPort,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: o.registry },
+        ca: o.pki.caPem,
+        servername: o.registry,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  state.target = `127.0.0.1:${port}`;
   return state;
 }

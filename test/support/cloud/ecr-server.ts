@@ -1,9 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer } from "node:https";
 import type { LoopbackServers } from "../loopback-servers.js";
 import type { TestPki } from "../tls.js";
+import { listenTls, readBody } from "./tls-endpoint.js";
 
 /**
  * A loopback Amazon ECR (or ECR Public) API endpoint for GetAuthorizationToken, checking each
@@ -130,55 +129,51 @@ export async function startEcrServer(servers: LoopbackServers, o: EcrServerOptio
     });
     res.end(JSON.stringify(body));
   };
-  const server = createServer(
-    { cert: readFileSync(o.pki.serverCertPath), key: readFileSync(o.pki.serverKeyPath) },
-    async (req, res) => {
-      let body = "";
-      for await (const chunk of req) body += chunk;
-      const target = req.headers["x-amz-target"] as string | undefined;
-      const refuse = (why: string, status = 400, type = "ValidationException"): void => {
-        state.requests.push({ target, refused: why });
-        send(res, status, { __type: type, message: why }, type);
-      };
-      if (req.method !== "POST" || new URL(req.url ?? "/", "http://x").pathname !== "/")
-        return refuse(`${req.method} ${req.url}: the JSON protocol posts to /`);
-      if (target !== API[o.api ?? "ecr"].target)
-        return refuse(`X-Amz-Target ${target}`, 400, "UnknownOperationException");
-      if (req.headers["content-type"] !== "application/x-amz-json-1.1")
-        return refuse(`Content-Type ${req.headers["content-type"]}`);
-      const sig = sigV4Problem(req, body, o, state.temporaryKeys);
-      if (sig) return refuse(sig, 403, "InvalidSignatureException");
-      if (state.mode === "stall") {
-        state.requests.push({ target, refused: "stalled" });
-        return; // never answers; the client's deadline must end the call
-      }
-      if (state.mode === "deny") {
-        // The real message names the principal; this one also echoes something token-shaped,
-        // which must never reach a status, an event or a log.
-        return refuse(
-          `User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ${API[o.api ?? "ecr"].signingName}:GetAuthorizationToken (session ${LEAK_CANARY})`,
-          400,
-          "AccessDeniedException",
-        );
-      }
-      state.requests.push({ target, refused: "" });
-      const data = {
-        authorizationToken: Buffer.from(`AWS:${state.password}`).toString("base64"),
-        expiresAt: Date.now() / 1000 + state.lifetimeSeconds,
-      };
-      send(
-        res,
-        200,
-        o.api === "ecr-public"
-          ? { authorizationData: data }
-          : {
-              authorizationData: [
-                { ...data, proxyEndpoint: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com" },
-              ],
-            },
+  const port = await listenTls(servers, o.pki, async (req, res) => {
+    const body = await readBody(req);
+    const target = req.headers["x-amz-target"] as string | undefined;
+    const refuse = (why: string, status = 400, type = "ValidationException"): void => {
+      state.requests.push({ target, refused: why });
+      send(res, status, { __type: type, message: why }, type);
+    };
+    if (req.method !== "POST" || new URL(req.url ?? "/", "http://x").pathname !== "/")
+      return refuse(`${req.method} ${req.url}: the JSON protocol posts to /`);
+    if (target !== API[o.api ?? "ecr"].target)
+      return refuse(`X-Amz-Target ${target}`, 400, "UnknownOperationException");
+    if (req.headers["content-type"] !== "application/x-amz-json-1.1")
+      return refuse(`Content-Type ${req.headers["content-type"]}`);
+    const sig = sigV4Problem(req, body, o, state.temporaryKeys);
+    if (sig) return refuse(sig, 403, "InvalidSignatureException");
+    if (state.mode === "stall") {
+      state.requests.push({ target, refused: "stalled" });
+      return; // never answers; the client's deadline must end the call
+    }
+    if (state.mode === "deny") {
+      // The real message names the principal; this one also echoes something token-shaped,
+      // which must never reach a status, an event or a log.
+      return refuse(
+        `User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ${API[o.api ?? "ecr"].signingName}:GetAuthorizationToken (session ${LEAK_CANARY})`,
+        400,
+        "AccessDeniedException",
       );
-    },
-  );
-  state.url = `https://127.0.0.1:${await servers.listen(server)}`;
+    }
+    state.requests.push({ target, refused: "" });
+    const data = {
+      authorizationToken: Buffer.from(`AWS:${state.password}`).toString("base64"),
+      expiresAt: Date.now() / 1000 + state.lifetimeSeconds,
+    };
+    send(
+      res,
+      200,
+      o.api === "ecr-public"
+        ? { authorizationData: data }
+        : {
+            authorizationData: [
+              { ...data, proxyEndpoint: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com" },
+            ],
+          },
+    );
+  });
+  state.url = `https://127.0.0.1:${port}`;
   return state;
 }

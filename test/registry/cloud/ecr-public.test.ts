@@ -3,10 +3,11 @@
 // SpencerFrontendService target and the SigV4 signature for service ecr-public in us-east-1
 // (test/support/cloud/ecr-server.ts), then the real docker-registry answering as public.ecr.aws
 // through the object's proxy, accepting exactly AWS:<password>.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forgetCloudCredentials } from "../../../src/registry/cloud/index.js";
-import { type EcrServer, LEAK_CANARY, startEcrServer } from "../../support/cloud/ecr-server.js";
+import { type EcrServer, startEcrServer } from "../../support/cloud/ecr-server.js";
 import { awsKeysEnv, type CloudRig, readyOf, setEnv, startCloudRig } from "../../support/cloud/harness.js";
+import { ecrRefusalTests } from "./ecr-refusals.js";
 
 const HOST = "public.ecr.aws";
 const TARGET = "SpencerFrontendService.GetAuthorizationToken";
@@ -73,61 +74,19 @@ describe("provider: aws on public.ecr.aws (ECR Public)", () => {
   });
 });
 
-describe("provider: aws on public.ecr.aws, each test with an empty cache", () => {
-  beforeEach(() => forgetCloudCredentials("aws", HOST));
-
-  it("drops credentials the registry refuses, so the next scan mints new ones", async () => {
-    ecrPublic.password = "not-what-the-registry-accepts";
-    const before = answered();
-    const refused = await rig.scan("app");
-    expect(readyOf(refused)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
-    expect(readyOf(refused).message).not.toContain("not-what-the-registry-accepts");
-    ecrPublic.password = PASSWORD;
-    expect(readyOf(await rig.scan("app")).status).toBe("True");
-    expect(answered()).toBe(before + 2);
-  });
-
-  it("is AuthenticationFailed naming ECR Public when the exchange is refused, and no token leaks", async () => {
-    ecrPublic.mode = "deny";
-    try {
-      const obj = await rig.scan("app");
-      expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
-      const message = readyOf(obj).message ?? "";
-      expect(message).toContain(
-        "spec.provider 'aws': ECR Public GetAuthorizationToken for 'public.ecr.aws' failed: AccessDeniedException",
-      );
-      expect(message).toContain("not authorized to perform: ecr-public:GetAuthorizationToken");
-      const visible = await rig.visibleText("app");
-      for (const secret of [LEAK_CANARY, SECRET_KEY, PASSWORD]) expect(visible).not.toContain(secret);
-    } finally {
-      ecrPublic.mode = "token";
-    }
-  });
-
-  it("is refused by the endpoint when signed with another secret key", async () => {
-    const restore = setEnv({ AWS_SECRET_ACCESS_KEY: "not-the-secret" });
-    try {
-      const obj = await rig.scan("app");
-      expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
-      expect(readyOf(obj).message).toContain("InvalidSignatureException");
-      expect(ecrPublic.requests.at(-1)?.refused).toBe("signature does not match");
-    } finally {
-      restore();
-    }
-  });
-
-  it("stops waiting for a stalled endpoint at spec.timeout", async () => {
-    ecrPublic.mode = "stall";
-    try {
-      await rig.repository("stalled", { provider: "aws", timeout: "1s" });
-      const obj = await rig.scan("stalled");
-      expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
-      expect(readyOf(obj).message).toContain(
-        "ECR Public GetAuthorizationToken in us-east-1 did not answer within spec.timeout",
-      );
-      expect(ecrPublic.requests.at(-1)?.refused).toBe("stalled");
-    } finally {
-      ecrPublic.mode = "token";
-    }
-  });
+describe("provider: aws on public.ecr.aws, refused", () => {
+  ecrRefusalTests(() => ({
+    rig,
+    ecr: ecrPublic,
+    api: "ECR Public",
+    iam: "ecr-public",
+    password: PASSWORD,
+    secretKey: SECRET_KEY,
+    // One host only: each case starts from an empty cache instead.
+    async fresh(name, spec) {
+      forgetCloudCredentials("aws", HOST);
+      await rig.repository(name, { provider: "aws", ...spec });
+      return HOST;
+    },
+  }));
 });

@@ -5,9 +5,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EcrServer, LEAK_CANARY, startEcrServer } from "../../support/cloud/ecr-server.js";
+import { type EcrServer, startEcrServer } from "../../support/cloud/ecr-server.js";
 import { awsKeysEnv, type CloudRig, readyOf, setEnv, startCloudRig } from "../../support/cloud/harness.js";
 import { startStsServer } from "../../support/cloud/sts-server.js";
+import { ecrRefusalTests } from "./ecr-refusals.js";
 
 const ECR_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const EXPIRING_HOST = "210987654321.dkr.ecr.us-east-1.amazonaws.com";
@@ -102,50 +103,6 @@ describe("provider: aws", () => {
     expect(answered()).toBe(before + 3);
   });
 
-  it("drops cached credentials the registry refuses, so the next scan mints new ones", async () => {
-    ecr.password = "not-what-the-registry-accepts";
-    await rig.repository("revoked", { provider: "aws", image: `${REVOKED_HOST}/team/app` });
-    const before = answered();
-    const refused = await rig.scan("revoked");
-    expect(readyOf(refused)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
-    expect(readyOf(refused).message).not.toContain("not-what-the-registry-accepts");
-    ecr.password = PASSWORD;
-    expect(readyOf(await rig.scan("revoked")).status).toBe("True");
-    expect(answered()).toBe(before + 2);
-  });
-
-  it("is AuthenticationFailed with ECR's message when the exchange is refused, and no token leaks", async () => {
-    ecr.mode = "deny";
-    const host = "333333333333.dkr.ecr.us-east-1.amazonaws.com";
-    await rig.repository("denied", { provider: "aws", image: `${host}/team/app` });
-    const obj = await rig.scan("denied");
-    expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
-    expect(readyOf(obj).message).toContain("spec.provider 'aws': ECR GetAuthorizationToken");
-    expect(readyOf(obj).message).toContain("AccessDeniedException");
-    expect(readyOf(obj).message).toContain("not authorized to perform: ecr:GetAuthorizationToken");
-    const visible = await rig.visibleText("denied");
-    expect(visible).not.toContain(LEAK_CANARY);
-    expect(visible).not.toContain(SECRET_KEY);
-    expect(visible).not.toContain(PASSWORD);
-    ecr.mode = "token";
-  });
-
-  it("is refused by the ECR endpoint when signed with another secret key", async () => {
-    const restore = setEnv({ AWS_SECRET_ACCESS_KEY: "not-the-secret" });
-    try {
-      await rig.repository("wrong-key", {
-        provider: "aws",
-        image: "555555555555.dkr.ecr.us-east-1.amazonaws.com/team/app",
-      });
-      const obj = await rig.scan("wrong-key");
-      expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
-      expect(readyOf(obj).message).toContain("InvalidSignatureException");
-      expect(ecr.requests.at(-1)?.refused).toBe("signature does not match");
-    } finally {
-      restore();
-    }
-  });
-
   it("names spec.provider and spec.image when the image is not on ECR", async () => {
     const before = ecr.requests.length;
     await rig.repository("elsewhere", { provider: "aws", image: "ghcr.io/team/app" });
@@ -156,17 +113,30 @@ describe("provider: aws", () => {
     );
     expect(ecr.requests.length).toBe(before);
   });
+});
 
-  it("stops waiting for a stalled token endpoint at spec.timeout", async () => {
-    ecr.mode = "stall";
-    const host = "444444444444.dkr.ecr.us-east-1.amazonaws.com";
-    await rig.repository("stalled", { provider: "aws", image: `${host}/team/app`, timeout: "1s" });
-    const obj = await rig.scan("stalled");
-    expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
-    expect(readyOf(obj).message).toContain("did not answer within spec.timeout");
-    expect(ecr.requests.at(-1)?.refused).toBe("stalled");
-    ecr.mode = "token";
-  });
+// Each refusal on a host of its own, so no cached credential answers for it.
+const FRESH_HOSTS: Record<string, string> = {
+  revoked: REVOKED_HOST,
+  denied: "333333333333.dkr.ecr.us-east-1.amazonaws.com",
+  "wrong-key": "555555555555.dkr.ecr.us-east-1.amazonaws.com",
+  stalled: "444444444444.dkr.ecr.us-east-1.amazonaws.com",
+};
+
+describe("provider: aws, refused", () => {
+  ecrRefusalTests(() => ({
+    rig,
+    ecr,
+    api: "ECR",
+    iam: "ecr",
+    password: PASSWORD,
+    secretKey: SECRET_KEY,
+    async fresh(name, spec) {
+      const host = FRESH_HOSTS[name] ?? `${name}.invalid`;
+      await rig.repository(name, { provider: "aws", image: `${host}/team/app`, ...spec });
+      return host;
+    },
+  }));
 });
 
 describe("provider: aws with IRSA (web identity, what Flux uses on EKS)", () => {

@@ -1,6 +1,3 @@
-import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImagePolicy, ImageRepository } from "../../src/api/types.js";
@@ -8,33 +5,30 @@ import type { ControllerDeps } from "../../src/controller/controller-deps.js";
 import { reconcileImagePolicy } from "../../src/controller/image-policy.js";
 import { reconcileImageRepository } from "../../src/controller/image-repository.js";
 import { openStore, type Store } from "../../src/store/index.js";
-import { type ContentPusher, contentPusher, cosignKeyPair } from "../support/image-content.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import {
+  type ContentLab,
+  type ContentPusher,
+  cosignKeyPair,
+  startContentLab,
+} from "../support/image-content.js";
+import type { TestRegistry } from "../support/registry.js";
 
 const NS = "flux-system";
 const H = 3_600_000;
 const NOW = Date.parse("2026-12-03T12:00:00Z");
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
 
+let content: ContentLab;
 let registry: TestRegistry;
 let pusher: ContentPusher;
 let dir: string;
-let requests = 0;
-const count = () => {
-  requests++;
-};
 
 beforeAll(async () => {
-  registry = await startRegistry({ mode: "plain" });
-  pusher = contentPusher(registry.url, registry.host);
-  dir = mkdtempSync(join(tmpdir(), "imagectl-facts-"));
-  subscribe("imagectl:registry:request", count);
+  content = await startContentLab("imagectl-facts-");
+  ({ registry, pusher, dir } = content);
 });
 afterAll(async () => {
-  unsubscribe("imagectl:registry:request", count);
-  await pusher?.close();
-  await registry?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await content?.stop();
 });
 
 /** The lab's clock: each scan happens a second after the last, as real scans do. */
@@ -71,11 +65,11 @@ async function scanAndSelect(deps: ControllerDeps, store: Store) {
   const repo = await store.mustGet("ImageRepository", NS, "app");
   clock += 1000;
   expect((await reconcileImageRepository(deps, repo, { force: true })).ready).toBe(true);
-  const before = requests;
+  const before = content.requests();
   const outcome = await reconcileImagePolicy(deps, await store.mustGet("ImagePolicy", NS, "app"));
   const pol = await store.mustGet("ImagePolicy", NS, "app");
   const ready = pol.status?.conditions?.find((c) => c.type === "Ready");
-  return { outcome, tag: pol.status?.latestRef?.tag, ready, requests: requests - before };
+  return { outcome, tag: pol.status?.latestRef?.tag, ready, requests: content.requests() - before };
 }
 
 describe("select newest (real registry)", () => {

@@ -5,9 +5,6 @@
  * way a signature can fail is a separate digest with its own reason; then the ImagePolicy
  * reconciler selects only the tag signed by the wanted identity, and caches its verdicts.
  */
-import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImagePolicy, ImageRepository } from "../../src/api/types.js";
@@ -18,43 +15,40 @@ import { ContentReader, parseImageReference } from "../../src/registry/index.js"
 import { type KeylessPolicy, verifyKeyless } from "../../src/registry/keyless.js";
 import { parseTrustedRoot } from "../../src/registry/sigstore-trusted-root.js";
 import { openStore } from "../../src/store/index.js";
-import { type ContentPusher, contentPusher, cosignKeyPair } from "../support/image-content.js";
+import {
+  type ContentLab,
+  type ContentPusher,
+  cosignKeyPair,
+  startContentLab,
+} from "../support/image-content.js";
 import { type PrivateSigstore, privateSigstore } from "../support/private-sigstore.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import type { TestRegistry } from "../support/registry.js";
 
 const NS = "flux-system";
 const SAN = "ci@example.com";
 const ISSUER = "https://issuer.example";
 const exact = (s: string) => ({ describe: `'${s}'`, matches: (v: string) => v === s });
 
+let content: ContentLab;
 let registry: TestRegistry;
 let pusher: ContentPusher;
 let sigstore: PrivateSigstore;
 let policy: KeylessPolicy;
 let dir: string;
-let requests = 0;
-const count = () => {
-  requests++;
-};
 
 beforeAll(async () => {
-  registry = await startRegistry({ mode: "plain" });
-  pusher = contentPusher(registry.url, registry.host);
+  content = await startContentLab("imagectl-keyless-");
+  ({ registry, pusher, dir } = content);
   sigstore = privateSigstore();
   policy = {
     identity: exact(SAN),
     issuer: exact(ISSUER),
     root: parseTrustedRoot(sigstore.trustedRoot(), "test root"),
   };
-  dir = mkdtempSync(join(tmpdir(), "imagectl-keyless-"));
-  subscribe("imagectl:registry:request", count);
 });
 afterAll(async () => {
-  unsubscribe("imagectl:registry:request", count);
   sigstore?.close();
-  await pusher?.close();
-  await registry?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await content?.stop();
 });
 
 const reader = (path: string) => new ContentReader(parseImageReference(`${registry.host}/${path}`));
@@ -267,10 +261,10 @@ describe("the ImagePolicy reconciler with keyless verification", () => {
           })
         ).ready,
       ).toBe(true);
-      const before = requests;
+      const before = content.requests();
       const outcome = await reconcileImagePolicy(deps, await store.mustGet("ImagePolicy", NS, "app"));
       const got = await store.mustGet("ImagePolicy", NS, "app");
-      return { outcome, tag: got.status?.latestRef?.tag, requests: requests - before };
+      return { outcome, tag: got.status?.latestRef?.tag, requests: content.requests() - before };
     };
     expect((await select()).tag).toBe("1.1.0");
     // Cached per digest under identity+issuer+root: only the tags are resolved again.

@@ -6,7 +6,13 @@
  * a layer of the manifest tagged `sha256-<hex>.sig`.
  */
 import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Agent, request } from "undici";
+import { REGISTRY_REQUEST } from "../../src/registry/telemetry.js";
+import { startRegistry, type TestRegistry } from "./registry.js";
 
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
@@ -271,5 +277,43 @@ export function contentPusher(registryUrl: string, host: string): ContentPusher 
       return { mediaType: OCI_MANIFEST, digest: d, size: manifest.length, artifactType };
     },
     close: () => dispatcher.close(),
+  };
+}
+
+/**
+ * What the content tests (fact-based and keyless selection) each start: the real docker-registry
+ * (plain HTTP), a pusher for it, a scratch directory, and a count of the registry requests
+ * imagectl itself makes (its REGISTRY_REQUEST diagnostics channel), so a test can say how many
+ * reads a selection cost. stop() undoes all of it.
+ */
+export interface ContentLab {
+  registry: TestRegistry;
+  pusher: ContentPusher;
+  dir: string;
+  /** Registry requests imagectl has made since the lab started. */
+  requests(): number;
+  stop(): Promise<void>;
+}
+
+export async function startContentLab(dirPrefix: string): Promise<ContentLab> {
+  const registry = await startRegistry({ mode: "plain" });
+  const pusher = contentPusher(registry.url, registry.host);
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  let requests = 0;
+  const count = (): void => {
+    requests++;
+  };
+  subscribe(REGISTRY_REQUEST, count);
+  return {
+    registry,
+    pusher,
+    dir,
+    requests: () => requests,
+    async stop() {
+      unsubscribe(REGISTRY_REQUEST, count);
+      await pusher.close();
+      await registry.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

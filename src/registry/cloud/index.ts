@@ -59,7 +59,7 @@ export async function cloudCredentials(req: CloudCredentialsRequest): Promise<Re
   const cache = req.cache ?? processCache;
   let creds: CloudCredentials;
   try {
-    creds = await cache.get(cacheKey(reg), () => mint(reg, ctx));
+    creds = await cache.get(cacheKey(reg.provider, reg.registry), () => mint(reg, ctx));
   } catch (err) {
     // No `cause`: an SDK error may hold the request, headers included.
     throw new CloudAuthError(
@@ -76,11 +76,12 @@ export function forgetCloudCredentials(
   registry: string,
   cache = processCache,
 ): void {
-  cache.forget(`${provider}/${registry.toLowerCase()}`);
+  cache.forget(cacheKey(provider, registry));
 }
 
-function cacheKey(reg: CloudRegistry): string {
-  return `${reg.provider}/${reg.registry}`;
+/** One cache entry per provider and registry host (hosts are case-insensitive). */
+function cacheKey(provider: CloudProvider, registry: string): string {
+  return `${provider}/${registry.toLowerCase()}`;
 }
 
 async function mint(reg: CloudRegistry, ctx: MintContext): Promise<CloudCredentials> {

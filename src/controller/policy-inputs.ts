@@ -155,7 +155,7 @@ export async function gatherFacts(
 
   const factsOfDigest = async (digest: string): Promise<TagFacts> => {
     const out: TagFacts = { digest, final: true };
-    const cachedCreated = need.created
+    const created = need.created
       ? parseFact<{ createdAt?: number; reason?: string }>(
           (await src.store?.getDigestFacts(src.image, "created", [digest]))?.[digest],
         )
@@ -167,7 +167,6 @@ export async function gatherFacts(
     const sigFresh =
       sig !== undefined &&
       (sig.verified || src.now - Date.parse(cachedSig?.checkedAt ?? "") < UNVERIFIED_RECHECK_MS);
-    const created = cachedCreated;
     const needRead = (need.created && created === undefined) || (need.signature && !sigFresh);
     if (needRead) {
       if (digestsRead >= maxReads) {

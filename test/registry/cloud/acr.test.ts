@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type AcrFront,
   type AzureIdentityServer,
@@ -89,6 +89,12 @@ afterAll(async () => {
 const exchanged = (f: AcrFront): number => f.exchanges.filter((e) => e === "").length;
 
 describe("provider: azure", () => {
+  // A failed test must not leave the exchange refusing or the identity endpoint stalled.
+  afterEach(() => {
+    front.mode = "token";
+    identity.mode = "token";
+  });
+
   it("lists the tags with the ACR refresh token exchanged for the managed identity's Entra token", async () => {
     await rig.repository("app", { provider: "azure", image: `${ACR_HOST}/team/app` });
     const obj = await rig.scan("app");
@@ -132,7 +138,6 @@ describe("provider: azure", () => {
     expect(visible).not.toContain(AAD_TOKEN);
     expect(visible).not.toContain(AAD_TOKEN.split(".")[2]);
     expect(visible).not.toContain(LONG_REFRESH);
-    front.mode = "token";
   });
 
   it("names spec.provider and spec.image when the image is not on ACR", async () => {
@@ -158,7 +163,6 @@ describe("provider: azure", () => {
     expect(readyOf(obj).message).toContain("spec.timeout");
     // Azure Government's Resource Manager audience for an .azurecr.us registry.
     expect(identity.resources.at(-1)).toMatch(/^https:\/\/management\.usgovcloudapi\.net\/?$/);
-    identity.mode = "token";
   });
 });
 

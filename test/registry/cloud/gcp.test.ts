@@ -6,7 +6,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type GceMetadataServer, startGceMetadataServer } from "../../support/cloud/gce-metadata-server.js";
 import { startGoogleTokenServer } from "../../support/cloud/google-token-server.js";
 import { type CloudRig, readyOf, setEnv, startCloudRig } from "../../support/cloud/harness.js";
@@ -49,6 +49,11 @@ afterAll(async () => {
 });
 
 describe("provider: gcp", () => {
+  // A failed test must not leave the metadata server refusing or stalled for the next ones.
+  afterEach(() => {
+    metadata.mode = "token";
+  });
+
   it("lists the tags with the metadata server's access token as oauth2accesstoken's password", async () => {
     await rig.repository("app", { provider: "gcp", image: `${GAR_HOST}/proj/team/app` });
     // Artifact Registry paths have a project and a repository before the image.
@@ -94,7 +99,6 @@ describe("provider: gcp", () => {
     const visible = await rig.visibleText("denied");
     expect(visible).not.toContain("ya29.must-not-leak-anywhere");
     expect(visible).not.toContain(ACCESS_TOKEN);
-    metadata.mode = "token";
   });
 
   it("names spec.provider and spec.image when the image is not on a Google registry", async () => {
@@ -111,7 +115,6 @@ describe("provider: gcp", () => {
     const obj = await rig.scan("stalled");
     expect(readyOf(obj)).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
     expect(readyOf(obj).message).toContain("did not answer within spec.timeout");
-    metadata.mode = "token";
   });
 });
 

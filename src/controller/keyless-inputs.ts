@@ -5,6 +5,7 @@
  * shipped public-good root, a secret's `trusted_root.json`, or for `policy test` a file).
  * Loaded only when a policy verifies keyless, so that @sigstore stays out of every other path.
  */
+import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import type { KeylessOptions } from "../api/selection-annotations.js";
 import { SELECTION_ANNOTATIONS, TRUSTED_ROOT_SECRET_KEY } from "../api/selection-annotations.js";
@@ -37,13 +38,34 @@ function policyOf(o: KeylessOptions, root: TrustedRootMaterial): KeylessPolicy {
   };
 }
 
+// Roots parsed, by source and content: a reconcile reads its secret again each time, and handing
+// back the same material object lets keyless.ts reuse the Verifier it keeps per root instead of
+// parsing the root's keys and certificates and building a new one on every reconcile. Bounded,
+// oldest first out; a root that does not parse is not kept.
+const parsedRoots = new Map<string, TrustedRootMaterial>();
+const MAX_PARSED_ROOTS = 16;
+
 function parsedRoot(text: string, source: string): TrustedRootMaterial {
+  // The size limit comes before any work on the text (parseTrustedRoot refuses it).
+  const key =
+    text.length <= MAX_TRUSTED_ROOT_BYTES
+      ? createHash("sha256").update(source).update("\n").update(text).digest("hex")
+      : undefined;
+  const hit = key === undefined ? undefined : parsedRoots.get(key);
+  if (hit) return hit;
+  let root: TrustedRootMaterial;
   try {
-    return parseTrustedRoot(text, source);
+    root = parseTrustedRoot(text, source);
   } catch (err) {
     if (err instanceof TrustedRootError) throw new SelectionInputError(err.message);
     throw err;
   }
+  if (parsedRoots.size >= MAX_PARSED_ROOTS) {
+    const oldest = parsedRoots.keys().next();
+    if (!oldest.done) parsedRoots.delete(oldest.value);
+  }
+  if (key !== undefined) parsedRoots.set(key, root);
+  return root;
 }
 
 /** The reconciler's keyless policy: the root from the annotation's secret, else public-good. */

@@ -17,7 +17,7 @@ import { gitAuthFor } from "./git-auth.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { ProxySecretError, proxyFromSecretRef } from "./proxy-secret.js";
 import { type Finished, type ReconcileContext, RetryError, reconcileWith } from "./reconcile-context.js";
-import { SYNC_PATH_ANNOTATION } from "./source-sync-labels.js";
+import { syncPathOf } from "./source-sync-labels.js";
 
 /** The remote reference to list, how a revision of it is written (Flux's `main@sha1:…`) and named. */
 function refToList(ref: GitRepositoryRef | undefined): { ref: string; label?: string; what: string } {
@@ -33,7 +33,7 @@ export function reconcileGitRepository(deps: ControllerDeps, obj: GitRepository)
   return reconcileWith(deps, obj, async (r) => {
     const credentials = gitUrlCredentials(obj.spec.url);
     if (credentials) return r.stall("InvalidURL", `spec.url ${gitUrlCredentialsMessage(credentials)}`);
-    if (obj.metadata.annotations?.[SYNC_PATH_ANNOTATION]) return sync(deps, obj, r);
+    if (syncPathOf(obj) !== undefined) return sync(deps, obj, r);
     const intervalMs = parseDuration(obj.spec.interval);
     const want = refToList(obj.spec.ref);
     let sha: string | null;

@@ -5,17 +5,12 @@ import {
   type PullRequestConfig,
   readPullRequestAnnotation,
 } from "../api/write-back-annotations.js";
-import type { ForgeProvider, ForgeTarget } from "../git/forge/pull-requests.js";
+import { defaultApiUrl, TOKEN_VARIABLE } from "../git/forge/hosts.js";
+import type { ForgeTarget } from "../git/forge/pull-requests.js";
 import type { GitAuth } from "../git/index.js";
 import { StallError } from "./reconcile-context.js";
 
 export type { PullRequestConfig };
-
-const TOKEN_ENV: Record<ForgeProvider, string> = {
-  github: "GITHUB_TOKEN",
-  gitlab: "GITLAB_TOKEN",
-  gitea: "GITEA_TOKEN",
-};
 
 /** The annotation's settings, or undefined when it is absent; a StallError naming the field when bad. */
 export function pullRequestConfig(auto: ImageUpdateAutomation): PullRequestConfig | undefined {
@@ -63,17 +58,9 @@ export function forgeTarget(
         "InvalidPullRequestConfig",
         `annotation ${PULL_REQUEST_ANNOTATION}: apiURL: required for this Git URL`,
       );
-    const host = `https://${at.host}`;
-    apiUrl =
-      cfg.provider === "github"
-        ? at.host === "github.com"
-          ? "https://api.github.com"
-          : `${host}/api/v3`
-        : cfg.provider === "gitlab"
-          ? host
-          : `${host}/api/v1`;
+    apiUrl = defaultApiUrl(cfg.provider, at.host);
   }
-  const envName = cfg.tokenEnv ?? TOKEN_ENV[cfg.provider];
+  const envName = cfg.tokenEnv ?? TOKEN_VARIABLE[cfg.provider];
   const token = env[envName] || auth?.bearerToken || auth?.password;
   if (!token)
     throw new StallError(

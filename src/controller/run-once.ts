@@ -5,7 +5,7 @@ import type { ControllerDeps } from "./controller-deps.js";
 import { DigestFactPruner, type SweepTotals } from "./digest-fact-pruner.js";
 import type { ReconcileOutcome } from "./outcome.js";
 import { reconcileObject } from "./reconcile.js";
-import { SYNC_PATH_ANNOTATION } from "./source-sync-labels.js";
+import { syncPathOf } from "./source-sync-labels.js";
 
 export interface RunOnceEntry {
   key: ObjectId;
@@ -73,7 +73,7 @@ export async function runOnce(
   const synced = (
     await deps.store.list("GitRepository", opts.namespace ? { namespace: opts.namespace } : undefined)
   )
-    .filter((r) => r.metadata.annotations?.[SYNC_PATH_ANNOTATION])
+    .filter((r) => syncPathOf(r) !== undefined)
     .map(objectIdOf);
   const entries: RunOnceEntry[] = [];
   if (synced.length) opts.onPlanned?.(synced.length);

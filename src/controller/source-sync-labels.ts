@@ -3,10 +3,15 @@
  * the sync's path on the GitRepository, owner labels on every object it applied (so a label
  * selector finds what to prune), and the source revision at which each object last changed.
  */
-import type { AnyObject } from "../api/types.js";
+import type { AnyObject, GitRepository } from "../api/types.js";
 
 /** On a GitRepository: the path whose manifests it keeps in the store (set by `bootstrap`). */
 export const SYNC_PATH_ANNOTATION = "imagectl.io/sync-path";
+
+/** The path a bootstrapped GitRepository syncs, or undefined for a plain source. */
+export function syncPathOf(repo: GitRepository): string | undefined {
+  return repo.metadata.annotations?.[SYNC_PATH_ANNOTATION] || undefined;
+}
 /** On an object applied from Git: the GitRepository that owns it. */
 export const SOURCE_NAME_LABEL = "imagectl.io/source-name";
 export const SOURCE_NAMESPACE_LABEL = "imagectl.io/source-namespace";

@@ -23,7 +23,7 @@ import {
   SOURCE_NAME_LABEL,
   SOURCE_NAMESPACE_LABEL,
   SOURCE_REVISION_ANNOTATION,
-  SYNC_PATH_ANNOTATION,
+  syncPathOf,
 } from "./source-sync-labels.js";
 
 /** The manifests at a revision are invalid; `problems` name file, document, object and field. */
@@ -62,11 +62,6 @@ export function isOwnKind(value: unknown): boolean {
   const own = OWN_KINDS[apiVersion.split("/")[0] ?? ""];
   if (own === undefined) return false;
   return own === "all" || (typeof kind === "string" && own.includes(kind));
-}
-
-/** The path a bootstrapped GitRepository syncs, or undefined for a plain source. */
-export function syncPathOf(repo: GitRepository): string | undefined {
-  return repo.metadata.annotations?.[SYNC_PATH_ANNOTATION] || undefined;
 }
 
 function withoutBookkeeping(annotations: Record<string, string> | undefined, keepRequest: boolean) {

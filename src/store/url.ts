@@ -59,6 +59,15 @@ export function resolveStoreLocation(flag: string | undefined, env: NodeJS.Proce
   return { backend: "postgres", ...parsePostgresUrl(text, env, origin(flag)) };
 }
 
+/** A percent-encoded part of the URL; a bad escape is the user's error, named by the part (not quoted). */
+function decodedPart(where: string, part: string, text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new StoreUrlError(`${where}: the ${part} has a malformed percent-escape (%XX)`);
+  }
+}
+
 export function parsePostgresUrl(text: string, env: NodeJS.ProcessEnv, where = "--store"): PostgresLocation {
   const expected = "expected postgres://USER@HOST:PORT/DB";
   let url: URL;
@@ -82,15 +91,16 @@ export function parsePostgresUrl(text: string, env: NodeJS.ProcessEnv, where = "
       throw new StoreUrlError(`${where}: unsupported parameter '${key}' (supported: sslmode, sslrootcert)`);
     }
   }
-  const host = decodeURIComponent(url.hostname.replace(/^\[(.+)\]$/, "$1")) || env.PGHOST || "localhost";
+  const host =
+    decodedPart(where, "host", url.hostname.replace(/^\[(.+)\]$/, "$1")) || env.PGHOST || "localhost";
   const portText = url.port || env.PGPORT || "5432";
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new StoreUrlError(`${where}: port must be a number from 1 to 65535`);
   }
-  const user = decodeURIComponent(url.username) || env.PGUSER || "";
+  const user = decodedPart(where, "user", url.username) || env.PGUSER || "";
   if (user === "") throw new StoreUrlError(`${where}: no user (${expected}, or set PGUSER)`);
-  const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || env.PGDATABASE || user;
+  const database = decodedPart(where, "database", url.pathname.replace(/^\//, "")) || env.PGDATABASE || user;
   const modeText = params.get("sslmode") ?? env.PGSSLMODE ?? "disable";
   if (!(SSL_MODES as readonly string[]).includes(modeText)) {
     throw new StoreUrlError(

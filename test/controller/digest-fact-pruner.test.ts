@@ -45,6 +45,18 @@ describe("DigestFactPruner", () => {
     return digests;
   }
 
+  /** Repositories web and api, 50 facts each, then api deleted: its facts are the ones to sweep. */
+  async function liveWebDeletedApi(): Promise<{ web: string[]; api: string[] }> {
+    await store.apply([
+      suspendedRepository("web", "ghcr.io/org/web"),
+      suspendedRepository("api", "ghcr.io/org/api"),
+    ]);
+    const web = await seed("web", "ghcr.io/org/web", "w");
+    const api = await seed("api", "ghcr.io/org/api", "a");
+    await store.delete("ImageRepository", "apps", "api");
+    return { web, api };
+  }
+
   it("names each repository's image as the registry client canonicalises it, and the scanned one", async () => {
     await store.apply([
       suspendedRepository("web", "nginx"),
@@ -63,13 +75,7 @@ describe("DigestFactPruner", () => {
   });
 
   it("sweeps in batches: a deleted repository's facts go, a live one's stay", async () => {
-    await store.apply([
-      suspendedRepository("web", "ghcr.io/org/web"),
-      suspendedRepository("api", "ghcr.io/org/api"),
-    ]);
-    const web = await seed("web", "ghcr.io/org/web", "w");
-    const api = await seed("api", "ghcr.io/org/api", "a");
-    await store.delete("ImageRepository", "apps", "api");
+    const { web, api } = await liveWebDeletedApi();
     const pruner = new DigestFactPruner(store, { batchRows: 16, now: () => new Date(T0 + DAY) });
     expect(await pruner.sweep()).toEqual({ examined: 100, removed: 50, batches: 7 });
     expect(Object.keys(await store.getDigestFacts("ghcr.io/org/web", "created", web))).toHaveLength(50);
@@ -77,13 +83,7 @@ describe("DigestFactPruner", () => {
   });
 
   it("runs from the daemon's loop once start-up is over, a batch at a time", async () => {
-    await store.apply([
-      suspendedRepository("web", "ghcr.io/org/web"),
-      suspendedRepository("api", "ghcr.io/org/api"),
-    ]);
-    await seed("web", "ghcr.io/org/web", "w");
-    const api = await seed("api", "ghcr.io/org/api", "a");
-    await store.delete("ImageRepository", "apps", "api");
+    const { api } = await liveWebDeletedApi();
     const errors: unknown[] = [];
     const daemon = new Daemon(
       { store, home: tmp.dir, now: () => new Date(T0 + DAY) },
@@ -108,13 +108,7 @@ describe("DigestFactPruner", () => {
   });
 
   it("is swept once by run --once, after its phases", async () => {
-    await store.apply([
-      suspendedRepository("web", "ghcr.io/org/web"),
-      suspendedRepository("api", "ghcr.io/org/api"),
-    ]);
-    const web = await seed("web", "ghcr.io/org/web", "w");
-    const api = await seed("api", "ghcr.io/org/api", "a");
-    await store.delete("ImageRepository", "apps", "api");
+    const { web, api } = await liveWebDeletedApi();
     const summary = await runOnce({ store, home: tmp.dir, now: () => new Date(T0 + DAY) });
     expect(summary.factSweep).toEqual({ examined: 100, removed: 50, batches: 1 });
     expect(summary.entries.map((e) => e.outcome.suspended)).toEqual([true]);

@@ -2,22 +2,18 @@
  * The Store contract's secrets, events, runs and change feed (contract.ts has objects and tags;
  * describeStoreContract runs both).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REDACTED, redact, type Store, StoreError } from "../../src/store/index.js";
-import { repo, type StoreHandle } from "./contract.js";
+import { repo } from "./contract.js";
+import { freshStorePerTest, type StoreHandle } from "./support/store-fixture.js";
 
 const SCAN = { revision: "sha256:aaa", scanTime: "2026-01-01T00:00:00Z" };
 
 export function describeRecordsContract(backend: string, makeStore: () => Promise<StoreHandle>): void {
   describe(`Store contract (records): ${backend}`, () => {
-    let handle: StoreHandle;
     let store: Store;
-    beforeEach(async () => {
-      handle = await makeStore();
-      store = handle.store;
-    });
-    afterEach(async () => {
-      await handle.dispose();
+    freshStorePerTest(makeStore, (s) => {
+      store = s;
     });
 
     describe("secrets", () => {

@@ -3,7 +3,7 @@
  * `describeStoreContract("name", factory)`; the factory returns a fresh, empty store per test.
  * Objects and tags are here; secrets, events, runs and the change feed in contract-records.ts.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ImagePolicy, ImageRepository } from "../../src/api/types.js";
 import {
   ConflictError,
@@ -14,11 +14,9 @@ import {
   StoreError,
 } from "../../src/store/index.js";
 import { describeRecordsContract } from "./contract-records.js";
+import { freshStorePerTest, type StoreHandle } from "./support/store-fixture.js";
 
-export interface StoreHandle {
-  store: Store;
-  dispose(): Promise<void>;
-}
+export type { StoreHandle } from "./support/store-fixture.js";
 
 export function repo(
   name: string,
@@ -47,14 +45,9 @@ const SCAN = { revision: "sha256:aaa", scanTime: "2026-01-01T00:00:00Z" };
 export function describeStoreContract(backend: string, makeStore: () => Promise<StoreHandle>): void {
   describeRecordsContract(backend, makeStore);
   describe(`Store contract: ${backend}`, () => {
-    let handle: StoreHandle;
     let store: Store;
-    beforeEach(async () => {
-      handle = await makeStore();
-      store = handle.store;
-    });
-    afterEach(async () => {
-      await handle.dispose();
+    freshStorePerTest(makeStore, (s) => {
+      store = s;
     });
 
     describe("objects", () => {

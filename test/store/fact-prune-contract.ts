@@ -2,9 +2,10 @@
  * Pruning of the per-digest fact cache (`pruneDigestFacts`), the same on every backend: called by
  * sqlite-contract.test.ts and postgres-contract.test.ts with a fresh store per test.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { DigestFactPruneResult, LiveRepository, Store } from "../../src/store/index.js";
-import { repo, type StoreHandle } from "./contract.js";
+import { repo } from "./contract.js";
+import { freshStorePerTest, type StoreHandle } from "./support/store-fixture.js";
 
 const DAY = 24 * 3_600_000;
 const RETENTION = 7 * DAY;
@@ -41,14 +42,9 @@ async function known(store: Store, image: string, fact: string, digests: string[
 
 export function describeFactPruneContract(backend: string, makeStore: () => Promise<StoreHandle>): void {
   describe(`Store contract: ${backend}: pruning the image fact cache`, () => {
-    let handle: StoreHandle;
     let store: Store;
-    beforeEach(async () => {
-      handle = await makeStore();
-      store = handle.store;
-    });
-    afterEach(async () => {
-      await handle.dispose();
+    freshStorePerTest(makeStore, (s) => {
+      store = s;
     });
 
     const A = "ghcr.io/org/a";

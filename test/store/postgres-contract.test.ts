@@ -1,18 +1,15 @@
-import { afterAll, beforeAll } from "vitest";
 import { openPostgresStore } from "../../src/store/postgres/store.js";
 import { parsePostgresUrl } from "../../src/store/url.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import type { TestPostgres } from "../support/postgres.js";
 import { describeStoreContract, type StoreHandle } from "./contract.js";
 import { describeFactPruneContract } from "./fact-prune-contract.js";
+import { postgresForFile } from "./support/postgres-server.js";
 
 const KEY = Buffer.alloc(32, 7).toString("base64");
 
 let server: TestPostgres;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
+postgresForFile((s) => {
+  server = s;
 });
 
 async function makeStore(): Promise<StoreHandle> {

@@ -13,20 +13,22 @@ import { reconcileObject } from "../../src/controller/reconcile.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/store.js";
 import { parsePostgresUrl } from "../../src/store/url.js";
 import { createBareRepoAt, headOf, hermeticGit, showFile } from "../support/git-repo.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import type { TestPostgres } from "../support/postgres.js";
+import { postgresForFile } from "./support/postgres-server.js";
 
 const env = { IMAGECTL_SECRETS_KEY: Buffer.alloc(32, 4).toString("base64") };
 const KEY = { kind: "ImageUpdateAutomation" as const, namespace: "flux-system", name: "fleet" };
 const LEASE_MS = 60_000;
 
 let server: TestPostgres;
+postgresForFile((s) => {
+  server = s;
+});
 let dir: string;
-beforeAll(async () => {
-  server = await startPostgres();
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "imagectl-fence-"));
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
+});
+afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

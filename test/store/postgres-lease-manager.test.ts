@@ -3,25 +3,23 @@
  * the first gives back the second's share (rendezvous hashing) and each object is held by exactly
  * one; a replica that stops hands its share over without waiting for expiry.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { ObjectId } from "../../src/api/object-id.js";
-import type { ImageRepository } from "../../src/api/types.js";
 import { LeaseManager } from "../../src/controller/lease-manager.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/store.js";
 import { parsePostgresUrl } from "../../src/store/url.js";
 import { eventually } from "../support/imagectl-process.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import type { TestPostgres } from "../support/postgres.js";
+import { repo as contractRepo } from "./contract.js";
+import { postgresForFile } from "./support/postgres-server.js";
 
 const env = { IMAGECTL_SECRETS_KEY: Buffer.alloc(32, 8).toString("base64") };
 const TTL = 1_500;
 const N = 40;
 
 let server: TestPostgres;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
+postgresForFile((s) => {
+  server = s;
 });
 
 const keys: ObjectId[] = Array.from({ length: N }, (_, i) => ({
@@ -30,14 +28,8 @@ const keys: ObjectId[] = Array.from({ length: N }, (_, i) => ({
   name: `app-${i}`,
 }));
 
-function repo(name: string): ImageRepository {
-  return {
-    apiVersion: "image.toolkit.fluxcd.io/v1",
-    kind: "ImageRepository",
-    metadata: { name, namespace: "flux-system" },
-    spec: { image: `ghcr.io/org/${name}`, interval: "5m" },
-  };
-}
+/** ImageRepository `name` of ghcr.io/org/`name`. */
+const repo = (name: string) => contractRepo(name, `ghcr.io/org/${name}`);
 
 describe("lease manager", () => {
   let a: PostgresStore;

@@ -3,33 +3,25 @@
  * several processes' pools on one database, migrations racing, secrets sealed at rest with a key
  * from the environment, rows checked when read back, the server crashing under the store, leases.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ImageRepository } from "../../src/api/types.js";
+import { describe, expect, it } from "vitest";
 import { CorruptRowError, SchemaError, SecretsKeyError, StoreError } from "../../src/store/index.js";
 import { PG_MIGRATIONS } from "../../src/store/postgres/migrations.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/store.js";
 import { parsePostgresUrl } from "../../src/store/url.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import type { TestPostgres } from "../support/postgres.js";
+import { repo as contractRepo } from "./contract.js";
+import { postgresForFile } from "./support/postgres-server.js";
 
 const KEY = Buffer.alloc(32, 9).toString("base64");
 const env = { IMAGECTL_SECRETS_KEY: KEY };
 
 let server: TestPostgres;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
+postgresForFile((s) => {
+  server = s;
 });
 
-function repo(name: string): ImageRepository {
-  return {
-    apiVersion: "image.toolkit.fluxcd.io/v1",
-    kind: "ImageRepository",
-    metadata: { name, namespace: "flux-system" },
-    spec: { image: `ghcr.io/org/${name}`, interval: "5m" },
-  };
-}
+/** ImageRepository `name` of ghcr.io/org/`name`. */
+const repo = (name: string) => contractRepo(name, `ghcr.io/org/${name}`);
 
 async function open(db: string, extra: { env?: NodeJS.ProcessEnv; statementTimeoutMs?: number } = {}) {
   return openPostgresStore(parsePostgresUrl(server.url(db), {}), { env, ...extra });

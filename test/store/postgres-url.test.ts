@@ -106,6 +106,18 @@ describe("store location", () => {
     );
   });
 
+  it("names the part with a malformed percent-escape instead of failing with a URIError", () => {
+    const bad: [string, RegExp][] = [
+      ["postgres://b%ZZ@db/x", /^--store: the user has a malformed percent-escape/],
+      ["postgres://bot@d%ZZ/x", /^--store: the host has a malformed percent-escape/],
+      ["postgres://bot@db/x%E0%A4", /^--store: the database has a malformed percent-escape/],
+    ];
+    for (const [url, message] of bad) {
+      expect(() => parsePostgresUrl(url, {}), url).toThrow(StoreUrlError);
+      expect(() => parsePostgresUrl(url, {}), url).toThrow(message);
+    }
+  });
+
   it("reads the CA to trust for verify-full", () => {
     const ca = join(dir, "ca.pem");
     writeFileSync(ca, "-----BEGIN CERTIFICATE-----\n");

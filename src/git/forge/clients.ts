@@ -14,6 +14,7 @@ import { Octokit } from "@octokit/rest";
 export type ForgeKind = "github" | "gitlab";
 
 import { ForgeError } from "./errors.js";
+import { defaultApiUrl, TOKEN_VARIABLE } from "./hosts.js";
 
 export { ForgeError, forgeFailure, forgeStatus } from "./errors.js";
 
@@ -25,7 +26,6 @@ export interface ForgeClientOptions {
   timeoutMs?: number;
 }
 
-const TOKEN_VARIABLE: Record<ForgeKind, string> = { github: "GITHUB_TOKEN", gitlab: "GITLAB_TOKEN" };
 const URL_OVERRIDE: Record<ForgeKind, string> = {
   github: "IMAGECTL_GITHUB_API_URL",
   gitlab: "IMAGECTL_GITLAB_API_URL",
@@ -48,9 +48,7 @@ export function forgeToken(kind: ForgeKind, env: NodeJS.ProcessEnv): string {
 export function forgeApiUrl(kind: ForgeKind, o: Pick<ForgeClientOptions, "hostname" | "env">): string {
   const override = o.env[URL_OVERRIDE[kind]]?.trim();
   if (override) return override.replace(/\/+$/, "");
-  const host = o.hostname || DEFAULT_HOSTNAME[kind];
-  if (kind === "github") return host === "github.com" ? "https://api.github.com" : `https://${host}/api/v3`;
-  return `https://${host}`;
+  return defaultApiUrl(kind, o.hostname || DEFAULT_HOSTNAME[kind]);
 }
 
 /** Where and as whom a client calls: every forge client of imagectl is built from this. */

@@ -162,11 +162,11 @@ function sslOptions(loc: PostgresLocation): pg.PoolConfig["ssl"] {
   }
 }
 
-/** Driver errors become StoreErrors naming `op` (and the server, for connection problems). */
+/** Driver errors become StoreErrors naming `op`, with the driver's message (the error is the cause). */
 export function storeError(op: string, err: unknown): StoreError {
   if (err instanceof StoreError) return err;
-  const e = err as Error & { code?: string };
-  return new StoreError(`${op}: ${e.message ?? String(err)}`, { cause: err });
+  const e = err as Partial<Error> | null;
+  return new StoreError(`${op}: ${e?.message ?? String(err)}`, { cause: err });
 }
 
 /** SQLSTATE of a pg error, if it is one. */

@@ -50,7 +50,7 @@ export class DigestFactTable {
         WHERE image = $1 AND fact = $2 AND digest = ANY($3::text[])`,
       [image, fact, digests],
     );
-    const from = { kind: "ImageRepository" as const, namespace: "", name: image };
+    const from = owner("", image);
     for (const raw of rows) {
       const r = checkRow(factRow, raw, "digest_facts", from);
       out[r.digest] = { value: r.value, checkedAt: r.checked_at };

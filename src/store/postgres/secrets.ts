@@ -8,7 +8,7 @@
 import { summarizeSecret } from "../redact.js";
 import { type SecretIdentity, seal, sealedWith, unseal } from "../secrets-cipher.js";
 import type { SecretsKeyring, SecretsRotation } from "../secrets-key.js";
-import { checkSecretRow, type SecretRow, secretFromRow, TABLE } from "../sqlite/secrets.js";
+import { checkSecretRow, secretFromRow, TABLE } from "../sqlite/secrets.js";
 import type { Secret, SecretInput, SecretSummary } from "../store.js";
 import type { Sql } from "./database.js";
 
@@ -37,7 +37,7 @@ export class SecretTable {
       namespace,
       name,
     ]);
-    return row === undefined ? undefined : this.fromRow(row);
+    return row === undefined ? undefined : secretFromRow(this.keyring, row);
   }
 
   /** Decrypts every value to name its keys: a secret the key does not open fails the list, by name. */
@@ -46,7 +46,7 @@ export class SecretTable {
       namespace === undefined
         ? await sql.rows(`SELECT ${COLUMNS} FROM secrets ORDER BY namespace, name`)
         : await sql.rows(`SELECT ${COLUMNS} FROM secrets WHERE namespace = $1 ORDER BY name`, [namespace]);
-    return rows.map((r) => summarizeSecret(this.fromRow(r)));
+    return rows.map((r) => summarizeSecret(secretFromRow(this.keyring, r)));
   }
 
   async delete(sql: Sql, namespace: string, name: string): Promise<boolean> {
@@ -62,7 +62,7 @@ export class SecretTable {
     let resealed = 0;
     let unchanged = 0;
     for (const raw of await sql.rows(`SELECT ${COLUMNS} FROM secrets ORDER BY namespace, name FOR UPDATE`)) {
-      const row = this.checked(raw);
+      const row = checkSecretRow(raw);
       if (sealedWith(row.data) === key.id) {
         unchanged++;
         continue;
@@ -85,13 +85,5 @@ export class SecretTable {
       who,
       plaintext,
     );
-  }
-
-  private checked(raw: unknown): SecretRow {
-    return checkSecretRow(raw);
-  }
-
-  private fromRow(raw: unknown): Secret {
-    return secretFromRow(this.keyring, raw);
   }
 }

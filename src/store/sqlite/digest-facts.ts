@@ -15,6 +15,7 @@ import type {
 } from "../store.js";
 import type { Db } from "./database.js";
 import type { ObjectTable } from "./objects.js";
+import { owner } from "./tags.js";
 
 export const factRow = rowShape(() =>
   z.object({ digest: z.string(), value: z.string(), checked_at: z.string() }),
@@ -38,11 +39,12 @@ export function readPruneBatch(
   rawHolders: readonly unknown[],
 ): { rows: FactRowSeen[]; holders: Map<string, string[]> } {
   const rows = rawRows.map((raw) => {
-    const r = checkRow(pruneRow, raw, "digest_facts", {
-      kind: "ImageRepository",
-      namespace: "",
-      name: String((raw as { image?: unknown }).image ?? ""),
-    });
+    const r = checkRow(
+      pruneRow,
+      raw,
+      "digest_facts",
+      owner("", String((raw as { image?: unknown }).image ?? "")),
+    );
     return {
       image: r.image,
       digest: r.digest,
@@ -53,11 +55,7 @@ export function readPruneBatch(
   });
   const holders = new Map<string, string[]>();
   for (const raw of rawHolders) {
-    const h = checkRow(holderRow, raw, "repository_digests", {
-      kind: "ImageRepository",
-      namespace: "",
-      name: "",
-    });
+    const h = checkRow(holderRow, raw, "repository_digests", owner("", ""));
     const list = holders.get(h.digest);
     if (list) list.push(holderKey(h.namespace, h.name));
     else holders.set(h.digest, [holderKey(h.namespace, h.name)]);
@@ -161,7 +159,7 @@ export class DigestFactTable {
 
   getFacts(image: string, fact: string, digests: readonly string[]): Record<string, DigestFact> {
     const out: Record<string, DigestFact> = {};
-    const from = { kind: "ImageRepository" as const, namespace: "", name: image };
+    const from = owner("", image);
     for (const raw of this.stmt.factsOf.all(image, fact, JSON.stringify(digests))) {
       const r = checkRow(factRow, raw, "digest_facts", from);
       out[r.digest] = { value: r.value, checkedAt: r.checked_at };
@@ -184,7 +182,7 @@ export class DigestFactTable {
     const row = this.objects.row({ kind: "ImageRepository", namespace, name: repository });
     const out: Record<string, ResolvedDigest> = {};
     if (!row) return out;
-    const from = { kind: "ImageRepository" as const, namespace, name: repository };
+    const from = owner(namespace, repository);
     for (const raw of this.stmt.resolvedOf.all(row.id)) {
       const r = checkRow(resolvedRow, raw, "repository_digests", from);
       out[r.tag] = r.scan_time === null ? { digest: r.digest } : { digest: r.digest, scanTime: r.scan_time };

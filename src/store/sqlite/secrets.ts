@@ -93,13 +93,13 @@ export class SecretTable {
 
   get(namespace: string, name: string): Secret | undefined {
     const row = this.stmt.byKey.get(namespace, name);
-    return row === undefined ? undefined : this.fromRow(row);
+    return row === undefined ? undefined : secretFromRow(this.keyring, row);
   }
 
   /** Decrypts every value to name its keys: a secret the key does not open fails the list, by name. */
   list(namespace?: string): SecretSummary[] {
     const rows = namespace === undefined ? this.stmt.all.all() : this.stmt.inNamespace.all(namespace);
-    return rows.map((r) => summarizeSecret(this.fromRow(r)));
+    return rows.map((r) => summarizeSecret(secretFromRow(this.keyring, r)));
   }
 
   delete(namespace: string, name: string): boolean {
@@ -116,7 +116,7 @@ export class SecretTable {
     let resealed = 0;
     let unchanged = 0;
     for (const raw of this.stmt.all.all()) {
-      const row = this.checked(raw);
+      const row = checkSecretRow(raw);
       if (sealedWith(row.data) === key.id) {
         unchanged++;
         continue;
@@ -155,14 +155,6 @@ export class SecretTable {
       who,
       plaintext,
     );
-  }
-
-  private checked(raw: unknown): SecretRow {
-    return checkSecretRow(raw);
-  }
-
-  private fromRow(raw: unknown): Secret {
-    return secretFromRow(this.keyring, raw);
   }
 
   /**

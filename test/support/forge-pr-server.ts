@@ -92,16 +92,22 @@ export async function startForgePrServer(
     body: Record<string, unknown> | undefined,
   ): [number, unknown] => {
     const b = body ?? {};
+    // Gitea pages its lists (`page`, `limit`: at most 50 a page); GitHub (`page`, `per_page`: 100).
+    const paged = <T>(items: T[]): T[] => {
+      const limit = query.get("limit");
+      const size =
+        limit !== null ? Math.min(50, Number(limit)) : Math.min(100, Number(query.get("per_page") ?? 30));
+      const page = Number(query.get("page") ?? 1);
+      return items.slice((page - 1) * size, page * size);
+    };
     const num = Number(params.pull_number ?? params.issue_number ?? params.merge_request_iid ?? params.index);
     const pull = state.pulls.find((p) => p.number === num);
     switch (opId) {
       case "pulls/list":
       case "repoListPullRequests": {
         const head = query.get("head")?.split(":")[1];
-        return [
-          200,
-          state.pulls.filter((p) => p.state === "open" && (!head || p.branch === head)).map(pullJson),
-        ];
+        const open = state.pulls.filter((p) => p.state === "open" && (!head || p.branch === head));
+        return [200, paged(open).map(pullJson)];
       }
       case "getApiV4ProjectsIdMergeRequests": {
         const src = query.get("source_branch");
@@ -153,7 +159,7 @@ export async function startForgePrServer(
         return [200, id === undefined ? [] : [{ id, username: query.get("username") }]];
       }
       case "issueListLabels":
-        return [200, Object.entries(opts.labels ?? {}).map(([name, id]) => ({ id, name }))];
+        return [200, paged(Object.entries(opts.labels ?? {}).map(([name, id]) => ({ id, name })))];
       default:
         return [500, { message: `no behaviour for ${opId}` }];
     }

@@ -2,6 +2,11 @@
 // Gitea client on npm that this project depends on, and five calls do not need one.
 import { type ForgePullRequests, type ForgeTarget, forgeError, type PullRequest } from "./pull-requests.js";
 
+/** Gitea's default (and usual maximum) page size. */
+const PAGE_SIZE = 50;
+/** 1,000 open pull requests or labels at most are looked through: each page is a request. */
+const MAX_PAGES = 20;
+
 interface GiteaPull {
   number: number;
   html_url: string;
@@ -44,15 +49,43 @@ export function giteaPullRequests(t: ForgeTarget): ForgePullRequests {
     title: p.title,
     body: p.body ?? "",
   });
+  /**
+   * The items of a Gitea list, page by page, until `pick` finds one or a page comes back short:
+   * Gitea answers at most 50 items a page (its default MAX_RESPONSE_ITEMS), so a repository
+   * with more open pull requests or labels than that needs the later pages.
+   */
+  const findInPages = async <T>(
+    step: string,
+    path: string,
+    pick: (item: T) => boolean,
+  ): Promise<T | undefined> => {
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const items = (await send(step, "GET", `${path}&limit=${PAGE_SIZE}&page=${page}`)) as T[];
+      const found = items.find(pick);
+      if (found || items.length < PAGE_SIZE) return found;
+    }
+    return undefined;
+  };
   /** Labels are named in the annotation; Gitea takes label ids. */
   const labelIds = async (names: string[]): Promise<number[]> => {
-    const all = (await send("listing labels", "GET", "/labels?limit=50")) as { id: number; name: string }[];
-    return names.flatMap((n) => all.filter((l) => l.name === n).map((l) => l.id));
+    const ids: number[] = [];
+    for (const n of names) {
+      const label = await findInPages<{ id: number; name: string }>(
+        "listing labels",
+        "/labels?",
+        (l) => l.name === n,
+      );
+      if (label) ids.push(label.id);
+    }
+    return ids;
   };
   return {
     async findOpen(branch) {
-      const list = (await send("listing pull requests", "GET", "/pulls?state=open&limit=50")) as GiteaPull[];
-      const found = list.find((p) => p.head?.ref === branch);
+      const found = await findInPages<GiteaPull>(
+        "listing pull requests",
+        "/pulls?state=open",
+        (p) => p.head?.ref === branch,
+      );
       return found && toPr(found);
     },
     async create(c) {

@@ -248,6 +248,8 @@ async function selectAndReport(
       insecure: flags.insecure === true,
       env: ctx.io.env,
       credentials: facts.credentials,
+      // --timeout is the whole command's: what the listing and selection left of it.
+      timeoutMs: Math.max(1, limits.until - Date.now()),
     };
     await reportWithFacts(
       ctx,

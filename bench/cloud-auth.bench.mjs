@@ -7,23 +7,17 @@
 // The same for public.ecr.aws (ECR Public's SDK and endpoint, us-east-1), the same registry
 // answering under that name too. Also: the first provider: aws scan of the process (SDK import +
 // GetAuthorizationToken) against the first generic one, for each API. Prints medians and ratios. Needs: npm run build, /usr/bin/docker-registry.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
+import { need } from "./daemon-lab.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SCANS = Number(process.env.BENCH_SCANS ?? 200);
-for (const [p, what] of [
-  ["/usr/bin/docker-registry", "docker-registry"],
-  [join(root, "dist/controller/image-repository.js"), "the build (npm run build)"],
-]) {
-  if (!existsSync(p)) {
-    console.error(`cannot run: ${what} (${p}) is missing`);
-    process.exit(2);
-  }
-}
+need("/usr/bin/docker-registry", "docker-registry");
+need(join(root, "dist/controller/image-repository.js"), "the build (npm run build)");
 
 register();
 const { startRegistry } = await import("../test/support/registry.ts");

@@ -9,11 +9,12 @@
 //     load event end (HTML, the one stylesheet and script), p50/p99. Reference: /healthz as a page.
 // Target: every page ready in under 300 ms. Needs: npm run build, /usr/bin/chromium.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { register } from "tsx/esm/api";
+import { need } from "./daemon-lab.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 1000);
@@ -23,15 +24,8 @@ const SERVER_SAMPLES = Number(process.env.BENCH_SERVER_SAMPLES ?? 40);
 const BROWSER_SAMPLES = Number(process.env.BENCH_BROWSER_SAMPLES ?? 15);
 const TARGET_MS = 300;
 const NS = "flux-system";
-for (const [p, what] of [
-  ["/usr/bin/chromium", "Debian's chromium"],
-  [join(root, "dist/cli/launcher/launch.cjs"), "the build (npm run build)"],
-]) {
-  if (!existsSync(p)) {
-    console.error(`cannot run: ${what} (${p}) is missing`);
-    process.exit(2);
-  }
-}
+need("/usr/bin/chromium", "Debian's chromium");
+need(join(root, "dist/cli/launcher/launch.cjs"), "the build (npm run build)");
 
 register();
 const { openStore } = await import("../src/store/index.ts");

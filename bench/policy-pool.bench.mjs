@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { generateTags } from "./tag-list.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const worker = join(root, "dist", "cli", "imagectl-policy-worker.cjs");
@@ -26,28 +27,6 @@ useLinearRegexpEngine(turnOnLinearRegexpEngine);
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Same generator as policy-test.bench.mjs: 80% main-<7hex>-<ts>, 10% vX.Y.Z, 10% feature-…. */
-function generate(n) {
-  let seed = 42;
-  const rnd = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  const hex = () =>
-    Math.floor(rnd() * 0x10000000)
-      .toString(16)
-      .padStart(7, "0");
-  const tags = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rnd();
-    if (r < 0.8) tags[i] = `main-${hex()}-${1600000000 + Math.floor(rnd() * 200000000)}`;
-    else if (r < 0.9)
-      tags[i] = `v${Math.floor(rnd() * 10)}.${Math.floor(rnd() * 50)}.${Math.floor(rnd() * 100)}`;
-    else tags[i] = `feature-${hex()}-${Math.floor(rnd() * 1000)}`;
-  }
-  return tags;
-}
 
 /** Runs `fn` while sampling the event loop: [result, ms, longest stall in ms]. */
 async function timed(fn) {
@@ -76,7 +55,7 @@ const normal = {
 
 console.log("normal policy (numerical asc over an extracted timestamp)");
 for (const n of [100_000, 1_000_000]) {
-  const tags = generate(n);
+  const tags = generateTags(n);
   const pool = new PolicyEvaluationPool({ script: pathToFileURL(worker), size: 1, inlineMaxChars: 0 });
   const [, coldMs] = await timed(() => pool.evaluate(normal, tags));
   const inline = [];

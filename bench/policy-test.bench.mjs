@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { generateTags } from "./tag-list.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // The installed command: bin/imagectl → dist/cli/launcher/launch.cjs → the policy-test bundle.
@@ -19,28 +20,6 @@ if (!existsSync(join(root, "dist", "cli", "launcher", "launch.cjs"))) {
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SIZES = [100_000, 1_000_000];
 const PATTERN = "^main-[a-f0-9]+-(?P<ts>[0-9]+)";
-
-/** Deterministic tag list like deps-node20.md §1: 80% main-<7hex>-<ts>, 10% vX.Y.Z, 10% feature-…. */
-function generate(n) {
-  let seed = 42;
-  const rnd = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  const hex = () =>
-    Math.floor(rnd() * 0x10000000)
-      .toString(16)
-      .padStart(7, "0");
-  const lines = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rnd();
-    if (r < 0.8) lines[i] = `main-${hex()}-${1600000000 + Math.floor(rnd() * 200000000)}`;
-    else if (r < 0.9)
-      lines[i] = `v${Math.floor(rnd() * 10)}.${Math.floor(rnd() * 50)}.${Math.floor(rnd() * 100)}`;
-    else lines[i] = `feature-${hex()}-${Math.floor(rnd() * 1000)}`;
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 function run(cmd, args) {
   const t0 = process.hrtime.bigint();
@@ -77,7 +56,7 @@ const dir = mkdtempSync(join(tmpdir(), "imagectl-bench-policy-"));
 try {
   for (const n of SIZES) {
     const file = join(dir, `tags-${n}.txt`);
-    writeFileSync(file, generate(n));
+    writeFileSync(file, `${generateTags(n).join("\n")}\n`);
     const imagectl = [
       "policy",
       "test",

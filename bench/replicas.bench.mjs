@@ -17,21 +17,15 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { register } from "tsx/esm/api";
+import { need } from "./daemon-lab.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const REPOS = Number(process.env.BENCH_REPOS ?? 3000);
 const TAGS = Number(process.env.BENCH_TAGS ?? 100);
 const CONCURRENT = process.env.BENCH_CONCURRENT ?? "4";
-for (const [p, what] of [
-  ["/usr/bin/docker-registry", "docker-registry"],
-  ["/usr/lib/postgresql", "PostgreSQL server binaries"],
-  [join(root, "dist/cli/bin.js"), "the build (npm run build)"],
-]) {
-  if (!existsSync(p)) {
-    console.error(`cannot run: ${what} (${p}) is missing`);
-    process.exit(2);
-  }
-}
+need("/usr/bin/docker-registry", "docker-registry");
+need("/usr/lib/postgresql", "PostgreSQL server binaries");
+need(join(root, "dist/cli/bin.js"), "the build (npm run build)");
 
 register();
 const { startRegistry } = await import("../test/support/registry.ts");

@@ -11,21 +11,15 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { register } from "tsx/esm/api";
+import { need } from "./daemon-lab.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const REPOS = Number(process.env.BENCH_REPOS ?? 1000);
 const TAGS = Number(process.env.BENCH_TAGS ?? 100);
-for (const [p, what] of [
-  ["/usr/bin/docker-registry", "docker-registry"],
-  ["/usr/bin/skopeo", "skopeo"],
-  ["/usr/bin/time", "GNU time"],
-  [join(root, "dist/cli/bin.js"), "the build (npm run build)"],
-]) {
-  if (!existsSync(p)) {
-    console.error(`cannot run: ${what} (${p}) is missing`);
-    process.exit(2);
-  }
-}
+need("/usr/bin/docker-registry", "docker-registry");
+need("/usr/bin/skopeo", "skopeo");
+need("/usr/bin/time", "GNU time");
+need(join(root, "dist/cli/bin.js"), "the build (npm run build)");
 
 register();
 const { startRegistry } = await import("../test/support/registry.ts");

@@ -129,6 +129,54 @@ async function get(home, name) {
     .tag;
 }
 
+/** `create image repository NAME` over bench/NAME, scanned hourly. */
+const createRepository = (home, name) =>
+  run(home, [
+    "create",
+    "image",
+    "repository",
+    name,
+    "--image",
+    `${proxyHost}/bench/${name}`,
+    "--interval",
+    "1h",
+  ]);
+/** `create image policy NAME` over repository NAME: every tag, the newest image first, then FLAGS. */
+const createNewestPolicy = (home, name, flags = []) =>
+  run(home, [
+    "create",
+    "image",
+    "policy",
+    name,
+    "--image-ref",
+    name,
+    "--select-semver",
+    "*",
+    "--select-newest",
+    ...flags,
+  ]);
+/** `policy test` over every tag of bench/REPO, newest first, with FLAGS: fails unless every tag verified. */
+async function testEveryTagVerified(home, repo, flags) {
+  const r = await run(home, [
+    "policy",
+    "test",
+    "--image",
+    `${proxyHost}/bench/${repo}`,
+    "--select-semver",
+    "*",
+    "--select-newest",
+    ...flags,
+    "--max-reads",
+    "1000",
+    "-o",
+    "json",
+  ]);
+  const judged = JSON.parse(r.stdout).candidates;
+  if (judged.filter((c) => c.verdict !== "selected" && c.verdict !== "eligible").length)
+    throw new Error(`a ${repo} tag did not verify`);
+  return r;
+}
+
 const rows = {};
 const add = (name, r) => {
   rows[name] ??= [];
@@ -136,34 +184,12 @@ const add = (name, r) => {
 };
 for (let k = 0; k < RUNS; k++) {
   const home = join(dir, `home-${k}`);
-  await run(home, [
-    "create",
-    "image",
-    "repository",
-    "newest",
-    "--image",
-    `${proxyHost}/bench/newest`,
-    "--interval",
-    "1h",
-  ]);
+  await createRepository(home, "newest");
   add(
     "reference: semver policy, no facts",
     await run(home, ["create", "image", "policy", "plain", "--image-ref", "newest", "--select-semver", "*"]),
   );
-  add(
-    "--select-newest, cold cache",
-    await run(home, [
-      "create",
-      "image",
-      "policy",
-      "newest",
-      "--image-ref",
-      "newest",
-      "--select-semver",
-      "*",
-      "--select-newest",
-    ]),
-  );
+  add("--select-newest, cold cache", await createNewestPolicy(home, "newest"));
   const picked = await get(home, "newest");
   if (picked !== newestTag) throw new Error(`--select-newest picked ${picked}, expected ${newestTag}`);
   add("--select-newest, warm, same scan", await run(home, ["reconcile", "image", "policy", "newest"]));
@@ -175,60 +201,21 @@ for (let k = 0; k < RUNS; k++) {
     await run(home, ["reconcile", "image", "policy", "newest"]),
   );
 
-  await run(home, [
-    "create",
-    "image",
-    "repository",
-    "signed",
-    "--image",
-    `${proxyHost}/bench/signed`,
-    "--interval",
-    "1h",
-  ]);
+  await createRepository(home, "signed");
   add(
     "reference: policy test --image, no verification",
     await run(home, ["policy", "test", "--image", `${proxyHost}/bench/signed`, "--select-semver", "*"]),
   );
-  const verified = await run(home, [
-    "policy",
-    "test",
-    "--image",
-    `${proxyHost}/bench/signed`,
-    "--select-semver",
-    "*",
-    "--select-newest",
+  const verified = await testEveryTagVerified(home, "signed", [
     "--verify",
     "cosign",
     "--verify-key",
     keyFile,
-    "--max-reads",
-    "1000",
-    "-o",
-    "json",
   ]);
-  if (
-    JSON.parse(verified.stdout).candidates.filter((c) => c.verdict !== "selected" && c.verdict !== "eligible")
-      .length
-  )
-    throw new Error("a signed tag did not verify");
   add(`policy test --verify over ${SIGNED} signed tags (+ --select-newest: every tag verified)`, verified);
   add(
     "stored --verify policy, cold cache",
-    await run(home, [
-      "create",
-      "image",
-      "policy",
-      "signed",
-      "--image-ref",
-      "signed",
-      "--select-semver",
-      "*",
-      "--select-newest",
-      "--verify",
-      "cosign",
-      "--verify-key",
-      keyFile,
-    ]),
+    await createNewestPolicy(home, "signed", ["--verify", "cosign", "--verify-key", keyFile]),
   );
   await run(home, ["reconcile", "image", "repository", "signed"]);
   add(
@@ -236,27 +223,7 @@ for (let k = 0; k < RUNS; k++) {
     await run(home, ["reconcile", "image", "policy", "signed"]),
   );
 
-  const keyless = await run(home, [
-    "policy",
-    "test",
-    "--image",
-    `${proxyHost}/bench/keyless`,
-    "--select-semver",
-    "*",
-    "--select-newest",
-    ...keylessFlags,
-    "--trusted-root",
-    rootFile,
-    "--max-reads",
-    "1000",
-    "-o",
-    "json",
-  ]);
-  if (
-    JSON.parse(keyless.stdout).candidates.filter((c) => c.verdict !== "selected" && c.verdict !== "eligible")
-      .length
-  )
-    throw new Error("a keyless-signed tag did not verify");
+  const keyless = await testEveryTagVerified(home, "keyless", [...keylessFlags, "--trusted-root", rootFile]);
   add(`policy test keyless over ${SIGNED} keyless-signed tags (+ --select-newest)`, keyless);
   await run(home, [
     "create",
@@ -266,28 +233,10 @@ for (let k = 0; k < RUNS; k++) {
     "--from-file",
     `trusted_root.json=${rootFile}`,
   ]);
-  await run(home, [
-    "create",
-    "image",
-    "repository",
-    "keyless",
-    "--image",
-    `${proxyHost}/bench/keyless`,
-    "--interval",
-    "1h",
-  ]);
+  await createRepository(home, "keyless");
   add(
     "stored keyless policy, cold cache",
-    await run(home, [
-      "create",
-      "image",
-      "policy",
-      "keyless",
-      "--image-ref",
-      "keyless",
-      "--select-semver",
-      "*",
-      "--select-newest",
+    await createNewestPolicy(home, "keyless", [
       ...keylessFlags,
       "--verify-trusted-root-secret-ref",
       "sigstore-root",

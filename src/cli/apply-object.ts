@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { AnyObject, ObjectMeta } from "../api/types.js";
 import type { ControllerDeps } from "../controller/controller-deps.js";
 import { UsageError } from "./errors.js";
-import { collect, globalsOf, openEnv, parseLabels } from "./globals.js";
+import { collect, type GlobalOptions, globalsOf, openEnv, parseLabels } from "./globals.js";
 import type { CliContext } from "./io.js";
 import { progress } from "./progress.js";
 import { readyText } from "./ready-text.js";
@@ -107,13 +107,15 @@ export function metadataOf(name: string, namespace: string, f: CreateFlags): Obj
 /**
  * Completes a `create <kind> <name>` command: the options every one has, and the action that
  * builds the object from the flags and hands it to createOrExport. `flagsOf` tells which flag set
- * which field, for the messages of validation.
+ * which field, for the messages of validation. `instead`, when it returns true, has done what the
+ * flags asked with the built object (a dry run): nothing is stored or printed as YAML.
  */
-export function createAction<F extends CreateFlags>(
+export function createAction<F extends CreateFlags, O extends AnyObject = AnyObject>(
   cmd: Command,
   ctx: CliContext,
-  build: (name: string, namespace: string, f: F) => AnyObject | Promise<AnyObject>,
+  build: (name: string, namespace: string, f: F) => O | Promise<O>,
   flagsOf: (f: F) => FieldFlags = () => ({}),
+  instead?: (obj: O, f: F, g: GlobalOptions) => Promise<boolean>,
 ): Command {
   return cmd
     .option("--label <key=value>", "label to set on the object (repeatable)", collect)
@@ -121,6 +123,7 @@ export function createAction<F extends CreateFlags>(
     .action(async (name: string, f: F, c: Command) => {
       const g = globalsOf(c, ctx);
       const obj = await build(name, g.namespace, f);
+      if (instead && (await instead(obj, f, g))) return;
       await createOrExport(ctx, obj, {
         export: f.export,
         timeoutMs: g.timeoutMs,

@@ -2,15 +2,9 @@
 import type { Command } from "commander";
 import { IMAGE_API_V1, type ImageUpdateAutomation } from "../api/types.js";
 import { INCLUDE_ANNOTATION } from "../api/write-back-annotations.js";
-import {
-  type CreateFlags,
-  checkObject,
-  createOrExport,
-  type FieldFlags,
-  metadataOf,
-} from "./apply-object.js";
+import { type CreateFlags, checkObject, createAction, type FieldFlags, metadataOf } from "./apply-object.js";
 import { UsageError } from "./errors.js";
-import { collect, durationFlag, globalsOf, openEnv, withEnv } from "./globals.js";
+import { collect, durationFlag, withEnv } from "./globals.js";
 import type { CliContext } from "./io.js";
 
 interface UpdateFlags extends CreateFlags {
@@ -122,32 +116,24 @@ export function registerCreateImageUpdate(image: Command, ctx: CliContext): void
     )
     .option("--interval <duration>", "time between runs", "1m0s")
     .option("--dry-run", "print the diff and commit message of a first run; save and push nothing");
-  const build = async (name: string, namespace: string, f: UpdateFlags) => {
-    const obj = buildImageUpdate(name, namespace, f);
-    if (f.commitTemplate !== undefined) await checkCommitTemplate(f.commitTemplate);
-    return obj;
-  };
-  // Not createAction: --dry-run must stop before the object is stored, which that helper always does.
-  cmd
-    .option("--label <key=value>", "label to set on the object (repeatable)", collect)
-    .option("--export", "print the object as YAML instead of creating it")
-    .action(async (name: string, f: UpdateFlags, c: Command) => {
-      const g = globalsOf(c, ctx);
-      const obj = await build(name, g.namespace, f);
+  createAction(
+    cmd,
+    ctx,
+    async (name, namespace, f: UpdateFlags) => {
+      const obj = buildImageUpdate(name, namespace, f);
+      if (f.commitTemplate !== undefined) await checkCommitTemplate(f.commitTemplate);
       if (f.include?.length) await checkIncludeGlobs(f.include);
-      if (f.dryRun) {
-        await checkObject(obj, UPDATE_FLAG_OF);
-        const { printAutomationPreview } = await import("./diff-automation.js");
-        await withEnv(g, (env) => printAutomationPreview(ctx, env, obj));
-        return;
-      }
-      await createOrExport(ctx, obj, {
-        export: f.export,
-        timeoutMs: g.timeoutMs,
-        env: () => openEnv(g),
-        flags: UPDATE_FLAG_OF,
-      });
-    });
+      return obj;
+    },
+    () => UPDATE_FLAG_OF,
+    async (obj, f, g) => {
+      if (!f.dryRun) return false;
+      await checkObject(obj, UPDATE_FLAG_OF);
+      const { printAutomationPreview } = await import("./diff-automation.js");
+      await withEnv(g, (env) => printAutomationPreview(ctx, env, obj));
+      return true;
+    },
+  );
 }
 
 /** A template Flux would fail to parse is a usage error now, not a failed automation run later. */

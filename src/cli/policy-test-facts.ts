@@ -54,7 +54,8 @@ export async function reportWithFacts(
     );
     choice = chooseWithFacts(selection.candidates, got.facts, rules);
   } catch (err) {
-    if (err instanceof registry.RegistryError) throw new CommandFailedError(err.message);
+    if (err instanceof registry.RegistryError)
+      throw new CommandFailedError(err.kind === "timeout" ? `${err.message} (--timeout)` : err.message);
     throw err;
   }
   const latest = choice.undetermined ? undefined : choice.latest;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { SelectionOptions } from "../api/selection-annotations.js";
+import { needsImageFacts, type SelectionOptions } from "../api/selection-annotations.js";
 import { DEFAULT_NAMESPACE, IMAGE_API_V1, type ImageRepository } from "../api/types.js";
 import { DEFAULT_POLICY_TIMEOUT_MS } from "../policy/deadline.js";
 import { describeCounts, describeSelection } from "../policy/explain-text.js";
@@ -151,7 +151,7 @@ async function runPolicyTest(
   }
   const choice = parseChoice(flags);
   const selectionOptions = selectionOptionsOf(flags);
-  const needsImage = flags.selectNewest || flags.minAge !== undefined || flags.verify !== undefined;
+  const needsImage = needsImageFacts(selectionOptions);
   if (needsImage && flags.image === undefined)
     throw new UsageError("--select-newest, --min-age and --verify read the images: they need --image");
   if (flags.filterExtract !== undefined && flags.filterRegex === undefined) {
@@ -248,6 +248,8 @@ async function selectAndReport(
       insecure: flags.insecure === true,
       env: ctx.io.env,
       credentials: facts.credentials,
+      // --timeout is the whole command's: what the listing and selection left of it.
+      timeoutMs: Math.max(1, limits.until - Date.now()),
     };
     await reportWithFacts(
       ctx,

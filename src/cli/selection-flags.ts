@@ -29,21 +29,26 @@ export interface SelectionFlags {
   trustedRoot?: string;
 }
 
-/** Annotation field → the flag that sets it, for validation messages. */
-export const SELECTION_FLAG_OF: Record<string, string> = {
-  [`metadata.annotations[${A.prereleaseOrder}]`]: "--prerelease-order",
-  [`metadata.annotations[${A.select}]`]: "--select-newest",
-  [`metadata.annotations[${A.minAge}]`]: "--min-age",
-  [`metadata.annotations[${A.maxReads}]`]: "--max-reads",
-  [`metadata.annotations[${A.verify}]`]: "--verify",
-  [`metadata.annotations[${A.verifyKey}]`]: "--verify-key",
-  [`metadata.annotations[${A.verifySecretRef}]`]: "--verify-secret-ref",
-  [`metadata.annotations[${A.verifyIdentity}]`]: "--verify-identity",
-  [`metadata.annotations[${A.verifyIdentityRegexp}]`]: "--verify-identity-regexp",
-  [`metadata.annotations[${A.verifyIssuer}]`]: "--verify-issuer",
-  [`metadata.annotations[${A.verifyIssuerRegexp}]`]: "--verify-issuer-regexp",
-  [`metadata.annotations[${A.verifyTrustedRootSecretRef}]`]: "--verify-trusted-root-secret-ref",
+/** Each selection annotation's flag: the one table the flag wording and the annotations follow. */
+const FLAG: Record<keyof typeof A, string> = {
+  prereleaseOrder: "--prerelease-order",
+  select: "--select-newest",
+  minAge: "--min-age",
+  maxReads: "--max-reads",
+  verify: "--verify",
+  verifyKey: "--verify-key",
+  verifySecretRef: "--verify-secret-ref",
+  verifyIdentity: "--verify-identity",
+  verifyIdentityRegexp: "--verify-identity-regexp",
+  verifyIssuer: "--verify-issuer",
+  verifyIssuerRegexp: "--verify-issuer-regexp",
+  verifyTrustedRootSecretRef: "--verify-trusted-root-secret-ref",
 };
+
+/** Annotation field → the flag that sets it, for validation messages. */
+export const SELECTION_FLAG_OF: Record<string, string> = Object.fromEntries(
+  (Object.keys(A) as (keyof typeof A)[]).map((k) => [`metadata.annotations[${A[k]}]`, FLAG[k]]),
+);
 
 export function addSelectionOptions(cmd: Command, opts: { secretRef: boolean }): Command {
   cmd
@@ -96,27 +101,21 @@ export function addSelectionOptions(cmd: Command, opts: { secretRef: boolean }):
 /** The annotations the flags stand for (a key file is read and its PEM stored inline). */
 export function selectionAnnotations(f: SelectionFlags): Record<string, string> {
   const out: Record<string, string> = {};
-  if (f.prereleaseOrder !== undefined) out[A.prereleaseOrder] = f.prereleaseOrder;
-  if (f.selectNewest) out[A.select] = "newest";
-  if (f.minAge !== undefined) out[A.minAge] = f.minAge;
-  if (f.maxReads !== undefined) out[A.maxReads] = f.maxReads;
-  if (f.verify !== undefined) out[A.verify] = f.verify;
-  if (f.verifyKey !== undefined) {
-    try {
-      out[A.verifyKey] = readFileSync(f.verifyKey, "utf8");
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-      throw new UsageError(`--verify-key: cannot read '${f.verifyKey}' (${code})`);
-    }
+  for (const k of Object.keys(A) as (keyof typeof A)[]) {
+    const v = k === "select" ? (f.selectNewest ? "newest" : undefined) : f[k];
+    if (v === undefined) continue;
+    out[A[k]] = k === "verifyKey" ? readKeyFile(v) : v;
   }
-  if (f.verifySecretRef !== undefined) out[A.verifySecretRef] = f.verifySecretRef;
-  if (f.verifyIdentity !== undefined) out[A.verifyIdentity] = f.verifyIdentity;
-  if (f.verifyIdentityRegexp !== undefined) out[A.verifyIdentityRegexp] = f.verifyIdentityRegexp;
-  if (f.verifyIssuer !== undefined) out[A.verifyIssuer] = f.verifyIssuer;
-  if (f.verifyIssuerRegexp !== undefined) out[A.verifyIssuerRegexp] = f.verifyIssuerRegexp;
-  if (f.verifyTrustedRootSecretRef !== undefined)
-    out[A.verifyTrustedRootSecretRef] = f.verifyTrustedRootSecretRef;
   return out;
+}
+
+function readKeyFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new UsageError(`--verify-key: cannot read '${file}' (${code})`);
+  }
 }
 
 /** The flags as options, checked exactly as the annotations are; a bad one names its flag. */

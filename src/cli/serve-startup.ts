@@ -47,7 +47,9 @@ export async function startUp(
   const env = await signals.during(openEnv(g));
   undo.push(() => env.store.close());
   if (s.authSecret) {
-    const problem = await signals.during(checkAuthSecret(env.store, s.authSecret));
+    const { credentialsProblem } = await import("../server/dashboard-auth.js");
+    const secret = await signals.during(env.store.getSecret(s.authSecret.namespace, s.authSecret.name));
+    const problem = credentialsProblem(secret?.data);
     if (problem)
       throw new CommandFailedError(
         `--dashboard-auth-secret ${s.authSecret.namespace}/${s.authSecret.name}: ${problem}`,
@@ -157,16 +159,4 @@ export async function unwind(undo: readonly (() => unknown)[]): Promise<void> {
     ]);
     clearTimeout(timer);
   }
-}
-
-/** Why the secret cannot authenticate anyone, or undefined. Names keys, never values. */
-async function checkAuthSecret(
-  store: { getSecret(ns: string, name: string): Promise<{ data: Record<string, string> } | undefined> },
-  ref: { namespace: string; name: string },
-): Promise<string | undefined> {
-  const s = await store.getSecret(ref.namespace, ref.name);
-  if (!s) return "secret not found (create it with `imagectl create secret generic`)";
-  if (s.data.token) return undefined;
-  if (s.data.username && s.data.password) return undefined;
-  return "the secret needs a 'token' key, or 'username' and 'password' keys";
 }

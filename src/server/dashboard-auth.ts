@@ -35,6 +35,17 @@ interface Credentials {
 const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
 const same = (a: Buffer | undefined, b: string): boolean => !!a && timingSafeEqual(a, digest(b));
 
+/**
+ * Why a credentials secret's data cannot authenticate anyone, or undefined (checked once when
+ * `serve` starts). Names keys, never values.
+ */
+export function credentialsProblem(data: Record<string, string> | undefined): string | undefined {
+  if (!data) return "secret not found (create it with `imagectl create secret generic`)";
+  if (data.token) return undefined;
+  if (data.username && data.password) return undefined;
+  return "the secret needs a 'token' key, or 'username' and 'password' keys";
+}
+
 /** `localhost`, `127.x.y.z`, `[::1]` (a Host header's host part). */
 function loopbackName(host: string): boolean {
   return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);

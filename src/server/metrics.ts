@@ -118,40 +118,38 @@ export class Metrics {
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({
-      name: "imagectl_reconcile_queue_depth",
-      help: "Objects due for a reconcile and waiting for a free slot.",
-      registers: [this.registry],
-      collect() {
-        this.set(sources.queueDepth());
-      },
-    });
+    // A gauge read when scraped: nothing to keep up to date between scrapes.
+    const sampled = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    sampled(
+      "imagectl_reconcile_queue_depth",
+      "Objects due for a reconcile and waiting for a free slot.",
+      () => sources.queueDepth(),
+    );
     const leases = sources.leases;
     if (leases) {
-      new Gauge({
-        name: "imagectl_leases_held",
-        help: "Objects this replica holds the lease of (reconciles here only).",
-        registers: [this.registry],
-        collect() {
-          this.set(leases.state().held);
-        },
-      });
-      new Gauge({
-        name: "imagectl_replicas_live",
-        help: "Replicas with a current heartbeat in the shared store, as this replica last saw them.",
-        registers: [this.registry],
-        collect() {
-          this.set(leases.state().replicas);
-        },
-      });
-      new Gauge({
-        name: "imagectl_leases_current",
-        help: "1 while this replica's leases are renewed within the lease period, else 0.",
-        registers: [this.registry],
-        collect() {
-          this.set(leases.state().current ? 1 : 0);
-        },
-      });
+      sampled(
+        "imagectl_leases_held",
+        "Objects this replica holds the lease of (reconciles here only).",
+        () => leases.state().held,
+      );
+      sampled(
+        "imagectl_replicas_live",
+        "Replicas with a current heartbeat in the shared store, as this replica last saw them.",
+        () => leases.state().replicas,
+      );
+      sampled(
+        "imagectl_leases_current",
+        "1 while this replica's leases are renewed within the lease period, else 0.",
+        () => (leases.state().current ? 1 : 0),
+      );
     }
     // gotk_resource_info as Flux's kube-state-metrics config exports it: one series per object.
     new Gauge({

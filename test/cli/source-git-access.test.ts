@@ -18,6 +18,22 @@ describe("GitRepository access is checked when it is created", () => {
   let home: string;
   const cli = (args: string[], stdin?: string) =>
     runCli(["--home", home, ...args], stdin === undefined ? {} : { stdin });
+  const createSource = (name: string, url: string, ...flags: string[]) =>
+    cli(["create", "source", "git", name, `--url=${url}`, ...flags]);
+  /** A git secret for user bob with the given password, read from stdin as users give it. */
+  const passwordSecret = (name: string, password: string) =>
+    cli(
+      [
+        "create",
+        "secret",
+        "git",
+        name,
+        `--url=${server.url("fleet.git")}`,
+        "--username=bob",
+        "--password-stdin",
+      ],
+      password,
+    );
 
   beforeAll(async () => {
     server = await startGitHttpServer({ username: "bob", password: PASSWORD });
@@ -72,28 +88,9 @@ spec:
   });
 
   it("is Ready with the revision when the secret's password is right", async () => {
-    const s = await cli(
-      [
-        "create",
-        "secret",
-        "git",
-        "good",
-        `--url=${server.url("fleet.git")}`,
-        "--username=bob",
-        "--password-stdin",
-      ],
-      PASSWORD,
-    );
+    const s = await passwordSecret("good", PASSWORD);
     expect(s.code).toBe(0);
-    const r = await cli([
-      "create",
-      "source",
-      "git",
-      "fleet",
-      `--url=${server.url("fleet.git")}`,
-      "--branch=main",
-      "--secret-ref=good",
-    ]);
+    const r = await createSource("fleet", server.url("fleet.git"), "--branch=main", "--secret-ref=good");
     expect(r.stderr).toMatch(/✔ remote reachable: revision 'main@sha1:[0-9a-f]{40}'/);
     expect(r.code).toBe(0);
     const get = await cli(["get", "sources", "git"]);
@@ -101,29 +98,10 @@ spec:
   });
 
   it("fails at once, naming the authentication failure, when the password is wrong", async () => {
-    const s = await cli(
-      [
-        "create",
-        "secret",
-        "git",
-        "bad",
-        `--url=${server.url("fleet.git")}`,
-        "--username=bob",
-        "--password-stdin",
-      ],
-      WRONG,
-    );
+    const s = await passwordSecret("bad", WRONG);
     expect(s.code).toBe(0);
     const before = server.unauthorized();
-    const r = await cli([
-      "create",
-      "source",
-      "git",
-      "wrong-pass",
-      `--url=${server.url("fleet.git")}`,
-      "--branch=main",
-      "--secret-ref=bad",
-    ]);
+    const r = await createSource("wrong-pass", server.url("fleet.git"), "--branch=main", "--secret-ref=bad");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("✗ failed to list the remote: authentication failed");
     expect(r.stderr).not.toContain(WRONG);
@@ -144,37 +122,20 @@ spec:
   });
 
   it("fails without credentials, for a missing secret and for a missing branch", async () => {
-    const none = await cli([
-      "create",
-      "source",
-      "git",
-      "anon",
-      `--url=${server.url("fleet.git")}`,
-      "--branch=main",
-    ]);
+    const none = await createSource("anon", server.url("fleet.git"), "--branch=main");
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("authentication failed");
 
-    const missing = await cli([
-      "create",
-      "source",
-      "git",
-      "no-secret",
-      `--url=${server.url("fleet.git")}`,
-      "--secret-ref=nowhere",
-    ]);
+    const missing = await createSource("no-secret", server.url("fleet.git"), "--secret-ref=nowhere");
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("secret 'flux-system/nowhere' not found (GitRepository spec.secretRef)");
 
-    const branch = await cli([
-      "create",
-      "source",
-      "git",
+    const branch = await createSource(
       "no-branch",
-      `--url=${server.url("fleet.git")}`,
+      server.url("fleet.git"),
       "--branch=nope",
       "--secret-ref=good",
-    ]);
+    );
     expect(branch.code).toBe(1);
     expect(branch.stderr).toContain("the remote has no branch 'nope'");
   });
@@ -184,6 +145,8 @@ describe("GitRepository access over ssh", () => {
   let sshd: Sshd;
   let home: string;
   const cli = (args: string[]) => runCli(["--home", home, ...args]);
+  const createSource = (name: string, url: string, ...flags: string[]) =>
+    cli(["create", "source", "git", name, `--url=${url}`, ...flags]);
 
   beforeAll(async () => {
     sshd = await startSshd();
@@ -217,27 +180,11 @@ describe("GitRepository access over ssh", () => {
       ]);
       expect(s.code).toBe(0);
     }
-    const good = await cli([
-      "create",
-      "source",
-      "git",
-      "fleet",
-      `--url=${url}`,
-      "--branch=main",
-      "--secret-ref=ssh-good",
-    ]);
+    const good = await createSource("fleet", url, "--branch=main", "--secret-ref=ssh-good");
     expect(good.stderr).toMatch(/✔ remote reachable: revision 'main@sha1:[0-9a-f]{40}'/);
     expect(good.code).toBe(0);
 
-    const bad = await cli([
-      "create",
-      "source",
-      "git",
-      "other",
-      `--url=${url}`,
-      "--branch=main",
-      "--secret-ref=ssh-other",
-    ]);
+    const bad = await createSource("other", url, "--branch=main", "--secret-ref=ssh-other");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/failed to list the remote: authentication failed: .*host key/i);
     expect(bad.stderr).not.toContain("PRIVATE KEY");

@@ -52,21 +52,13 @@ afterAll(async () => {
 
 describe("keyless verification through the installed command", () => {
   const keyless = ["--verify", "cosign", "--verify-identity", SAN, "--verify-issuer", ISSUER];
+  /** `imagectl policy test` over every tag of the test image, then ARGS. */
+  const policyTest = (home: string, ...args: string[]) =>
+    imagectl(home, "policy", "test", "--image", image, "--select-semver", "*", ...args);
 
   it("policy test explains every verdict with a trusted root file", async () => {
     const home = join(dir, "pt");
-    const res = await imagectl(
-      home,
-      "policy",
-      "test",
-      "--image",
-      image,
-      "--select-semver",
-      "*",
-      ...keyless,
-      "--trusted-root",
-      rootFile,
-    );
+    const res = await policyTest(home, ...keyless, "--trusted-root", rootFile);
     expect(res.out.split("\n")[0]).toBe("1.1.0");
     expect(res.out).toContain("1.3.0  -                     unverified: no signature");
     expect(res.out).toContain(
@@ -76,30 +68,19 @@ describe("keyless verification through the installed command", () => {
     expect(res.code).toBe(0);
 
     // The shipped public-good root does not trust this private CA: nothing is selected.
-    const publicGood = await imagectl(
-      home,
-      "policy",
-      "test",
-      "--image",
-      image,
-      "--select-semver",
-      "*",
-      ...keyless,
-    );
+    const publicGood = await policyTest(home, ...keyless);
     expect(publicGood.out).toMatch(/1\.1\.0 +- +unverified: untrusted: certificate/);
     expect(publicGood.code).not.toBe(0);
   });
 
   it("bad flags and a bad root file name themselves, with no stack trace", async () => {
     const home = join(dir, "bad");
-    const base = ["policy", "test", "--image", image, "--select-semver", "*"];
-    const noIssuer = await imagectl(home, ...base, "--verify", "cosign", "--verify-identity", SAN);
+    const noIssuer = await policyTest(home, "--verify", "cosign", "--verify-identity", SAN);
     expect(noIssuer.out).toContain(
       "--verify-issuer: keyless verification needs the certificate's OIDC issuer",
     );
-    const badRe = await imagectl(
+    const badRe = await policyTest(
       home,
-      ...base,
       "--verify",
       "cosign",
       "--verify-identity-regexp",
@@ -112,9 +93,9 @@ describe("keyless verification through the installed command", () => {
     );
     const junk = join(dir, "junk.json");
     writeFileSync(junk, "{ not json");
-    const badRoot = await imagectl(home, ...base, ...keyless, "--trusted-root", junk);
+    const badRoot = await policyTest(home, ...keyless, "--trusted-root", junk);
     expect(badRoot.out).toContain(`--trusted-root '${junk}': trusted root is not valid JSON`);
-    const missing = await imagectl(home, ...base, ...keyless, "--trusted-root", join(dir, "none.json"));
+    const missing = await policyTest(home, ...keyless, "--trusted-root", join(dir, "none.json"));
     expect(missing.out).toContain("--trusted-root: cannot read");
     for (const r of [noIssuer, badRe, badRoot, missing]) {
       expect(r.code).not.toBe(0);

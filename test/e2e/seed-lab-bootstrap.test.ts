@@ -83,6 +83,23 @@ describe("the seed lab bootstrapped: objects from Git", () => {
   const policyJson = async () =>
     JSON.parse((await cli("get", "image", "policy", "vote", "-o", "json")).stdout);
 
+  /** `imagectl bootstrap git` to the fleet repository as USER, the password on stdin, with FLAGS. */
+  const bootstrapGit = (password: string, ...flags: string[]) =>
+    runCli(
+      [
+        "bootstrap",
+        "git",
+        `--url=${git.url("fleet.git")}`,
+        ...flags,
+        `--username=${USER}`,
+        "--password-stdin",
+        "--allow-insecure-http",
+        "--home",
+        home,
+      ],
+      { stdin: password },
+    );
+
   beforeAll(async () => {
     registry = await startRegistry({ mode: "plain" });
     git = await startGitHttpServer({ username: USER, password: PASSWORD });
@@ -117,20 +134,7 @@ describe("the seed lab bootstrapped: objects from Git", () => {
   it("a bootstrap refused by the remote leaves no commit, secret or source behind", async () => {
     const before = await headOf(bare, "main");
     const wrong = "wrong-password-for-bootstrap";
-    const r = await runCli(
-      [
-        "bootstrap",
-        "git",
-        `--url=${git.url("fleet.git")}`,
-        "--path=./clusters/staging",
-        `--username=${USER}`,
-        "--password-stdin",
-        "--allow-insecure-http",
-        "--home",
-        home,
-      ],
-      { stdin: wrong },
-    );
+    const r = await bootstrapGit(wrong, "--path=./clusters/staging");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/✗ git ls-remote failed: .*Authentication failed/);
     expect(`${r.stdout}${r.stderr}`).not.toContain(wrong);
@@ -141,22 +145,12 @@ describe("the seed lab bootstrapped: objects from Git", () => {
 
   it("`bootstrap git` commits imagectl's manifests, stores the source and syncs it", async () => {
     const before = await headOf(bare, "main");
-    const r = await runCli(
-      [
-        "bootstrap",
-        "git",
-        `--url=${git.url("fleet.git")}`,
-        "--branch=main",
-        "--path=./clusters/staging",
-        `--username=${USER}`,
-        "--password-stdin",
-        "--allow-insecure-http",
-        "--components-extra=image-reflector-controller,image-automation-controller",
-        "--network-policy=false",
-        "--home",
-        home,
-      ],
-      { stdin: PASSWORD },
+    const r = await bootstrapGit(
+      PASSWORD,
+      "--branch=main",
+      "--path=./clusters/staging",
+      "--components-extra=image-reflector-controller,image-automation-controller",
+      "--network-policy=false",
     );
     expect(r.stderr).toContain(
       "► --components-extra image-reflector-controller,image-automation-controller:",
@@ -184,20 +178,7 @@ describe("the seed lab bootstrapped: objects from Git", () => {
 
   it("a second `bootstrap git` changes nothing", async () => {
     const head = await headOf(bare, "main");
-    const r = await runCli(
-      [
-        "bootstrap",
-        "git",
-        `--url=${git.url("fleet.git")}`,
-        "--path=clusters/staging/",
-        `--username=${USER}`,
-        "--password-stdin",
-        "--allow-insecure-http",
-        "--home",
-        home,
-      ],
-      { stdin: PASSWORD },
-    );
+    const r = await bootstrapGit(PASSWORD, "--path=clusters/staging/");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("✔ sync manifests are up to date");
     expect(r.stderr).toContain("✔ source secret up to date");

@@ -19,21 +19,26 @@ describe("previews before anything is pushed, over a real remote", () => {
   afterAll(async () => {
     await lab?.stop();
   });
-
-  it("create image update --dry-run prints the first run's diff and message; stores and pushes nothing", async () => {
-    const before = await headOf(lab.bare, "main");
-    const r = await lab.cli(
+  /** `imagectl create image update app --dry-run` on the lab's source, with FLAGS. */
+  const dryCreate = (...flags: string[]) =>
+    lab.cli(
       "create",
       "image",
       "update",
       "app",
       "--git-repo-ref=fleet",
       "--checkout-branch=main",
+      ...flags,
+      "--dry-run",
+    );
+
+  it("create image update --dry-run prints the first run's diff and message; stores and pushes nothing", async () => {
+    const before = await headOf(lab.bare, "main");
+    const r = await dryCreate(
       "--author-name=imagectl",
       "--author-email=imagectl@example.invalid",
       "--commit-template=bump to {{ (index .Changed.Changes 0).NewValue }}",
       "--include=README.md",
-      "--dry-run",
     );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -45,17 +50,10 @@ describe("previews before anything is pushed, over a real remote", () => {
   });
 
   it("create image update --dry-run refuses a bad --include before touching anything", async () => {
-    const r = await lab.cli(
-      "create",
-      "image",
-      "update",
-      "app",
-      "--git-repo-ref=fleet",
-      "--checkout-branch=main",
+    const r = await dryCreate(
       "--author-name=a",
       "--author-email=a@example.invalid",
       "--include=../outside/*",
-      "--dry-run",
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(

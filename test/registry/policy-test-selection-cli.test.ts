@@ -45,34 +45,36 @@ afterAll(async () => {
 });
 
 const env = () => ({ ...process.env, DOCKER_CONFIG: dir });
+/** `imagectl policy test ARGS`. */
+const policyTest = (args: string[], opts?: Parameters<typeof runCli>[1]) =>
+  runCli(["policy", "test", ...args], opts);
+/** `imagectl policy test --image HOST/REPO ARGS`, as the registry's client (DOCKER_CONFIG). */
+const testImage = (repo: string, args: string[]) =>
+  policyTest(["--image", `${reg.host}/${repo}`, ...args], { env: env() });
+/** `imagectl create image policy app --image-ref app ARGS --export`. */
+const exportPolicy = (args: string[]) =>
+  runCli(["create", "image", "policy", "app", "--image-ref", "app", ...args, "--export"]);
 
 describe("imagectl policy test: selection extensions", () => {
   it("--prerelease-order natural ranks rc10 above rc9 (tags file; Flux order stays the default)", async () => {
     const tags = "1.0.0-rc9\n1.0.0-rc10\n1.0.0-rc2\n";
-    const flux = await runCli(["policy", "test", "--tags-file", "-", "--select-semver", ">=1.0.0-0"], {
-      stdin: tags,
-    });
+    const flux = await policyTest(["--tags-file", "-", "--select-semver", ">=1.0.0-0"], { stdin: tags });
     expect(flux.stdout.split("\n")[0]).toBe("1.0.0-rc9");
-    const natural = await runCli(
-      ["policy", "test", "--tags-file", "-", "--select-semver", ">=1.0.0-0", "--prerelease-order", "natural"],
+    const natural = await policyTest(
+      ["--tags-file", "-", "--select-semver", ">=1.0.0-0", "--prerelease-order", "natural"],
       { stdin: tags },
     );
     expect(natural.stdout.split("\n")[0]).toBe("1.0.0-rc10");
-    const bad = await runCli(
-      ["policy", "test", "--tags-file", "-", "--select-alpha", "asc", "--prerelease-order", "natural"],
-      {
-        stdin: tags,
-      },
+    const bad = await policyTest(
+      ["--tags-file", "-", "--select-alpha", "asc", "--prerelease-order", "natural"],
+      { stdin: tags },
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--prerelease-order: natural pre-release order needs a semver policy");
   });
 
   it("--min-age explains which tags wait and until when", async () => {
-    const res = await runCli(
-      ["policy", "test", "--image", `${reg.host}/sel/app`, "--select-semver", ">=1.0.0", "--min-age", "24h"],
-      { env: env() },
-    );
+    const res = await testImage("sel/app", ["--select-semver", ">=1.0.0", "--min-age", "24h"]);
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
     const lines = res.stdout.split("\n");
@@ -82,20 +84,13 @@ describe("imagectl policy test: selection extensions", () => {
   });
 
   it("--select-newest picks the image created last, in JSON with created times and verdicts", async () => {
-    const res = await runCli(
-      [
-        "policy",
-        "test",
-        "--image",
-        `${reg.host}/sel/app`,
-        "--select-semver",
-        "<1.2.0-0 || >=1.0.0-0 <1.1.0",
-        "--select-newest",
-        "-o",
-        "json",
-      ],
-      { env: env() },
-    );
+    const res = await testImage("sel/app", [
+      "--select-semver",
+      "<1.2.0-0 || >=1.0.0-0 <1.1.0",
+      "--select-newest",
+      "-o",
+      "json",
+    ]);
     expect(res.stderr).toBe("");
     const out = JSON.parse(res.stdout) as { latest: string; candidates: { tag: string; verdict: string }[] };
     expect(out.latest).toBe("1.1.0");
@@ -104,21 +99,14 @@ describe("imagectl policy test: selection extensions", () => {
   });
 
   it("--verify cosign: unverified tags are listed with the reason", async () => {
-    const res = await runCli(
-      [
-        "policy",
-        "test",
-        "--image",
-        `${reg.host}/sig/app`,
-        "--select-semver",
-        "*",
-        "--verify",
-        "cosign",
-        "--verify-key",
-        keyFile,
-      ],
-      { env: env() },
-    );
+    const res = await testImage("sig/app", [
+      "--select-semver",
+      "*",
+      "--verify",
+      "cosign",
+      "--verify-key",
+      keyFile,
+    ]);
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
     expect(res.stdout.split("\n")[0]).toBe("1.0.0");
@@ -129,66 +117,35 @@ describe("imagectl policy test: selection extensions", () => {
     expect(res.stdout).toMatch(/1\.1\.0\s+-\s+unverified: wrong key/);
     expect(res.stdout).toMatch(/1\.0\.0\s+-\s+selected/);
 
-    const none = await runCli(
-      [
-        "policy",
-        "test",
-        "--image",
-        `${reg.host}/sig/app`,
-        "--select-semver",
-        "~1.2",
-        "--verify",
-        "cosign",
-        "--verify-key",
-        otherKeyFile,
-      ],
-      { env: env() },
-    );
+    const none = await testImage("sig/app", [
+      "--select-semver",
+      "~1.2",
+      "--verify",
+      "cosign",
+      "--verify-key",
+      otherKeyFile,
+    ]);
     expect(none.code).toBe(1);
     expect(none.stdout).toContain("no tag selected");
     expect(none.stderr).toContain("no candidate passed the selection rules");
   });
 
   it("flag errors name the flag (exit 2)", async () => {
-    const noImage = await runCli(
-      ["policy", "test", "--tags-file", "-", "--select-semver", "*", "--min-age", "1h"],
-      {
-        stdin: "1.0.0\n",
-      },
-    );
+    const noImage = await policyTest(["--tags-file", "-", "--select-semver", "*", "--min-age", "1h"], {
+      stdin: "1.0.0\n",
+    });
+    // Flag errors come before any registry call: no client configuration needed.
+    const selApp = ["--image", `${reg.host}/sel/app`, "--select-semver", "*"];
     expect(noImage.code).toBe(2);
     expect(noImage.stderr).toContain("need --image");
-    const badAge = await runCli([
-      "policy",
-      "test",
-      "--image",
-      `${reg.host}/sel/app`,
-      "--select-semver",
-      "*",
-      "--min-age",
-      "1 day",
-    ]);
+    const badAge = await policyTest([...selApp, "--min-age", "1 day"]);
     expect(badAge.code).toBe(2);
     expect(badAge.stderr).toContain('--min-age: invalid duration "1 day"');
-    const noKey = await runCli([
-      "policy",
-      "test",
-      "--image",
-      `${reg.host}/sel/app`,
-      "--select-semver",
-      "*",
-      "--verify",
-      "cosign",
-    ]);
+    const noKey = await policyTest([...selApp, "--verify", "cosign"]);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain("--verify: cosign verification needs");
-    const missing = await runCli([
-      "policy",
-      "test",
-      "--image",
-      `${reg.host}/sel/app`,
-      "--select-semver",
-      "*",
+    const missing = await policyTest([
+      ...selApp,
       "--verify",
       "cosign",
       "--verify-key",
@@ -202,13 +159,7 @@ describe("imagectl policy test: selection extensions", () => {
 
 describe("imagectl create image policy: selection flags become annotations", () => {
   it("--export writes a Flux-valid ImagePolicy with imagectl's annotations", async () => {
-    const res = await runCli([
-      "create",
-      "image",
-      "policy",
-      "app",
-      "--image-ref",
-      "app",
+    const res = await exportPolicy([
       "--select-semver",
       ">=1.0.0-0",
       "--prerelease-order",
@@ -220,7 +171,6 @@ describe("imagectl create image policy: selection flags become annotations", () 
       "cosign",
       "--verify-secret-ref",
       "cosign-keys",
-      "--export",
     ]);
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
@@ -233,19 +183,7 @@ describe("imagectl create image policy: selection flags become annotations", () 
   });
 
   it("a bad value names the flag", async () => {
-    const res = await runCli([
-      "create",
-      "image",
-      "policy",
-      "app",
-      "--image-ref",
-      "app",
-      "--select-alpha",
-      "asc",
-      "--prerelease-order",
-      "natural",
-      "--export",
-    ]);
+    const res = await exportPolicy(["--select-alpha", "asc", "--prerelease-order", "natural"]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain("--prerelease-order");
     expect(res.stderr).toContain("needs a semver policy");

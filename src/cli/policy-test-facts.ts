@@ -22,15 +22,12 @@ export async function reportWithFacts(
   trustedRoot?: string,
 ): Promise<void> {
   const registry = await import("../registry/index.js");
-  const { gatherFacts, parsePublicKey, SelectionInputError } = await import("../controller/policy-inputs.js");
+  const { factRulesOf, gatherFacts, parsePublicKey, SelectionInputError } = await import(
+    "../controller/policy-inputs.js"
+  );
   const { chooseWithFacts, describeVerdict } = await import("../policy/index.js");
   const now = Date.now();
-  const rules = {
-    now,
-    ...(options.newest ? { newest: true } : {}),
-    ...(options.minAgeMs !== undefined ? { minAgeMs: options.minAgeMs } : {}),
-    ...(options.verify ? { verify: true } : {}),
-  };
+  const rules = factRulesOf(options, now);
   const ref = registry.parseImageReference(image, { insecure: scan.insecure === true });
   const reader = new registry.ContentReader(ref, scan);
   let keys: ReturnType<typeof parsePublicKey>[] = [];

@@ -20,6 +20,7 @@ import {
   chooseWithFacts,
   describeVerdict,
   type FactChoice,
+  type FactRules,
   needsFacts,
   type TagFacts,
 } from "../policy/index.js";
@@ -131,7 +132,7 @@ function parseFact<T>(f: DigestFact | undefined): T | undefined {
 export async function gatherFacts(
   src: FactSource,
   ranked: readonly Candidate[],
-  rules: Parameters<typeof chooseWithFacts>[2],
+  rules: FactRules,
   maxReads: number,
 ): Promise<GatherResult> {
   const need = needsFacts(rules);
@@ -227,6 +228,16 @@ export async function gatherFacts(
   return { facts, resolvedNow, digestsRead, budgetSpent };
 }
 
+/** The engine's fact rules for a policy's selection options, at `now`. */
+export function factRulesOf(options: SelectionOptions, now: number): FactRules {
+  return {
+    now,
+    ...(options.newest ? { newest: true } : {}),
+    ...(options.minAgeMs !== undefined ? { minAgeMs: options.minAgeMs } : {}),
+    ...(options.verify ? { verify: true } : {}),
+  };
+}
+
 export type FactSelection =
   | { ok: true; tag: string; choice: FactChoice; requeueAfterMs?: number }
   | { ok: false; reason: string; message: string; requeueAfterMs?: number };
@@ -262,12 +273,7 @@ export async function selectByFacts(
   const known = await deps.store.getResolvedDigests(namespace, name);
   const resolved = new Map<string, string>();
   for (const [tag, r] of Object.entries(known)) if (r.scanTime === tags.scanTime) resolved.set(tag, r.digest);
-  const rules = {
-    now,
-    ...(options.newest ? { newest: true } : {}),
-    ...(options.minAgeMs !== undefined ? { minAgeMs: options.minAgeMs } : {}),
-    ...(options.verify ? { verify: true } : {}),
-  };
+  const rules = factRulesOf(options, now);
   const got = await gatherFacts(
     {
       reader,

@@ -1,8 +1,9 @@
 /**
  * The Git source sync (what Flux's kustomize-controller does for a bootstrapped repository, for the
  * kinds imagectl knows): read every manifest under the GitRepository's sync path at the branch head,
- * validate the whole set, apply what differs from the store in one transaction, and prune the
- * objects an earlier sync applied that Git no longer has. An invalid set changes nothing.
+ * validate the whole set, apply what differs from the store in one transaction, then prune the
+ * objects an earlier sync applied that Git no longer has, one delete each (a store failure part-way
+ * leaves the rest for the next sync, which finishes them). An invalid set changes nothing.
  * Objects made by hand carry no owner labels and are never pruned.
  */
 
